@@ -1,0 +1,35 @@
+"""dtype normalisation shared by variables, initializers and the Store."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import numpy as np
+
+
+def as_dtype(dtype: Any, what: str = "dtype") -> np.dtype:
+    """A numpy dtype for ``dtype`` ('float32', jnp.float32, np.dtype, ...).
+
+    Canonicalised for JAX: float64 becomes float32 unless ``jax_enable_x64``.
+    """
+    try:
+        dt = np.dtype(dtype)
+    except TypeError as e:
+        name = getattr(dtype, "name", None)  # e.g. tf.float32-like objects
+        if isinstance(name, str):
+            try:
+                dt = np.dtype(name)
+            except TypeError:
+                raise TypeError(f"{what}: {dtype!r} is not a dtype.") from e
+        else:
+            raise TypeError(f"{what}: {dtype!r} is not a dtype.") from e
+    return np.dtype(jax.dtypes.canonicalize_dtype(dt))
+
+
+def is_floating(dt: np.dtype) -> bool:
+    return bool(jax.dtypes.issubdtype(dt, np.floating))
+
+
+def is_int_or_bool(dt: np.dtype) -> bool:
+    return bool(jax.dtypes.issubdtype(dt, np.integer)) or dt == np.dtype(bool)

@@ -1,0 +1,275 @@
+"""``transform`` / ``transform_multi``: functions calling ``get_variable`` -> pure init/apply."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from scopejax._context import Frame, push_frame
+from scopejax._errors import StoreError, TransformError, UnusedVariablesError
+from scopejax._rng import RNG_STREAM, as_key, variable_key
+from scopejax._store import Store, VariableInfo, flatten_mapping
+
+_TRAINABLE = "trainable_variables"
+_TRACER_HINT = (
+    "scopejax: a tracer escaped. Common causes: a value from one init/apply call kept and "
+    "used in another, or a variable created inside a raw jax transformation within the "
+    "transformed function. Transform the whole function and jit/vmap net.init / net.apply."
+)
+
+
+class Transformed(NamedTuple):
+    """A pair of pure functions: ``init(rng, *args) -> Store`` and ``apply(store, *args)``."""
+
+    init: Callable[..., Store]
+    apply: Callable[..., Any]
+
+
+class MultiTransformed(NamedTuple):
+    """``init`` plus several ``apply`` functions sharing one store (a tuple or a dict)."""
+
+    init: Callable[..., Store]
+    apply: Any
+
+
+def _check_fn(fn: Any, api: str) -> None:
+    if not callable(fn):
+        raise TransformError(f"{api} takes a function, got {type(fn).__name__}.")
+    if hasattr(fn, "lower") and hasattr(fn, "trace"):
+        raise TransformError(
+            f"{api} got a function already wrapped by jax.jit. Transform the plain function and "
+            "jit the results instead: net = scopejax.transform(fn); jax.jit(net.apply)."
+        )
+
+
+def build_store(frame: Frame) -> Store:
+    """The Store of an init frame: initial values plus metadata from the collections."""
+    colls: dict[str, list[Any]] = {name: [] for name in frame.variables}
+    for key, items in frame.collections.items():
+        for item in items:
+            owner = getattr(item, "_frame", None)
+            if owner is frame:
+                lst = colls[item.name]
+                if key not in lst:
+                    lst.append(key)
+    infos, values = [], []
+    for name, handle in frame.variables.items():
+        c = tuple(colls[name])
+        infos.append(
+            VariableInfo(
+                name=name,
+                shape=handle.shape,
+                dtype=handle.dtype.name,
+                trainable=_TRAINABLE in c,
+                collections=c,
+                device=handle.device,
+                key=handle.key,
+            )
+        )
+        values.append(frame.initial[name])
+    return Store(values, infos)
+
+
+def read_store(store: Any) -> dict[str, Any]:
+    """``{full_name: value}`` from a Store or a (nested) dict of arrays."""
+    if isinstance(store, Store):
+        return store.flat()
+    if isinstance(store, Mapping):
+        flat = flatten_mapping(store)
+        for k, v in flat.items():
+            if not isinstance(v, (jax.Array, np.ndarray)):
+                try:
+                    flat[k] = jnp.asarray(v)
+                except TypeError:
+                    raise StoreError(
+                        f"Variable {k}: the store passed to apply holds a {type(v).__name__}, "
+                        "not an array."
+                    ) from None
+        return flat
+    raise TransformError(
+        "apply expects the store returned by init (or a dict of arrays) as its first "
+        f"argument, got {type(store).__name__}. Call it as net.apply(store, *args)."
+    )
+
+
+def _updated(store: Any, assigned: Mapping[str, Any]) -> Any:
+    if not assigned:
+        return store
+    if isinstance(store, Store):
+        return store.replace(assigned)
+    flat = flatten_mapping(store)
+    flat.update(assigned)
+
+    def rebuild(tree: Mapping[str, Any], prefix: str) -> dict[str, Any]:
+        out = {}
+        for k, v in tree.items():
+            full = prefix + k
+            out[k] = rebuild(v, full + "/") if isinstance(v, Mapping) else flat[full]
+        return out
+
+    return rebuild(store, "")
+
+
+def _run(frame: Frame, fn: Callable[..., Any], args: Any, kwargs: Any) -> Any:
+    with push_frame(frame):
+        try:
+            return fn(*args, **kwargs)
+        except jax.errors.UnexpectedTracerError as e:
+            e.add_note(_TRACER_HINT)
+            raise
+
+
+def _init_frame(rng: Any, named_scopes: bool) -> Frame:
+    key = as_key(rng, "init")
+    return Frame(
+        is_init=True,
+        init_key=key,
+        rng=variable_key(key, RNG_STREAM),
+        named_scopes=named_scopes,
+    )
+
+
+def _apply_frame(store: Any, rng: Any, mutable: Any, named_scopes: bool) -> Frame:
+    params = read_store(store)
+    return Frame(
+        is_init=False,
+        params=params,
+        mutable=mutable,
+        rng=None if rng is None else as_key(rng, "apply"),
+        named_scopes=named_scopes,
+    )
+
+
+def _check_unused(frame: Frame) -> None:
+    unused = sorted(set(frame.params or ()) - frame.used)
+    if unused:
+        shown = ", ".join(unused[:8]) + (" ..." if len(unused) > 8 else "")
+        raise UnusedVariablesError(
+            f"The store passed to apply holds {len(unused)} variable(s) the function never "
+            f"asked for: {shown}. Pass the store init returned for this function, drop them "
+            "(store.filter(...)), or build with scopejax.transform(fn, strict=False) when some "
+            "code paths skip variables."
+        )
+
+
+def transform(
+    fn: Callable[..., Any], *, named_scopes: bool = True, strict: bool = True
+) -> Transformed:
+    """Turn a function that calls ``get_variable`` into pure ``init`` / ``apply``.
+
+    * ``init(rng, *args, **kwargs) -> Store`` runs ``fn`` and returns every
+      variable it created, each drawn from ``fold_in(rng, stable_hash(name))``.
+    * ``apply(store, *args, rng=None, mutable=False, **kwargs)`` runs ``fn``
+      reading variables from ``store``; it returns ``fn``'s output, or
+      ``(output, new_store)`` with ``mutable=True`` (the store with the values
+      ``assign``-ed). ``rng`` feeds ``next_rng_key()``.
+
+    Both are pure and can be wrapped in ``jax.jit``, ``jax.grad``, ``jax.vmap``.
+    ``named_scopes=False`` keeps scope names out of XLA metadata; with
+    ``strict`` (default) ``apply`` rejects stores holding variables the
+    function does not use.
+
+    >>> import jax, jax.numpy as jnp, scopejax as sj
+    >>> def model(x):
+    ...     with sj.variable_scope("l1"):
+    ...         w = sj.get_variable("w", [x.shape[-1], 2])
+    ...     return jnp.tanh(x @ w)
+    >>> net = sj.transform(model)
+    >>> x = jnp.ones([4, 3])
+    >>> store = net.init(jax.random.key(0), x)
+    >>> jax.jit(net.apply)(store, x).shape
+    (4, 2)
+    """
+    _check_fn(fn, "transform")
+
+    @functools.wraps(fn)
+    def init(rng: Any, *args: Any, **kwargs: Any) -> Store:
+        frame = _init_frame(rng, named_scopes)
+        _run(frame, fn, args, kwargs)
+        return build_store(frame)
+
+    @functools.wraps(fn)
+    def apply(store: Any, *args: Any, rng: Any = None, mutable: Any = False, **kwargs: Any):
+        frame = _apply_frame(store, rng, mutable, named_scopes)
+        out = _run(frame, fn, args, kwargs)
+        if strict:
+            _check_unused(frame)
+        if mutable:
+            return out, _updated(store, frame.assigned)
+        return out
+
+    return Transformed(init, apply)
+
+
+def transform_multi(
+    f: Callable[[], tuple[Callable[..., Any], Sequence[Callable] | Mapping[str, Callable]]],
+    *,
+    named_scopes: bool = True,
+) -> MultiTransformed:
+    """Several entry points over one store (a GAN's generator and discriminator).
+
+    ``f()`` builds the functions and returns ``(init_fn, fns)``: ``init_fn``
+    creates every variable (call each entry point from it); ``fns`` is a tuple
+    or a dict of functions. ``init(rng, *args)`` runs ``init_fn``; ``apply`` is a
+    tuple or dict of ``apply(store, *args, rng=None, mutable=False)``. An entry
+    point may use only part of the store.
+
+    >>> import jax, jax.numpy as jnp, scopejax as sj
+    >>> def gan():
+    ...     def generator(z):
+    ...         with sj.variable_scope("generator"):
+    ...             return z @ sj.get_variable("w", [2, 3])
+    ...     def discriminator(x):
+    ...         with sj.variable_scope("discriminator", reuse=sj.AUTO_REUSE):
+    ...             return x @ sj.get_variable("w", [3, 1])
+    ...     def init(z, x):
+    ...         return discriminator(generator(z)), discriminator(x)
+    ...     return init, {"generator": generator, "discriminator": discriminator}
+    >>> net = sj.transform_multi(gan)
+    >>> store = net.init(jax.random.key(0), jnp.ones([1, 2]), jnp.ones([1, 3]))
+    >>> store.names()
+    ['discriminator/w', 'generator/w']
+    >>> net.apply["discriminator"](store, jnp.ones([5, 3])).shape
+    (5, 1)
+    """
+    _check_fn(f, "transform_multi")
+    probe = Frame(is_init=True, init_key=jax.random.key(0), named_scopes=False)
+    with push_frame(probe):
+        built = f()
+    if not (isinstance(built, tuple) and len(built) == 2):
+        raise TransformError(
+            "transform_multi: f() must return (init_fn, fns) with fns a tuple or dict of "
+            f"functions; got {type(built).__name__}."
+        )
+    _, fns = built
+    is_map = isinstance(fns, Mapping)
+    keys = list(fns) if is_map else list(range(len(fns)))
+
+    def init(rng: Any, *args: Any, **kwargs: Any) -> Store:
+        frame = _init_frame(rng, named_scopes)
+        with push_frame(frame):
+            init_fn, _ = f()
+            init_fn(*args, **kwargs)
+        return build_store(frame)
+
+    def make_apply(k: Any) -> Callable[..., Any]:
+        def apply(store: Any, *args: Any, rng: Any = None, mutable: Any = False, **kwargs: Any):
+            frame = _apply_frame(store, rng, mutable, named_scopes)
+            with push_frame(frame):
+                _, built_fns = f()
+                out = built_fns[k](*args, **kwargs)
+            if mutable:
+                return out, _updated(store, frame.assigned)
+            return out
+
+        apply.__name__ = f"apply_{k}"
+        return apply
+
+    applies = [make_apply(k) for k in keys]
+    apply_out: Any = dict(zip(keys, applies, strict=True)) if is_map else tuple(applies)
+    return MultiTransformed(init, apply_out)

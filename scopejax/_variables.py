@@ -1,0 +1,636 @@
+"""``get_variable``, ``Variable`` and ``assign``: TF1's variable store on JAX values.
+
+``init`` and ``apply`` run the same rules. At ``init`` a new variable's value is
+drawn from ``fold_in(init_key, stable_hash(key))``; at ``apply`` it is read from
+the store by its graph name. Either way ``get_variable`` returns a ``jax.Array``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from scopejax._collections import GraphKeys
+from scopejax._context import Frame, current_frame
+from scopejax._dtypes import as_dtype, is_floating, is_int_or_bool
+from scopejax._errors import (
+    AssignError,
+    InitializerError,
+    VariableDtypeError,
+    VariableExistsError,
+    VariableNotFoundError,
+    VariableShapeError,
+)
+from scopejax._initializers import GlorotUniform, Initializer, Zeros
+from scopejax._names import check_str, validate_scope_name
+
+_GLOBAL = GraphKeys.GLOBAL_VARIABLES
+_TRAINABLE = GraphKeys.TRAINABLE_VARIABLES
+
+
+class VariableHandle:
+    """A variable of the current ``init``/``apply`` call, as TF1's collections hold it.
+
+    Attributes:
+      name: the full graph name (``'enc/dense/kernel'``, never ``:0``).
+      key: the name ``get_variable`` looks it up by (``None`` for ``Variable``).
+      shape, dtype: of the value.
+      trainable: the ``trainable`` flag it was created with.
+      device: the device spec it was created under, or None.
+    """
+
+    __slots__ = ("name", "key", "shape", "dtype", "trainable", "device", "_frame", "_value")
+
+    def __init__(
+        self,
+        name: str,
+        key: str | None,
+        value: Any,
+        trainable: bool,
+        device: str | None,
+        frame: Frame,
+    ) -> None:
+        self.name = name
+        self.key = key
+        self.shape = tuple(value.shape)
+        self.dtype = np.dtype(value.dtype)
+        self.trainable = trainable
+        self.device = device
+        self._frame = frame
+        self._value = value
+
+    @property
+    def collections(self) -> list[Any]:
+        """The collections that hold this variable now, in first-use order."""
+        return [k for k, items in self._frame.collections.items() if any(x is self for x in items)]
+
+    @property
+    def value(self) -> jax.Array:
+        """The variable's current value in this call (after any ``assign``)."""
+        if self._frame.closed:
+            raise ValueError(
+                f"Variable {self.name}: this handle belongs to an init/apply call that has "
+                "finished; read values from the Store instead (store[name])."
+            )
+        return self._value
+
+    def __repr__(self) -> str:
+        shape = ", ".join(map(str, self.shape))
+        return f"<scopejax.Variable '{self.name}' shape=({shape}) dtype={self.dtype.name}>"
+
+
+def _fmt_shape(shape: Sequence[Any] | None) -> str:
+    if shape is None:
+        return "<unknown>"
+    dims = ["None" if d is None else str(d) for d in shape]
+    return "(" + ", ".join(dims) + ("," if len(dims) == 1 else "") + ")"
+
+
+def _as_shape(shape: Any, name: str) -> tuple[int | None, ...]:
+    if isinstance(shape, (int, np.integer)):
+        return (int(shape),)
+    try:
+        return tuple(None if d is None else int(d) for d in shape)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"Variable {name}: shape must be a sequence of ints (or None for unknown dims), "
+            f"got {shape!r}."
+        ) from None
+
+
+def _compatible(a: tuple[int | None, ...], b: tuple[int, ...]) -> bool:
+    return len(a) == len(b) and all(x is None or x == y for x, y in zip(a, b, strict=True))
+
+
+def _needs_no_arguments(fn: Callable) -> bool:
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return False
+    return all(
+        p.default is not p.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        for p in sig.parameters.values()
+    )
+
+
+def _tf_style(fn: Callable) -> bool:
+    """True for a TF1-style initializer ``fn(shape, dtype=None, partition_info=None)``."""
+    if isinstance(fn, Initializer):
+        return False
+    try:
+        params = list(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        return False
+    return bool(params) and params[0] == "shape"
+
+
+def _default_initializer(name: str, dt: np.dtype) -> Initializer:
+    if is_floating(dt):
+        return GlorotUniform()
+    if is_int_or_bool(dt):
+        return Zeros()
+    raise InitializerError(f"An initializer for variable {name} of {dt.name} is required")
+
+
+def _draw(frame: Frame, initializer: Callable, shape: tuple[int, ...], dt: np.dtype, key: str):
+    """Run ``initializer`` for one variable with its path-derived key."""
+    from scopejax._rng import variable_key
+
+    if isinstance(initializer, Initializer) and not initializer.needs_key:
+        return initializer.draw(None, shape, dt)
+    vkey = variable_key(frame.init_key, key)
+    if _tf_style(initializer):
+        saved, frame.key_rng = frame.key_rng, vkey
+        try:
+            return initializer(list(shape), dtype=dt)
+        finally:
+            frame.key_rng = saved
+    return initializer(vkey, shape, dt)
+
+
+def _missing_in_store(frame: Frame, graph_name: str) -> VariableNotFoundError:
+    params = frame.params or {}
+    close = difflib.get_close_matches(graph_name, list(params), n=3, cutoff=0.6)
+    hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    scope = graph_name.rpartition("/")[0]
+    siblings = sorted(n[len(scope) + 1 :] for n in params if scope and n.startswith(scope + "/"))
+    where = f" Under {scope!r} the store has {siblings[:8]}." if siblings else ""
+    return VariableNotFoundError(
+        f"Variable {graph_name} does not exist in the store passed to apply.{hint}{where} "
+        f"Every variable must be created by init, with the same scopes and arguments as apply "
+        f"(the store has {len(params)} variables)."
+    )
+
+
+def _lookup(frame: Frame, graph_name: str, key: str | None) -> Any:
+    params = frame.params
+    value = params.get(graph_name) if params is not None else None
+    if value is None and key is not None and params is not None:
+        value = params.get(key)
+        if value is not None:
+            graph_name = key
+    if value is None:
+        raise _missing_in_store(frame, graph_name)
+    frame.used.add(graph_name)
+    return value
+
+
+def _check_stored(name: str, value: Any, shape: tuple[int, ...] | None, dt: np.dtype | None):
+    vshape = tuple(np.shape(value))
+    if shape is not None and not _compatible(shape, vshape):
+        raise VariableShapeError(
+            f"Trying to share variable {name}, but specified shape {_fmt_shape(shape)} and found "
+            f"shape {_fmt_shape(vshape)}. The store passed to apply holds a differently shaped "
+            "value: rebuild the store with init, or fix the shape in the function."
+        )
+    vdt = getattr(value, "dtype", None)
+    if dt is not None and vdt is not None and np.dtype(vdt) != dt:
+        raise VariableDtypeError(
+            f"Trying to share variable {name}, but specified dtype {dt.name} and found dtype "
+            f"{np.dtype(vdt).name}. The store passed to apply holds a different dtype: cast the "
+            "store back (e.g. jax.tree.map(lambda x: x.astype(...), store)) or read the variable "
+            "through a custom getter that casts."
+        )
+
+
+def _register(
+    frame: Frame,
+    graph_name: str,
+    key: str | None,
+    value: Any,
+    trainable: bool,
+    collections: Any,
+    device: str | None,
+) -> VariableHandle:
+    handle = VariableHandle(graph_name, key, value, trainable, device, frame)
+    if key is not None:
+        frame.var_store[key] = handle
+    frame.variables[graph_name] = handle
+    frame.value_ids[id(value)] = (handle, value)
+    if frame.is_init:
+        frame.initial[graph_name] = value
+    if collections is None:
+        collections = [_GLOBAL]
+    elif not isinstance(collections, (list, tuple, set, frozenset)):
+        raise TypeError(
+            f"Variable {graph_name}: collections argument to Variable constructor must be a list, "
+            f"tuple, or set. Got {collections!r}"
+        )
+    if trainable and _TRAINABLE not in collections:
+        collections = [*collections, _TRAINABLE]
+    seen: list[Any] = []
+    for c in collections:
+        if c not in seen:
+            seen.append(c)
+            frame.collections.setdefault(c, []).append(handle)
+    return handle
+
+
+def _place(frame: Frame, value: Any) -> tuple[Any, str | None]:
+    if not frame.device_stack:
+        return value, None
+    spec, dev = frame.device_stack[-1]
+    if dev is not None and frame.is_init and not isinstance(value, jax.core.Tracer):
+        value = jax.device_put(value, dev)
+    return value, spec
+
+
+def _graph_name(frame: Frame, name: str) -> str:
+    """The unique graph name of a variable created under name_scope(None)."""
+    if name and name[-1] == "/":
+        validate_scope_name(name, nested=False)
+        return name[:-1]
+    validate_scope_name(name, nested=False)
+    return frame.unique_name(name)
+
+
+def _true_getter(
+    name: str,
+    shape: Any = None,
+    dtype: Any = jnp.float32,
+    initializer: Any = None,
+    regularizer: Callable | None = None,
+    reuse: Any = None,
+    trainable: bool | None = None,
+    collections: Any = None,
+    **_ignored: Any,
+) -> jax.Array:
+    """TF1's ``_VariableStore._get_single_variable``, creating or sharing by key."""
+    frame = current_frame("get_variable")
+    from_value = initializer is not None and not callable(initializer)
+    if shape is not None and from_value:
+        raise InitializerError(
+            f"Variable {name}: If initializer is a constant, do not specify shape."
+        )
+    dt = as_dtype(dtype, f"Variable {name}")
+    if shape is not None:
+        shape = _as_shape(shape, name)
+
+    existing = frame.var_store.get(name)
+    if existing is not None:
+        if reuse is False:
+            raise VariableExistsError(
+                f"Variable {name} already exists, disallowed. Did you mean to set reuse=True or "
+                "reuse=AUTO_REUSE in variable_scope? To create a second variable, give it "
+                "another name."
+            )
+        if shape is not None and not _compatible(shape, existing.shape):
+            raise VariableShapeError(
+                f"Trying to share variable {name}, but specified shape {_fmt_shape(shape)} and "
+                f"found shape {_fmt_shape(existing.shape)}."
+            )
+        if dt != existing.dtype:
+            raise VariableDtypeError(
+                f"Trying to share variable {name}, but specified dtype {dt.name} and found "
+                f"dtype {existing.dtype.name}."
+            )
+        return existing._value
+
+    if reuse is True:
+        raise VariableNotFoundError(
+            f"Variable {name} does not exist, or was not created with get_variable(). Did you "
+            "mean to set reuse=AUTO_REUSE in variable_scope? (reuse=True only shares variables "
+            "created earlier in the same call.)"
+        )
+    frame.check_trace(f"get_variable created variable {name}")
+    if trainable is None:
+        trainable = True
+
+    init_fn: Callable[[], Any] | None = None
+    known_shape: tuple[int, ...] | None = None
+    if initializer is None:
+        if shape is None:
+            raise InitializerError(
+                f"Variable {name} did not get an initializer, so its `shape` argument must be "
+                "specified."
+            )
+        initializer = _default_initializer(name, dt)
+    if from_value:
+        const = initializer
+
+        def init_fn() -> Any:
+            return jnp.asarray(const)
+
+        known_shape = tuple(np.shape(const))
+        dt = np.dtype(jax.dtypes.canonicalize_dtype(jnp.result_type(const)))
+    else:
+        if inspect.isclass(initializer):
+            initializer = initializer()
+        if shape is not None and all(d is not None for d in shape):
+            full: tuple[int, ...] = shape  # type: ignore[assignment]
+            known_shape = full
+            fn = initializer
+
+            def init_fn() -> Any:
+                return _draw(frame, fn, full, dt, name)
+
+        elif _needs_no_arguments(initializer):
+            init_fn = initializer
+            dt = None  # type: ignore[assignment]
+        else:
+            raise InitializerError(
+                f"Variable {name}: The initializer passed is not valid. It should be a callable "
+                "with no arguments and the shape should not be provided, or an initializer "
+                f"(key, shape, dtype) and `shape` should be fully defined (got {shape!r})."
+            )
+
+    graph_name = _graph_name(frame, name)
+    if frame.is_init:
+        value = init_fn()
+        if not isinstance(value, jax.Array):
+            value = jnp.asarray(value)
+        if dt is not None and value.dtype != dt:
+            value = value.astype(dt)
+        if known_shape is not None and tuple(value.shape) != known_shape:
+            raise InitializerError(
+                f"Variable {name}: the initializer returned shape {_fmt_shape(value.shape)}, "
+                f"expected {_fmt_shape(known_shape)}."
+            )
+        value, device = _place(frame, value)
+    else:
+        value = _lookup(frame, graph_name, name)
+        _check_stored(name, value, known_shape, dt)
+        device = frame.device_stack[-1][0] if frame.device_stack else None
+    _register(frame, graph_name, name, value, bool(trainable), collections, device)
+    if regularizer:
+        loss = regularizer(value)
+        if loss is not None:
+            frame.collections.setdefault(GraphKeys.REGULARIZATION_LOSSES, []).append(loss)
+            frame.reg_losses.append((graph_name, loss))
+    return value
+
+
+_UNSUPPORTED = ("partitioner", "constraint", "synchronization", "aggregation")
+_IGNORED = ("caching_device", "validate_shape", "use_resource")
+
+
+def get_variable(
+    name: str,
+    shape: Sequence[int | None] | None = None,
+    dtype: Any = None,
+    initializer: Any = None,
+    regularizer: Callable[[jax.Array], Any] | None = None,
+    trainable: bool | None = None,
+    collections: Sequence[Any] | None = None,
+    *,
+    custom_getter: Callable[..., Any] | None = None,
+    **kwargs: Any,
+) -> jax.Array:
+    """Get an existing variable or create a new one (``tf.compat.v1.get_variable``).
+
+    The full name is the current variable scope's name + ``/`` + ``name``. With
+    the scope's ``reuse`` False a new variable is created (an existing one is an
+    error), with True the existing one is returned (a missing one is an
+    error), with ``AUTO_REUSE`` either. ``initializer`` may be an initializer
+    (``(key, shape, dtype)``, or TF1-style ``(shape, dtype)``), an initializer
+    class, or an array (then it gives the shape and dtype). Defaults come from
+    the enclosing scopes; with none, floats use glorot-uniform, ints zeros.
+
+    Returns the variable's value, a ``jax.Array``.
+
+    >>> import jax, scopejax as sj
+    >>> def f(x):
+    ...     with sj.variable_scope("dense"):
+    ...         w = sj.get_variable("kernel", [x.shape[-1], 3])
+    ...         b = sj.get_variable("bias", [3], initializer=sj.initializers.zeros())
+    ...     return x @ w + b
+    >>> net = sj.transform(f)
+    >>> x = jax.numpy.ones([2, 4])
+    >>> store = net.init(jax.random.key(0), x)
+    >>> sorted(store.flat())
+    ['dense/bias', 'dense/kernel']
+    >>> net.apply(store, x).shape
+    (2, 3)
+
+    Raises:
+      VariableExistsError, VariableNotFoundError, VariableShapeError,
+      VariableDtypeError, InitializerError, InvalidNameError (all ValueErrors),
+      NotInTransformError outside ``transform``.
+    """
+    frame = current_frame("get_variable")
+    name = check_str(name, "get_variable")
+    for k in kwargs:
+        if k in _UNSUPPORTED and kwargs[k] is not None:
+            raise TypeError(
+                f"get_variable({name!r}): `{k}` is not supported by scopejax. Shard variables "
+                "with JAX sharding rules, and apply constraints after the optimizer update."
+            )
+        if k not in _UNSUPPORTED and k not in _IGNORED:
+            raise TypeError(f"get_variable() got an unexpected keyword argument '{k}'")
+    scope = frame.var_scope
+    if regularizer is None:
+        regularizer = scope._regularizer
+    if custom_getter is None:
+        custom_getter = scope._custom_getter
+    reuse = scope._reuse
+    full_name = scope._name + "/" + name if scope._name else name
+    if dtype is not None and initializer is not None and not callable(initializer):
+        init_dt = np.dtype(jax.dtypes.canonicalize_dtype(jnp.result_type(initializer)))
+        if init_dt != as_dtype(dtype):
+            raise InitializerError(
+                f"Variable {full_name}: Initializer type '{init_dt.name}' and explicit dtype "
+                f"'{as_dtype(dtype).name}' don't match."
+            )
+    if initializer is None:
+        initializer = scope._initializer
+    if dtype is None:
+        dtype = scope._dtype
+    # TF1 builds variables at the root name scope: their names ignore name_scope.
+    saved_stack, frame.name_stack = frame.name_stack, ""
+    try:
+        if custom_getter is None:
+            return _true_getter(
+                full_name, shape, dtype, initializer, regularizer, reuse, trainable, collections
+            )
+        return custom_getter(
+            getter=_true_getter,
+            name=full_name,
+            shape=shape,
+            dtype=dtype,
+            initializer=initializer,
+            regularizer=regularizer,
+            reuse=reuse,
+            trainable=trainable,
+            collections=collections,
+            caching_device=None,
+            partitioner=None,
+            validate_shape=True,
+            use_resource=None,
+        )
+    finally:
+        frame.name_stack = saved_stack
+
+
+def Variable(  # noqa: N802 - TF1's name
+    initial_value: Any,
+    name: str | None = None,
+    trainable: bool = True,
+    collections: Sequence[Any] | None = None,
+    dtype: Any = None,
+    **kwargs: Any,
+) -> jax.Array:
+    """Create a new variable, always (``tf.Variable``): never shared, name made unique.
+
+    The name follows the current *name scope* (not the variable scope) and is
+    uniquified (``W``, ``W_1``, ...). ``get_variable`` cannot find such
+    variables. ``initial_value`` is an array or a no-argument callable; at
+    ``apply`` it is not evaluated when it is a callable. Returns the value.
+
+    >>> import jax, scopejax as sj
+    >>> def f():
+    ...     a = sj.Variable(1.0, name="W")
+    ...     b = sj.Variable(2.0, name="W")
+    ...     return [v.name for v in sj.global_variables()]
+    >>> net = sj.transform(f)
+    >>> net.apply(net.init(jax.random.key(0)))
+    ['W', 'W_1']
+    """
+    frame = current_frame("Variable")
+    for k in kwargs:
+        if k not in _IGNORED and k != "caching_device":
+            raise TypeError(f"Variable() got an unexpected keyword argument '{k}'")
+    scope_name = "Variable" if name is None else check_str(name, "Variable")
+    if scope_name and scope_name[-1] == "/":
+        validate_scope_name(scope_name, nested=bool(frame.name_stack))
+        graph_name = scope_name[:-1]
+    elif scope_name:
+        validate_scope_name(scope_name, nested=bool(frame.name_stack))
+        graph_name = frame.unique_name(scope_name)
+    else:
+        graph_name = ""
+    frame.check_trace(f"Variable created variable {graph_name}")
+    dt = None if dtype is None else as_dtype(dtype, f"Variable {graph_name}")
+    if frame.is_init:
+        value = initial_value() if callable(initial_value) else initial_value
+        value = jnp.asarray(value, dt)
+        value, device = _place(frame, value)
+    else:
+        value = _lookup(frame, graph_name, None)
+        if not callable(initial_value):
+            expect = tuple(np.shape(initial_value))
+            if dt is None:
+                dt = np.dtype(jax.dtypes.canonicalize_dtype(jnp.result_type(initial_value)))
+            _check_stored(graph_name, value, expect, dt)
+        device = frame.device_stack[-1][0] if frame.device_stack else None
+    _register(frame, graph_name, None, value, bool(trainable), collections, device)
+    return value
+
+
+def _resolve(frame: Frame, ref: Any, api: str) -> VariableHandle:
+    if isinstance(ref, VariableHandle):
+        if ref._frame is frame:
+            return ref
+        ref = ref.name
+    if isinstance(ref, str):
+        handle = frame.variables.get(ref) or frame.var_store.get(ref)
+        if handle is None:
+            close = difflib.get_close_matches(ref, list(frame.variables), n=3)
+            hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+            raise AssignError(
+                f"{api}: no variable named {ref!r} has been created or read in this call.{hint} "
+                "Call get_variable for it first."
+            )
+        return handle
+    hit = frame.value_ids.get(id(ref))
+    if hit is not None and hit[1] is ref:
+        return hit[0]
+    raise AssignError(
+        f"{api} needs a variable: its full name, a handle from global_variables(), or the "
+        f"exact array get_variable returned; got {type(ref).__name__}. Pass the name instead."
+    )
+
+
+def variable_handle(ref: str | jax.Array | VariableHandle) -> VariableHandle:
+    """The :class:`VariableHandle` for a full name or an array ``get_variable`` returned.
+
+    >>> import jax, scopejax as sj
+    >>> def f():
+    ...     w = sj.get_variable("w", [2, 3])
+    ...     return sj.variable_handle(w).name, sj.variable_handle("w").shape
+    >>> net = sj.transform(f)
+    >>> net.apply(net.init(jax.random.key(0)))
+    ('w', (2, 3))
+    """
+    frame = current_frame("variable_handle")
+    return _resolve(frame, ref, "variable_handle")
+
+
+def _mutable_allows(frame: Frame, handle: VariableHandle) -> bool:
+    m = frame.mutable
+    if m is True:
+        return True
+    if not m:
+        return False
+    keys = (m,) if isinstance(m, str) else tuple(m)
+    return any(c in keys for c in handle.collections)
+
+
+def assign(ref: str | jax.Array | VariableHandle, value: Any) -> jax.Array:
+    """Record a new value for a variable (TF1's ``tf.assign``), e.g. batch-norm statistics.
+
+    Later reads in the same call see the new value. ``apply(..., mutable=True)``
+    returns ``(out, new_store)`` with it; without ``mutable`` an assignment at
+    ``apply`` is an error, never a silent drop. At ``init`` the store keeps the
+    initial values (TF1's initializer op ignores later assignments).
+
+    >>> import jax, jax.numpy as jnp, scopejax as sj
+    >>> def f():
+    ...     n = sj.get_variable("count", [], jnp.int32, trainable=False)
+    ...     sj.assign("count", n + 1)
+    ...     return n
+    >>> net = sj.transform(f)
+    >>> out, store = net.apply(net.init(jax.random.key(0)), mutable=True)
+    >>> int(store["count"])
+    1
+
+    Raises:
+      AssignError: not mutable, unknown variable, or a shape/dtype mismatch.
+    """
+    frame = current_frame("assign")
+    handle = _resolve(frame, ref, "assign")
+    frame.check_trace(f"assign to variable {handle.name}")
+    if not frame.is_init and not _mutable_allows(frame, handle):
+        what = "apply(..., mutable=True)" if not frame.mutable else f"mutable={frame.mutable!r}"
+        raise AssignError(
+            f"assign to variable {handle.name} during apply needs the new store returned: call "
+            f"out, new_store = net.apply(store, ..., mutable=True). (got {what}; the "
+            f"variable is in collections {handle.collections})"
+        )
+    value = jnp.asarray(value)
+    if tuple(value.shape) != handle.shape:
+        raise AssignError(
+            f"assign to variable {handle.name}: value has shape {_fmt_shape(value.shape)}, the "
+            f"variable has shape {_fmt_shape(handle.shape)}."
+        )
+    if value.dtype != handle.dtype:
+        if jax.dtypes.is_weakly_typed(value) or np.can_cast(value.dtype, handle.dtype, "same_kind"):
+            value = value.astype(handle.dtype)
+        else:
+            raise AssignError(
+                f"assign to variable {handle.name}: value has dtype {value.dtype.name}, the "
+                f"variable has dtype {handle.dtype.name}; cast it first."
+            )
+    handle._value = value
+    frame.value_ids[id(value)] = (handle, value)
+    frame.assigned[handle.name] = value
+    return value
+
+
+def assign_add(ref: str | jax.Array | VariableHandle, delta: Any) -> jax.Array:
+    """``assign(ref, value + delta)`` (TF1's ``tf.assign_add``)."""
+    frame = current_frame("assign_add")
+    handle = _resolve(frame, ref, "assign_add")
+    return assign(handle, handle._value + delta)
+
+
+def assign_sub(ref: str | jax.Array | VariableHandle, delta: Any) -> jax.Array:
+    """``assign(ref, value - delta)`` (TF1's ``tf.assign_sub``)."""
+    frame = current_frame("assign_sub")
+    handle = _resolve(frame, ref, "assign_sub")
+    return assign(handle, handle._value - delta)
