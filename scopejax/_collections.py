@@ -76,6 +76,12 @@ def _as_item(frame: Frame, value: Any) -> Any:
     return value
 
 
+def _note(item: Any, name: Any) -> None:
+    colls = getattr(item, "_colls", None)
+    if colls is not None and name not in colls:
+        colls.append(name)
+
+
 def add_to_collection(name: Any, value: Any) -> None:
     """Append ``value`` to collection ``name`` (duplicates are kept, as in TF1).
 
@@ -93,7 +99,9 @@ def add_to_collection(name: Any, value: Any) -> None:
     """
     frame = current_frame("add_to_collection")
     frame.check_trace(f"add_to_collection({name!r}, ...)")
-    frame.collections.setdefault(_key(name), []).append(_as_item(frame, value))
+    item = _as_item(frame, value)
+    frame.collections.setdefault(_key(name), []).append(item)
+    _note(item, name)
 
 
 def add_to_collections(names: Any, value: Any) -> None:
@@ -109,6 +117,7 @@ def add_to_collections(names: Any, value: Any) -> None:
     item = _as_item(frame, value)
     for n in seen:
         frame.collections.setdefault(_key(n), []).append(item)
+        _note(item, n)
 
 
 def get_collection_ref(key: Any) -> list[Any]:
@@ -118,14 +127,24 @@ def get_collection_ref(key: Any) -> list[Any]:
 
 
 def filter_by_scope(items: Iterable[Any], scope: str | None) -> list[Any]:
-    """TF1's filter: ``re.match(scope, item.name)``; items without a name are skipped."""
+    """TF1's filter: ``re.match(scope, item.name)``; items without a name are skipped.
+
+    A variable's name is matched as TF1's tensor name, with ``:0``, so
+    ``'enc/w$'`` matches nothing while ``'enc/w:0$'`` matches ``enc/w``.
+    """
     if scope is None:
         return list(items)
+    from scopejax._variables import VariableHandle
+
     regex = re.compile(scope)
     out = []
     for item in items:
         name = getattr(item, "name", None)
-        if isinstance(name, str) and regex.match(name):
+        if not isinstance(name, str):
+            continue
+        if isinstance(item, VariableHandle):
+            name += ":0"  # TF1 matches the tensor name, 'enc/w:0'
+        if regex.match(name):
             out.append(item)
     return out
 

@@ -49,14 +49,16 @@ def _check_fn(fn: Any, api: str) -> None:
 
 def build_store(frame: Frame) -> Store:
     """The Store of an init frame: initial values plus metadata from the collections."""
-    colls: dict[str, list[Any]] = {name: [] for name in frame.variables}
+    found: dict[str, set[Any]] = {name: set() for name in frame.variables}
     for key, items in frame.collections.items():
         for item in items:
-            owner = getattr(item, "_frame", None)
-            if owner is frame:
-                lst = colls[item.name]
-                if key not in lst:
-                    lst.append(key)
+            if getattr(item, "_frame", None) is frame:
+                found[item.name].add(key)
+    colls: dict[str, list[Any]] = {}
+    for name, handle in frame.variables.items():
+        ordered = [c for c in handle._colls if c in found[name]]
+        ordered += [c for c in frame.collections if c in found[name] and c not in ordered]
+        colls[name] = ordered
     infos, values = [], []
     for name, handle in frame.variables.items():
         c = tuple(colls[name])

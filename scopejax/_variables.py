@@ -45,7 +45,17 @@ class VariableHandle:
       device: the device spec it was created under, or None.
     """
 
-    __slots__ = ("name", "key", "shape", "dtype", "trainable", "device", "_frame", "_value")
+    __slots__ = (
+        "name",
+        "key",
+        "shape",
+        "dtype",
+        "trainable",
+        "device",
+        "_frame",
+        "_value",
+        "_colls",
+    )
 
     def __init__(
         self,
@@ -64,6 +74,7 @@ class VariableHandle:
         self.device = device
         self._frame = frame
         self._value = value
+        self._colls: list[Any] = []  # collections in the order it joined them
 
     @property
     def collections(self) -> list[Any]:
@@ -229,6 +240,7 @@ def _register(
         if c not in seen:
             seen.append(c)
             frame.collections.setdefault(c, []).append(handle)
+    handle._colls = seen
     return handle
 
 
@@ -266,7 +278,8 @@ def _true_getter(
     from_value = initializer is not None and not callable(initializer)
     if shape is not None and from_value:
         raise InitializerError(
-            f"Variable {name}: If initializer is a constant, do not specify shape."
+            f"If initializer is a constant, do not specify shape (variable {name}): the "
+            "constant gives the shape."
         )
     dt = as_dtype(dtype, f"Variable {name}")
     if shape is not None:
@@ -434,8 +447,8 @@ def get_variable(
         init_dt = np.dtype(jax.dtypes.canonicalize_dtype(jnp.result_type(initializer)))
         if init_dt != as_dtype(dtype):
             raise InitializerError(
-                f"Variable {full_name}: Initializer type '{init_dt.name}' and explicit dtype "
-                f"'{as_dtype(dtype).name}' don't match."
+                f"Initializer type '{init_dt.name}' and explicit dtype '{as_dtype(dtype).name}' "
+                f"don't match (variable {full_name})."
             )
     if initializer is None:
         initializer = scope._initializer

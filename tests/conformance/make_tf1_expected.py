@@ -22,7 +22,6 @@ Observations are never written by hand.
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import os
 import platform
@@ -41,16 +40,18 @@ from runner import run_program  # noqa: E402
 
 def run_all() -> dict[str, list]:
     return {
-        name: run_program(tf_adapter.tf_api_factory, fn)
-        for name, fn in programs.PROGRAMS.items()
+        name: run_program(tf_adapter.tf_api_factory, fn) for name, fn in programs.PROGRAMS.items()
     }
 
 
 def dump(doc: dict) -> str:
     """JSON with sorted keys, indented, one observation per line."""
     lines = ["{"]
-    lines.append(' "header": ' + json.dumps(doc["header"], indent=1, sort_keys=True)
-                 .replace("\n", "\n ") + ",")
+    lines.append(
+        ' "header": '
+        + json.dumps(doc["header"], indent=1, sort_keys=True).replace("\n", "\n ")
+        + ","
+    )
     lines.append(' "programs": {')
     names = sorted(doc["programs"])
     for i, name in enumerate(names):
@@ -88,18 +89,26 @@ def main(argv=None) -> int:
             ref = run_all()
         finally:
             tf.compat.v1.enable_resource_variables()
-        differing = sorted(n for n in results if results[n] != ref[n])
+        differing = {
+            name: [
+                label
+                for (label, value), (_, ref_value) in zip(results[name], ref[name], strict=False)
+                if value != ref_value
+            ]
+            or ["(different labels)"]
+            for name in sorted(results)
+            if results[name] != ref[name]
+        }
         cross = (
             "identical observations with TF1 ref variables"
             if not differing
-            else {"programs differing with TF1 ref variables": differing}
+            else {"labels differing with TF1 ref variables": differing}
         )
 
     n_obs = sum(len(v) for v in results.values())
     header = {
         "tensorflow_version": tf.__version__,
         "python_version": platform.python_version(),
-        "generated_at": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "how": (
             "Made by running tests/conformance/make_tf1_expected.py with a TensorFlow "
             "venv: every program in tests/conformance/programs.py ran on real "

@@ -1174,7 +1174,9 @@ def prog_r13_shared_namespace(api, rec):
 @program
 def prog_r14_collections_replace_global(api, rec):
     try_var(api, rec, "frozen only", "f", collections=["FROZEN_VARS"])
-    try_var(api, rec, "frozen only non-trainable", "g", collections=["FROZEN_VARS"], trainable=False)
+    try_var(
+        api, rec, "frozen only non-trainable", "g", collections=["FROZEN_VARS"], trainable=False
+    )
     try_var(
         api,
         rec,
@@ -1186,9 +1188,7 @@ def prog_r14_collections_replace_global(api, rec):
     try_var(api, rec, "plain", "p")
     try_var(api, rec, "empty collections", "e", collections=[])
     try_var(api, rec, "empty collections non-trainable", "z", collections=[], trainable=False)
-    try_var(
-        api, rec, "explicit trainable key", "t", collections=[api.TRAINABLE_VARIABLES]
-    )
+    try_var(api, rec, "explicit trainable key", "t", collections=[api.TRAINABLE_VARIABLES])
     rec("FROZEN_VARS", api.collection_names("FROZEN_VARS"))
     rec("TRAINABLE collection", api.collection_names(api.TRAINABLE_VARIABLES))
     rec("GLOBAL collection", api.collection_names(api.GLOBAL_VARIABLES))
@@ -1291,7 +1291,20 @@ def prog_r15_regex_prefix_filters(api, rec):
         try_var(api, rec, "enc/w2", "w2")
     with api.variable_scope("enc"):
         try_var(api, rec, "enc/w_1 key", "w_1")
-    filters = ["enc", "enc/", "enc/w", "enc/w$", "dense", "encoder", "w", ".*w", "", "^enc_1"]
+    filters = [
+        "enc",
+        "enc/",
+        "enc/w",
+        "enc/w$",
+        "enc/w:0$",
+        ".*:0$",
+        "dense",
+        "encoder",
+        "w",
+        ".*w",
+        "",
+        "^enc_1",
+    ]
     for f in filters:
         rec(f"global scope={f!r}", api.global_names(f))
         rec(f"trainable scope={f!r}", api.trainable_names(f))

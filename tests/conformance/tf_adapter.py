@@ -154,9 +154,7 @@ class TFApi:
         return isinstance(item, self.tf.Variable)
 
     def collection_names(self, key, scope=None) -> list[str]:
-        return [
-            _strip(i.name) for i in self.v1.get_collection(key, scope) if self._is_var(i)
-        ]
+        return [_strip(i.name) for i in self.v1.get_collection(key, scope) if self._is_var(i)]
 
     def collection_items(self, key, scope=None) -> list[str]:
         out = []
