@@ -162,12 +162,13 @@ def frame_stack() -> list[Frame]:
     return _STATE.frames
 
 
-def current_frame(api: str) -> Frame:
-    """The innermost frame, or a NotInTransformError naming ``api``."""
+def current_frame(api: str, subject: Any = None) -> Frame:
+    """The innermost frame, or a NotInTransformError naming ``api`` (and ``subject``)."""
     frames = _STATE.frames
     if not frames:
+        call = api if subject is None else f"{api}({subject!r})"
         raise NotInTransformError(
-            f"scopejax.{api} must be called inside a function transformed with "
+            f"scopejax.{call} must be called inside a function transformed with "
             "scopejax.transform. Wrap the code in a function and transform it:\n"
             "    net = scopejax.transform(fn)\n"
             "    store = net.init(jax.random.key(0), *args)\n"

@@ -323,7 +323,7 @@ class variable_scope:  # noqa: N801 - TF1's name
         if name_or_scope is not None and not isinstance(name_or_scope, (str, VariableScope)):
             raise TypeError(
                 "VariableScope: name_or_scope must be a string or VariableScope, got "
-                f"{type(name_or_scope).__name__}."
+                f"{type(name_or_scope).__name__} {name_or_scope!r}."
             )
         if not isinstance(auxiliary_name_scope, bool):
             raise TypeError(
@@ -355,7 +355,11 @@ class variable_scope:  # noqa: N801 - TF1's name
         name_or_scope = self._name_or_scope
         if name_or_scope is None:  # default_name: made unique below
             if self._reuse:
-                raise ScopeUsageError("reuse=True cannot be used without a name_or_scope")
+                raise ScopeUsageError(
+                    "reuse=True cannot be used without a name_or_scope (got "
+                    f"default_name={self._default_name!r}, reuse={self._reuse!r}); name the "
+                    "scope to share it: variable_scope('name', reuse=...)."
+                )
             ns_name: str | None = self._default_name
         elif isinstance(name_or_scope, VariableScope):
             ns_name = name_or_scope.name.split("/")[-1]

@@ -120,6 +120,8 @@ def _compatible(a: tuple[int | None, ...], b: tuple[int, ...]) -> bool:
 
 
 def _needs_no_arguments(fn: Callable) -> bool:
+    if isinstance(fn, Initializer):
+        return False
     try:
         sig = inspect.signature(fn)
     except (TypeError, ValueError):
@@ -355,7 +357,12 @@ def _true_getter(
 
     graph_name = _graph_name(frame, name)
     if frame.is_init:
-        value = init_fn()
+        try:
+            value = init_fn()
+        except (ValueError, TypeError) as e:
+            if isinstance(e, InitializerError) or str(e).startswith(f"Variable {name}"):
+                raise
+            raise InitializerError(f"Variable {name}: the initializer failed: {e}") from e
         if not isinstance(value, jax.Array):
             value = jnp.asarray(value)
         if dt is not None and value.dtype != dt:
@@ -426,7 +433,7 @@ def get_variable(
       VariableDtypeError, InitializerError, InvalidNameError (all ValueErrors),
       NotInTransformError outside ``transform``.
     """
-    frame = current_frame("get_variable")
+    frame = current_frame("get_variable", name)
     name = check_str(name, "get_variable")
     for k in kwargs:
         if k in _UNSUPPORTED and kwargs[k] is not None:
@@ -504,7 +511,7 @@ def Variable(  # noqa: N802 - TF1's name
     >>> net.apply(net.init(jax.random.key(0)))
     ['W', 'W_1']
     """
-    frame = current_frame("Variable")
+    frame = current_frame("Variable", name)
     for k in kwargs:
         if k not in _IGNORED and k != "caching_device":
             raise TypeError(f"Variable() got an unexpected keyword argument '{k}'")
@@ -605,7 +612,7 @@ def assign(ref: str | jax.Array | VariableHandle, value: Any) -> jax.Array:
     Raises:
       AssignError: not mutable, unknown variable, or a shape/dtype mismatch.
     """
-    frame = current_frame("assign")
+    frame = current_frame("assign", ref if isinstance(ref, str) else None)
     handle = _resolve(frame, ref, "assign")
     frame.check_trace(f"assign to variable {handle.name}")
     if not frame.is_init and not _mutable_allows(frame, handle):
@@ -622,7 +629,8 @@ def assign(ref: str | jax.Array | VariableHandle, value: Any) -> jax.Array:
             f"variable has shape {_fmt_shape(handle.shape)}."
         )
     if value.dtype != handle.dtype:
-        if jax.dtypes.is_weakly_typed(value) or np.can_cast(value.dtype, handle.dtype, "same_kind"):
+        weak_int = getattr(value, "weak_type", False) and jnp.issubdtype(value.dtype, jnp.integer)
+        if weak_int or np.can_cast(value.dtype, handle.dtype, "same_kind"):
             value = value.astype(handle.dtype)
         else:
             raise AssignError(

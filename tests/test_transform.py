@@ -287,7 +287,7 @@ def test_mutable_state_and_assign():
             mean = sj.get_variable(
                 "moving_mean", [x.shape[-1]], trainable=False, initializer=sj.initializers.zeros()
             )
-            count = sj.get_variable("count", [], jnp.int32, trainable=False)
+            sj.get_variable("count", [], jnp.int32, trainable=False)
             new = 0.9 * mean + 0.1 * x.mean(0)
             sj.assign(mean, new)
             sj.assign_add("bn/count", 1)
