@@ -260,8 +260,8 @@ def gan(z, real):
         d_real = discriminator_body(real)
     with sj.variable_scope(d_scope, reuse=True) as reopened:  # reopen by object, share
         d_fake = discriminator_body(fake)
-        print("reopened scope:", reopened.name, "| its ops go to:", sj.get_name_scope())
-    return d_real, d_fake, fake
+        scopes = {"reopened": reopened.name, "ops go to": sj.get_name_scope()}
+    return d_real, d_fake, fake, scopes
 
 
 gan_net = sj.transform(gan)
@@ -282,8 +282,11 @@ the reopened scope.
 code(r"""
 assert gan_store.names() == ["discriminator/h0/w", "discriminator/h1/w", "generator/w"]
 
-d_real, d_fake, fake = gan_net.apply(gan_store, z, real)
-d_real_on_fake, _, _ = gan_net.apply(gan_store, z, fake)  # "real" := the fake batch
+d_real, d_fake, fake, scopes = gan_net.apply(gan_store, z, real)
+print(scopes)
+assert scopes == {"reopened": "discriminator", "ops go to": "discriminator_1"}
+
+d_real_on_fake, _, _, _ = gan_net.apply(gan_store, z, fake)  # "real" := the fake batch
 np.testing.assert_array_equal(d_real_on_fake, d_fake)
 assert not np.allclose(d_real, d_fake)  # different inputs, different scores
 

@@ -69,3 +69,4 @@ try:
     __version__ = version("scopejax")
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
+del version, PackageNotFoundError

@@ -54,7 +54,8 @@ class StoreKeyError(StoreError, KeyError):
 
 def _leaf_info(name: str, value: Any) -> VariableInfo:
     shape = tuple(np.shape(value))
-    dtype = np.dtype(getattr(value, "dtype", np.result_type(value))).name
+    dt = getattr(value, "dtype", None)
+    dtype = np.dtype(dt if dt is not None else np.result_type(value)).name
     return VariableInfo(name, shape, dtype)
 
 

@@ -1,0 +1,31 @@
+"""The public surface is deliberate: changes to it must update this list."""
+
+import scopejax as sj
+
+PUBLIC = """
+AUTO_REUSE AssignError GraphKeys InitializerError InvalidNameError MissingRNGError
+MultiTransformed NotInTransformError ScopeUsageError ScopejaxError Store StoreError
+StoreKeyError TracerLeakError TransformError Transformed UnusedVariablesError Variable
+VariableDtypeError VariableExistsError VariableHandle VariableInfo VariableNotFoundError
+VariableScope VariableShapeError add_to_collection add_to_collections assign assign_add
+assign_sub device get_all_collection_keys get_collection get_collection_ref get_name_scope
+get_regularization_loss get_variable get_variable_scope global_variables initializers
+local_variables merge model_variables name_scope next_rng_key stable_hash transform
+transform_multi trainable_variables variable_handle variable_scope
+""".split()
+
+
+def test_public_names():
+    names = {n for n in dir(sj) if not n.startswith("_")}
+    assert names == set(PUBLIC)
+
+
+def test_errors_are_builtin_subclasses():
+    for n in PUBLIC:
+        obj = getattr(sj, n)
+        if (
+            isinstance(obj, type)
+            and issubclass(obj, sj.ScopejaxError)
+            and obj is not sj.ScopejaxError
+        ):
+            assert issubclass(obj, (ValueError, TypeError, KeyError)), n
