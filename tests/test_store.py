@@ -90,7 +90,7 @@ def test_from_plain_dict_and_a_beside_a_slash_b():
     assert s.names() == ["a", "a/b", "c/d"]
     assert s["a"].shape == (2,) and s["a/b"].shape == (3,)  # exact name wins
     assert s.info("c/d").trainable
-    with pytest.raises(sj.StoreError, match="use store.flat"):
+    with pytest.raises(sj.StoreError, match="Use store.flat"):
         s.to_dict()
 
     def f():  # TF1 allows a variable `a` beside `a/b`; so does scopejax
