@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -137,6 +136,13 @@ def _init_frame(rng: Any, named_scopes: bool) -> Frame:
 
 
 def _apply_frame(store: Any, rng: Any, mutable: Any, named_scopes: bool) -> Frame:
+    if isinstance(mutable, jax.core.Tracer):
+        raise TransformError(
+            "apply's `mutable` must be a Python value (True/False or collection names), but "
+            "it was traced by jax.jit. Fix it before jitting: "
+            "jax.jit(functools.partial(net.apply, mutable=True)) or "
+            'jax.jit(net.apply, static_argnames="mutable").'
+        )
     params = read_store(store)
     return Frame(
         is_init=False,
@@ -145,6 +151,14 @@ def _apply_frame(store: Any, rng: Any, mutable: Any, named_scopes: bool) -> Fram
         rng=None if rng is None else as_key(rng, "apply"),
         named_scopes=named_scopes,
     )
+
+
+def _name(wrapper: Callable[..., Any], fn: Callable[..., Any], kind: str) -> None:
+    """Name ``wrapper`` after ``fn`` (not functools.wraps: its __wrapped__ would make
+    ``inspect.signature`` and ``jax.jit(static_argnames=...)`` see ``fn``'s arguments)."""
+    base = getattr(fn, "__name__", type(fn).__name__)
+    wrapper.__name__ = f"{base}_{kind}"
+    wrapper.__qualname__ = f"{getattr(fn, '__qualname__', base)}.{kind}"
 
 
 def _check_unused(frame: Frame) -> None:
@@ -174,7 +188,8 @@ def transform(
     Both are pure and can be wrapped in ``jax.jit``, ``jax.grad``, ``jax.vmap``.
     ``named_scopes=False`` keeps scope names out of XLA metadata; with
     ``strict`` (default) ``apply`` rejects stores holding variables the
-    function does not use.
+    function does not use (``transform_multi``'s entry points never do, since
+    each may use part of the store).
 
     >>> import jax, jax.numpy as jnp, scopejax as sj
     >>> def model(x):
@@ -189,13 +204,11 @@ def transform(
     """
     _check_fn(fn, "transform")
 
-    @functools.wraps(fn)
     def init(rng: Any, *args: Any, **kwargs: Any) -> Store:
         frame = _init_frame(rng, named_scopes)
         _run(frame, fn, args, kwargs)
         return build_store(frame)
 
-    @functools.wraps(fn)
     def apply(store: Any, *args: Any, rng: Any = None, mutable: Any = False, **kwargs: Any):
         frame = _apply_frame(store, rng, mutable, named_scopes)
         out = _run(frame, fn, args, kwargs)
@@ -205,6 +218,8 @@ def transform(
             return out, _updated(store, frame.assigned)
         return out
 
+    _name(init, fn, "init")
+    _name(apply, fn, "apply")
     return Transformed(init, apply)
 
 

@@ -616,7 +616,7 @@ def assign(ref: str | jax.Array | VariableHandle, value: Any) -> jax.Array:
     handle = _resolve(frame, ref, "assign")
     frame.check_trace(f"assign to variable {handle.name}")
     if not frame.is_init and not _mutable_allows(frame, handle):
-        what = "apply(..., mutable=True)" if not frame.mutable else f"mutable={frame.mutable!r}"
+        what = f"mutable={frame.mutable!r}"
         raise AssignError(
             f"assign to variable {handle.name} during apply needs the new store returned: call "
             f"out, new_store = net.apply(store, ..., mutable=True). (got {what}; the "

@@ -395,3 +395,19 @@ def test_variable_values_and_apply_shape_check():
     assert float(b) == 4.0  # read from the store, not recomputed
     with pytest.raises(sj.VariableShapeError, match="Trying to share variable a"):
         net.apply(store.replace({"a": jnp.zeros(4)}), jnp.ones(4))
+
+
+def test_apply_jits_with_static_mutable_and_rejects_traced_mutable():
+    def f(x):
+        c = sj.get_variable("count", [], jnp.int32, trainable=False)
+        sj.assign(c, c + 1)
+        return x
+
+    net = sj.transform(f)
+    store = net.init(jax.random.key(0), 1.0)
+    _, new = jax.jit(net.apply, static_argnames="mutable")(store, 1.0, mutable=True)
+    assert int(new["count"]) == 1
+    with pytest.raises(sj.TransformError, match="static_argnames"):
+        jax.jit(net.apply)(store, 1.0, mutable=True)
+    with pytest.raises(sj.AssignError, match="got mutable=False"):
+        net.apply(store, 1.0)
