@@ -60,6 +60,7 @@ class Frame:
         "name_stack",
         "var_scope",
         "var_scope_counts",
+        "scope_descendants",
         "var_store",
         "variables",
         "collections",
@@ -99,6 +100,9 @@ class Frame:
         self.name_stack = ""  # Graph._name_stack
         self.var_scope: VariableScope = VariableScope(False)  # root scope
         self.var_scope_counts: dict[str, int] = {}
+        # scope name -> every counted scope name below it (TF scans all counters on
+        # exit; this index makes closing a scope cost its own sub-scopes only)
+        self.scope_descendants: dict[str, set[str]] = {}
         self.var_store: dict[str, VariableHandle] = {}  # get_variable key -> variable
         self.variables: dict[str, VariableHandle] = {}  # graph name -> variable
         self.collections: dict[str, list[Any]] = {}
@@ -133,6 +137,27 @@ class Frame:
                 names_in_use[name_key] = 1
             name = f"{name}_{i - 1}"
         return name
+
+    def open_scope(self, name: str) -> None:
+        """TF's ``open_variable_scope``: count one more entry of scope ``name``."""
+        counts = self.var_scope_counts
+        n = counts.get(name)
+        if n is None:
+            counts[name] = 1
+            desc = self.scope_descendants
+            pos = name.find("/")
+            while pos >= 0:
+                desc.setdefault(name[:pos], set()).add(name)
+                pos = name.find("/", pos + 1)
+        else:
+            counts[name] = n + 1
+
+    def close_subscopes(self, name: str) -> None:
+        """TF's ``close_variable_subscopes``: reset the counters below ``name``."""
+        counts = self.var_scope_counts
+        for k in self.scope_descendants.get(name, ()):
+            if counts.get(k):
+                counts[k] = 0
 
     def check_trace(self, what: str) -> None:
         """Raise TracerLeakError if we run inside a JAX transform opened in the function."""

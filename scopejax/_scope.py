@@ -391,7 +391,6 @@ class variable_scope:  # noqa: N801 - TF1's name
         old = frame.var_scope
         self._old_scope = old
         name_or_scope = self._name_or_scope
-        counts = frame.var_scope_counts
         if isinstance(name_or_scope, VariableScope):
             self._by_object = True
             new_name = name_or_scope.name
@@ -405,8 +404,8 @@ class variable_scope:  # noqa: N801 - TF1's name
                 name_scope=name_or_scope.original_name_scope,
             )
             old_getter = name_or_scope.custom_getter
-            counts[new_name] = counts.get(new_name, 0) + 1
-            self._old_counts = dict(counts)
+            frame.open_scope(new_name)
+            self._old_counts = dict(frame.var_scope_counts)
         else:
             self._by_object = False
             if name_or_scope is None:
@@ -426,7 +425,7 @@ class variable_scope:  # noqa: N801 - TF1's name
                 name_scope=leaf if entered_ns is None else entered_ns,
             )
             old_getter = old.custom_getter
-            counts[new_name] = counts.get(new_name, 0) + 1
+            frame.open_scope(new_name)
         if self._initializer is not None:
             scope._initializer = self._initializer
         if self._regularizer is not None:
@@ -449,12 +448,7 @@ class variable_scope:  # noqa: N801 - TF1's name
             if self._by_object:
                 frame.var_scope_counts = self._old_counts
             else:
-                prefix = self._new_name + "/"
-                n = len(prefix)
-                counts = frame.var_scope_counts
-                for k in counts:
-                    if k[:n] == prefix:
-                        counts[k] = 0
+                frame.close_subscopes(self._new_name)
             frame.var_scope = self._old_scope
         finally:
             if self._jax is not None:
