@@ -13,7 +13,10 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
+from scopejax import getters as getters
 from scopejax import initializers as initializers
+from scopejax import layers as layers
+from scopejax import nn as nn
 from scopejax._collections import GraphKeys as GraphKeys
 from scopejax._collections import add_to_collection as add_to_collection
 from scopejax._collections import add_to_collections as add_to_collections
@@ -41,6 +44,7 @@ from scopejax._errors import VariableDtypeError as VariableDtypeError
 from scopejax._errors import VariableExistsError as VariableExistsError
 from scopejax._errors import VariableNotFoundError as VariableNotFoundError
 from scopejax._errors import VariableShapeError as VariableShapeError
+from scopejax._module import Module as Module
 from scopejax._rng import next_rng_key as next_rng_key
 from scopejax._rng import stable_hash as stable_hash
 from scopejax._scope import AUTO_REUSE as AUTO_REUSE

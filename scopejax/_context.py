@@ -192,8 +192,13 @@ def current_frame(api: str, subject: Any = None) -> Frame:
     frames = _STATE.frames
     if not frames:
         call = api if subject is None else f"{api}({subject!r})"
+        verb = "called"
+        if not api.startswith("module "):
+            call = "scopejax." + call
+        else:
+            call, verb = call[len("module ") :], "built and used"
         raise NotInTransformError(
-            f"scopejax.{call} must be called inside a function transformed with "
+            f"{call} must be {verb} inside a function transformed with "
             "scopejax.transform. Wrap the code in a function and transform it:\n"
             "    net = scopejax.transform(fn)\n"
             "    store = net.init(jax.random.key(0), *args)\n"

@@ -34,7 +34,10 @@ def tower(x: jax.Array) -> jax.Array:
 def siamese(a: jax.Array, b: jax.Array) -> jax.Array:
     with sj.name_scope("siamese"):
         proj = sj.get_variable(
-            "projection", [2, 8], trainable=False, collections=["FROZEN_VARS"],
+            "projection",
+            [2, 8],
+            trainable=False,
+            collections=["FROZEN_VARS"],
             initializer=sj.initializers.orthogonal(),
         )
         ha, hb = tower(a @ proj), tower(b @ proj)
