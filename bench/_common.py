@@ -30,14 +30,17 @@ def block(tree: Any) -> Any:
     return jax.block_until_ready(tree)
 
 
-def time_once(fn: Callable[[], Any], number: int = 1) -> float:
-    """Seconds per call of ``fn`` averaged over ``number`` back-to-back calls (GC paused).
+def time_once(fn: Callable[[], Any], number: int = 1, pause_gc: bool = False) -> float:
+    """Seconds per call of ``fn`` averaged over ``number`` back-to-back calls.
 
+    The heap is collected first; with ``pause_gc`` the cyclic GC is also off while timing
+    (``timeit``'s convention), otherwise collections the calls trigger are part of their cost.
     ``fn`` is responsible for blocking on its own results if it dispatches async work.
     """
     gc_was_enabled = gc.isenabled()
     gc.collect()
-    gc.disable()
+    if pause_gc:
+        gc.disable()
     try:
         start = perf_counter()
         for _ in range(number):

@@ -287,6 +287,7 @@ def measure_size(
     repeats: int,
     min_sample_s: float,
     max_call_s: float,
+    pause_gc: bool,
     verbose: bool,
 ) -> dict[str, Cell]:
     """Build, check and warm every library at size ``n``, then time them interleaved.
@@ -308,7 +309,7 @@ def measure_size(
                 if time_once(thunk) > max_call_s:
                     cells[lib].slow.add(metric)
                     cells[lib].number[metric] = 1
-                    cells[lib].samples[metric].append(time_once(thunk))
+                    cells[lib].samples[metric].append(time_once(thunk, 1, pause_gc))
                 else:
                     cells[lib].number[metric] = autorange(thunk, min_sample_s)
         except Exception as exc:  # noqa: BLE001 - a broken contender must not stop the run
@@ -323,7 +324,7 @@ def measure_size(
                 for metric, thunk in thunks[lib].items():
                     if metric in cells[lib].slow:
                         continue
-                    t = time_once(thunk, cells[lib].number[metric])
+                    t = time_once(thunk, cells[lib].number[metric], pause_gc)
                     cells[lib].samples[metric].append(t)
             except Exception as exc:  # noqa: BLE001
                 cells[lib].error = _error(exc)
@@ -511,6 +512,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="JSON path (default bench/results/init_scaling_<device>.json; "
         "--quick: ..._quick.json)",
     )
+    p.add_argument(
+        "--pause-gc",
+        action="store_true",
+        help="turn the cyclic GC off while timing (timeit-style); default: GC runs as usual",
+    )
     p.add_argument("--profile", choices=ALL_LIBS, default=None, help="cProfile at largest N")
     p.add_argument("--verbose", action="store_true")
     args = p.parse_args(argv)
@@ -534,7 +540,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     goals: dict[int, dict[str, Any]] = {}
     for n in args.sizes:
         cells = measure_size(
-            n, args.libs, args.repeats, args.min_sample_ms / 1e3, args.max_call_s, args.verbose
+            n,
+            args.libs,
+            args.repeats,
+            args.min_sample_ms / 1e3,
+            args.max_call_s,
+            args.pause_gc,
+            args.verbose,
         )
         results[n] = analyse(n, cells)
         goals[n] = goal_check(n, results[n])
@@ -550,6 +562,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "libs": args.libs,
             "min_sample_ms": args.min_sample_ms,
             "max_call_s": args.max_call_s,
+            "pause_gc": args.pause_gc,
             "quick": args.quick,
         },
         "results": {str(n): r for n, r in results.items()},
