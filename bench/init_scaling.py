@@ -509,8 +509,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--out",
         type=Path,
         default=None,
-        help="JSON path (default bench/results/init_scaling_<device>.json; "
-        "--quick: ..._quick.json)",
+        help="JSON path (default bench/results/init_scaling_<device>[_quick][_pause_gc].json)",
     )
     p.add_argument(
         "--pause-gc",
@@ -518,6 +517,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="turn the cyclic GC off while timing (timeit-style); default: GC runs as usual",
     )
     p.add_argument("--profile", choices=ALL_LIBS, default=None, help="cProfile at largest N")
+    p.add_argument(
+        "--strict", action="store_true", help="exit 1 if any library failed (default: baseline)"
+    )
     p.add_argument("--verbose", action="store_true")
     args = p.parse_args(argv)
     args.sizes = args.sizes or ([10] if args.quick else [10, 100, 1000])
@@ -528,12 +530,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the benchmark, print markdown, write JSON. Exit 0 unless the baseline broke."""
+    """Run, print markdown, write JSON. Exit 1 if the baseline (--strict: any library) broke."""
     args = parse_args(argv)
     env = describe_environment(("jax", "jaxlib", "numpy", "scopejax", "haiku", "flax"))
     print(
         f"# init_scaling on {env['device_kind']} ({env['cpu']}, {env['cpu_count']} cores), "
-        f"jax {env['versions']['jax']}, sizes={args.sizes}, repeats={args.repeats}",
+        f"jax {env['versions']['jax']}, sizes={args.sizes}, repeats={args.repeats}, "
+        f"gc={'paused' if args.pause_gc else 'on'}",
         file=sys.stderr,
     )
     results: dict[int, dict[str, Any]] = {}
@@ -572,14 +575,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         },
         "markdown": table,
     }
-    suffix = "_quick" if args.quick else ""
+    suffix = ("_quick" if args.quick else "") + ("_pause_gc" if args.pause_gc else "")
     out = args.out or RESULTS_DIR / f"init_scaling_{device_kind()}{suffix}.json"
     write_json(out, payload)
     print(f"\nwrote {out}", file=sys.stderr)
     if args.profile:
         print("\n" + profile_lib(args.profile, max(args.sizes)))
-    base_ok = all(r.get(BASELINE, {}).get("error") is None for r in results.values())
-    return 0 if base_ok else 1
+    watched = args.libs if args.strict else [BASELINE]
+    ok = all(r.get(lib, {}).get("error") is None for r in results.values() for lib in watched)
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
