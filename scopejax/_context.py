@@ -39,6 +39,18 @@ def current_trace_state() -> Any:
     return _trace_state(convention="scopejax")
 
 
+try:  # internal: whether JAX is tracing (name scopes only matter then)
+    from jax._src import core as _jax_core
+
+    def is_eager() -> bool:
+        return type(_jax_core.trace_ctx.trace) is _jax_core.EvalTrace
+
+except (ImportError, AttributeError):  # pragma: no cover
+
+    def is_eager() -> bool:
+        return False
+
+
 def current_jax_name_stack() -> Any:
     if _siu is None:  # pragma: no cover
         return None
@@ -61,6 +73,8 @@ class Frame:
         "var_scope",
         "var_scope_counts",
         "scope_descendants",
+        "journal",
+        "journal_depth",
         "var_store",
         "variables",
         "collections",
@@ -94,7 +108,8 @@ class Frame:
         self.mutable = mutable
         self.rng = rng
         self.rng_count = 0
-        self.named_scopes = named_scopes
+        # eager execution dispatches op by op: XLA metadata is not kept, skip the cost
+        self.named_scopes = named_scopes and not is_eager()
         # --- TF1 graph state ---
         self.names_in_use: dict[str, int] = {}  # Graph._names_in_use (lower-cased)
         self.name_stack = ""  # Graph._name_stack
@@ -103,6 +118,11 @@ class Frame:
         # scope name -> every counted scope name below it (TF scans all counters on
         # exit; this index makes closing a scope cost its own sub-scopes only)
         self.scope_descendants: dict[str, set[str]] = {}
+        # undo log of counter changes, kept while a scope reopened by object is open
+        # (TF1 restores a snapshot of every counter on its exit; this restores the same
+        # state at the cost of the changes made inside, not of all counters)
+        self.journal: list[tuple[str, int | None]] = []
+        self.journal_depth = 0
         self.var_store: dict[str, VariableHandle] = {}  # get_variable key -> variable
         self.variables: dict[str, VariableHandle] = {}  # graph name -> variable
         self.collections: dict[str, list[Any]] = {}
@@ -142,6 +162,8 @@ class Frame:
         """TF's ``open_variable_scope``: count one more entry of scope ``name``."""
         counts = self.var_scope_counts
         n = counts.get(name)
+        if self.journal_depth:
+            self.journal.append((name, n))
         if n is None:
             counts[name] = 1
             desc = self.scope_descendants
@@ -155,17 +177,37 @@ class Frame:
     def close_subscopes(self, name: str) -> None:
         """TF's ``close_variable_subscopes``: reset the counters below ``name``."""
         counts = self.var_scope_counts
+        journal = self.journal if self.journal_depth else None
         for k in self.scope_descendants.get(name, ()):
-            if counts.get(k):
+            n = counts.get(k)
+            if n:
+                if journal is not None:
+                    journal.append((k, n))
                 counts[k] = 0
 
-    def check_trace(self, what: str) -> None:
+    def journal_mark(self) -> int:
+        """Start recording counter changes; returns the position to undo back to."""
+        self.journal_depth += 1
+        return len(self.journal)
+
+    def journal_undo(self, mark: int) -> None:
+        """Restore every counter changed since ``mark`` (TF1's snapshot restore)."""
+        journal, counts = self.journal, self.var_scope_counts
+        while len(journal) > mark:
+            key, old = journal.pop()
+            if old is None:
+                counts.pop(key, None)
+            else:
+                counts[key] = old
+        self.journal_depth -= 1
+
+    def check_trace(self, what: str, subject: str = "") -> None:
         """Raise TracerLeakError if we run inside a JAX transform opened in the function."""
         if self.trace_state is None:
             return
         if current_trace_state() != self.trace_state:
             raise TracerLeakError(
-                f"{what} inside a JAX transformation (jax.vmap, jax.jit, jax.lax.scan, "
+                f"{what}{subject} inside a JAX transformation (jax.vmap, jax.jit, jax.lax.scan, "
                 "jax.grad, ...) that was opened inside the transformed function. The value "
                 "would be a tracer of that inner transformation and cannot be kept in the "
                 "store. Create the variable before entering the inner transformation (call "

@@ -17,11 +17,12 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from scopejax._context import Frame, current_frame
-from scopejax._scope import AUTO_REUSE, VariableScope, name_scope, variable_scope
+from scopejax._scope import AUTO_REUSE, VariableScope, reopen, variable_scope
 
 _TRAINABLE = "trainable_variables"
 
 
+@functools.lru_cache(maxsize=1024)
 def camel_to_snake(name: str) -> str:
     """TF1's layer naming: ``Conv2D`` -> ``conv2d``, ``LSTMCell`` -> ``lstm_cell``."""
     intermediate = re.sub(r"(.)([A-Z][a-z0-9]+)", r"\1_\2", name)
@@ -58,7 +59,7 @@ def _wrap_init(init: Callable[..., Any]) -> Callable[..., Any]:
 class _Entered:
     """Enters a module's variable scope (reopened by object) and name scope."""
 
-    __slots__ = ("module", "vs", "ns", "outer")
+    __slots__ = ("module", "vs", "outer", "frame")
 
     def __init__(self, module: Module) -> None:
         self.module = module
@@ -76,24 +77,22 @@ class _Entered:
             reuse = True if scope.reuse is True else AUTO_REUSE
         m._depth += 1
         try:
-            self.vs = variable_scope(scope, reuse=reuse, auxiliary_name_scope=False)
+            self.vs = reopen(frame, scope, reuse)
             entered = self.vs.__enter__()
-            self.ns = name_scope(scope.original_name_scope or None)
-            self.ns.__enter__()
         except BaseException:
             m._depth -= 1
             raise
+        self.frame = frame
         return entered
 
     def __exit__(self, *exc: Any) -> None:
         m = self.module
         try:
-            self.ns.__exit__(*exc)
-        finally:
             self.vs.__exit__(*exc)
+        finally:
             m._depth -= 1
             if self.outer and exc[0] is None:
-                m._called_in = current_frame("module Module")
+                m._called_in = self.frame
 
 
 class Module:
@@ -148,12 +147,9 @@ class Module:
         if not self.scope_on_first_call:
             self._capture(frame)
             if self.__dict__.get("_sj_init_depth", 0) > 0:  # inside a subclass __init__
-                vs = variable_scope(self._scope, auxiliary_name_scope=False)
-                vs.__enter__()
-                self._init_ctx.append(vs)
-                ns = name_scope(self._scope.original_name_scope or None)
-                ns.__enter__()
-                self._init_ctx.append(ns)
+                ctx = reopen(frame, self._scope)
+                ctx.__enter__()
+                self._init_ctx.append(ctx)
 
     def _capture(self, frame: Frame) -> None:
         name = self._sj_name

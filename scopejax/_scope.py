@@ -405,7 +405,7 @@ class variable_scope:  # noqa: N801 - TF1's name
             )
             old_getter = name_or_scope.custom_getter
             frame.open_scope(new_name)
-            self._old_counts = dict(frame.var_scope_counts)
+            self._old_counts = frame.journal_mark()
         else:
             self._by_object = False
             if name_or_scope is None:
@@ -446,11 +446,57 @@ class variable_scope:  # noqa: N801 - TF1's name
             if frame.var_scope is not self._last:
                 raise ScopeUsageError("Improper nesting of variable_scope.")
             if self._by_object:
-                frame.var_scope_counts = self._old_counts
+                frame.journal_undo(self._old_counts)
             else:
                 frame.close_subscopes(self._new_name)
             frame.var_scope = self._old_scope
         finally:
             if self._jax is not None:
                 self._jax.close(exc)
+            frame.name_stack = self._old_stack
+
+
+class reopen:  # noqa: N801 - a context manager, like variable_scope
+    """Fast ``variable_scope(scope, reuse=reuse, auxiliary_name_scope=False)`` followed by
+    ``name_scope(scope.original_name_scope)``: how a module re-enters its own scope.
+
+    Same effect as that pair (the counters are restored on exit, the name scope is
+    the scope's original one), without re-validating names the scope already has.
+    """
+
+    __slots__ = ("_frame", "_scope", "_reuse", "_old_scope", "_old_stack", "_mark", "_new", "_jax")
+
+    def __init__(self, frame: Frame, scope: VariableScope, reuse: Any = None) -> None:
+        self._frame, self._scope, self._reuse = frame, scope, reuse
+
+    def __enter__(self) -> VariableScope:
+        frame, s = self._frame, self._scope
+        new = VariableScope(
+            s._reuse if not self._reuse else self._reuse,
+            s._name,
+            s._initializer,
+            s._regularizer,
+            s._dtype,
+            s._custom_getter,
+            s._name_scope,
+        )
+        frame.open_scope(s._name)
+        self._mark = frame.journal_mark()
+        self._old_scope, self._old_stack = frame.var_scope, frame.name_stack
+        frame.var_scope = self._new = new
+        ons = s._name_scope
+        stack = ons[:-1] if ons else ""
+        frame.name_stack = stack
+        self._jax = _JaxScope(frame, self._old_stack, stack)
+        return new
+
+    def __exit__(self, *exc: Any) -> None:
+        frame = self._frame
+        try:
+            if frame.var_scope is not self._new:
+                raise ScopeUsageError("Improper nesting of variable_scope.")
+            frame.journal_undo(self._mark)
+            frame.var_scope = self._old_scope
+        finally:
+            self._jax.close(exc)
             frame.name_stack = self._old_stack

@@ -107,7 +107,7 @@ def _as_shape(shape: Any, name: str) -> tuple[int | None, ...]:
     if isinstance(shape, (int, np.integer)):
         return (int(shape),)
     try:
-        return tuple(None if d is None else int(d) for d in shape)
+        return tuple([d if type(d) is int else (None if d is None else int(d)) for d in shape])
     except (TypeError, ValueError):
         raise TypeError(
             f"Variable {name}: shape must be a sequence of ints (or None for unknown dims), "
@@ -116,6 +116,8 @@ def _as_shape(shape: Any, name: str) -> tuple[int | None, ...]:
 
 
 def _compatible(a: tuple[int | None, ...], b: tuple[int, ...]) -> bool:
+    if a == b:
+        return True
     return len(a) == len(b) and all(x is None or x == y for x, y in zip(a, b, strict=True))
 
 
@@ -143,11 +145,11 @@ def _tf_style(fn: Callable) -> bool:
     return bool(params) and params[0] == "shape"
 
 
-def _default_initializer(name: str, dt: np.dtype) -> Initializer:
+def _default_initializer(name: str, dt: np.dtype) -> type[Initializer]:
     if is_floating(dt):
-        return GlorotUniform()
+        return GlorotUniform
     if is_int_or_bool(dt):
-        return Zeros()
+        return Zeros
     raise InitializerError(f"An initializer for variable {name} of {dt.name} is required")
 
 
@@ -255,6 +257,13 @@ def _place(frame: Frame, value: Any) -> tuple[Any, str | None]:
     return value, spec
 
 
+def _dtype_of(dtype: Any, name: str) -> np.dtype:
+    try:
+        return as_dtype(dtype)
+    except TypeError as e:
+        raise TypeError(f"Variable {name}: {e}") from None
+
+
 def _graph_name(frame: Frame, name: str) -> str:
     """The unique graph name of a variable created under name_scope(None)."""
     if name and name[-1] == "/":
@@ -283,7 +292,7 @@ def _true_getter(
             f"If initializer is a constant, do not specify shape (variable {name}): the "
             "constant gives the shape."
         )
-    dt = as_dtype(dtype, f"Variable {name}")
+    dt = _dtype_of(dtype, name)
     if shape is not None:
         shape = _as_shape(shape, name)
 
@@ -313,7 +322,7 @@ def _true_getter(
             "mean to set reuse=AUTO_REUSE in variable_scope? (reuse=True only shares variables "
             "created earlier in the same call.)"
         )
-    frame.check_trace(f"get_variable created variable {name}")
+    frame.check_trace("get_variable created variable ", name)
     if trainable is None:
         trainable = True
 
@@ -335,17 +344,15 @@ def _true_getter(
         known_shape = tuple(np.shape(const))
         dt = np.dtype(jax.dtypes.canonicalize_dtype(jnp.result_type(const)))
     else:
-        if inspect.isclass(initializer):
-            initializer = initializer()
-        if shape is not None and all(d is not None for d in shape):
+        if shape is not None and None not in shape:
             full: tuple[int, ...] = shape  # type: ignore[assignment]
             known_shape = full
             fn = initializer
 
             def init_fn() -> Any:
-                return _draw(frame, fn, full, dt, name)
+                return _draw(frame, fn() if inspect.isclass(fn) else fn, full, dt, name)
 
-        elif _needs_no_arguments(initializer):
+        elif not inspect.isclass(initializer) and _needs_no_arguments(initializer):
             init_fn = initializer
             dt = None  # type: ignore[assignment]
         else:
@@ -524,7 +531,7 @@ def Variable(  # noqa: N802 - TF1's name
         graph_name = frame.unique_name(scope_name)
     else:
         graph_name = ""
-    frame.check_trace(f"Variable created variable {graph_name}")
+    frame.check_trace("Variable created variable ", graph_name)
     dt = None if dtype is None else as_dtype(dtype, f"Variable {graph_name}")
     if frame.is_init:
         value = initial_value() if callable(initial_value) else initial_value
@@ -614,7 +621,7 @@ def assign(ref: str | jax.Array | VariableHandle, value: Any) -> jax.Array:
     """
     frame = current_frame("assign", ref if isinstance(ref, str) else None)
     handle = _resolve(frame, ref, "assign")
-    frame.check_trace(f"assign to variable {handle.name}")
+    frame.check_trace("assign to variable ", handle.name)
     if not frame.is_init and not _mutable_allows(frame, handle):
         what = f"mutable={frame.mutable!r}"
         raise AssignError(

@@ -15,6 +15,7 @@ from scopejax.nn._embedding import Embedding as Embedding
 from scopejax.nn._linear import Dense as Dense
 from scopejax.nn._normalization import BatchNormalization as BatchNormalization
 from scopejax.nn._normalization import LayerNorm as LayerNorm
+from scopejax.nn._normalization import LayerNormalization as LayerNormalization
 from scopejax.nn._pooling import AveragePooling1D as AveragePooling1D
 from scopejax.nn._pooling import AveragePooling2D as AveragePooling2D
 from scopejax.nn._pooling import Flatten as Flatten

@@ -23,9 +23,13 @@ def activation_fn(activation: Callable | str | None) -> Callable | None:
     )
 
 
+def as_array(x: Any) -> jax.Array:
+    return x if isinstance(x, jax.Array) else jnp.asarray(x)
+
+
 def float_dtype(x: Any) -> Any:
     """The dtype a layer's variables take from its input (float32 for integer inputs)."""
-    dt = np.dtype(jnp.result_type(x))
+    dt = x.dtype
     return dt if jnp.issubdtype(dt, jnp.floating) else np.dtype(np.float32)
 
 

@@ -6,12 +6,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import jax
-import jax.numpy as jnp
 
 from scopejax._initializers import Zeros
 from scopejax._module import Module
 from scopejax._variables import get_variable
-from scopejax.nn._common import activation_fn, float_dtype, padding_of, tuple_of
+from scopejax.nn._common import activation_fn, as_array, float_dtype, padding_of, tuple_of
 
 _DIMS = {1: ("NWC", "WIO", "NWC"), 2: ("NHWC", "HWIO", "NHWC")}
 
@@ -60,7 +59,7 @@ class _Conv(Module):
         self.trainable = trainable
 
     def __call__(self, x: jax.Array) -> jax.Array:
-        x = jnp.asarray(x)
+        x = as_array(x)
         if x.ndim != self.rank + 2:
             raise ValueError(
                 f"{type(self).__name__} {self.scope_name!r} expects inputs of rank "

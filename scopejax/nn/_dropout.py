@@ -10,11 +10,12 @@ import jax.numpy as jnp
 
 from scopejax._module import Module
 from scopejax._rng import next_rng_key
+from scopejax.nn._common import as_array
 
 
 def dropout(x: jax.Array, rate: float, training: Any, noise_shape: Sequence[int] | None = None):
     """Zero each element with probability ``rate`` and scale the rest by ``1/(1-rate)``."""
-    x = jnp.asarray(x)
+    x = as_array(x)
     if isinstance(training, bool) and not training or rate == 0.0:
         return x
     if not 0.0 <= rate < 1.0:

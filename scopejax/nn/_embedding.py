@@ -10,6 +10,7 @@ import jax.numpy as jnp
 from scopejax._initializers import RandomUniform
 from scopejax._module import Module
 from scopejax._variables import get_variable
+from scopejax.nn._common import as_array
 
 
 class Embedding(Module):
@@ -56,7 +57,7 @@ class Embedding(Module):
         )
 
     def __call__(self, ids: jax.Array) -> jax.Array:
-        ids = jnp.asarray(ids)
+        ids = as_array(ids)
         if not jnp.issubdtype(ids.dtype, jnp.integer):
             raise TypeError(
                 f"Embedding {self.scope_name!r} takes integer ids, got dtype {ids.dtype}."

@@ -11,7 +11,7 @@ import jax.numpy as jnp
 from scopejax._initializers import Zeros
 from scopejax._module import Module
 from scopejax._variables import get_variable
-from scopejax.nn._common import activation_fn, float_dtype
+from scopejax.nn._common import activation_fn, as_array, float_dtype
 
 
 class Dense(Module):
@@ -57,7 +57,7 @@ class Dense(Module):
         self.trainable = trainable
 
     def __call__(self, x: jax.Array) -> jax.Array:
-        x = jnp.asarray(x)
+        x = as_array(x)
         dt = float_dtype(x)
         kernel = get_variable(
             "kernel",

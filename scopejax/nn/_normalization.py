@@ -12,9 +12,9 @@ from scopejax._collections import GraphKeys
 from scopejax._initializers import Ones, Zeros
 from scopejax._module import Module
 from scopejax._variables import assign, get_variable
-from scopejax.nn._common import float_dtype
+from scopejax.nn._common import as_array, float_dtype
 
-_MOVING = [GraphKeys.GLOBAL_VARIABLES, GraphKeys.MOVING_AVERAGE_VARIABLES]
+_MOVING = [GraphKeys.GLOBAL_VARIABLES]  # TF1 puts the moving statistics there only
 
 
 class BatchNormalization(Module):
@@ -25,6 +25,12 @@ class BatchNormalization(Module):
     batch statistics and ``assign``s the moving averages
     (``moving = moving * momentum + batch * (1 - momentum)``), so ``apply``
     needs ``mutable=True``; ``training=False`` uses the moving statistics.
+
+    As in TF1, the moving variance is fed the *unbiased* batch variance
+    (``* n / (n - 1)``) on the fused path, which TF takes by default
+    (``fused=None``) for rank-4 inputs normalized over the channel axis, and
+    the biased one otherwise (``fused=False``, other ranks); the output always
+    uses the biased variance.
 
     >>> import jax, jax.numpy as jnp, scopejax as sj
     >>> net = sj.transform(lambda x, t: sj.nn.BatchNormalization()(x, training=t))
@@ -54,10 +60,12 @@ class BatchNormalization(Module):
         trainable: bool = True,
         name: str | None = None,
         *,
+        fused: bool | None = None,
         reuse: Any = None,
     ) -> None:
         super().__init__(name=name, reuse=reuse)
         self.axis = (axis,) if isinstance(axis, int) else tuple(axis)
+        self.fused = fused
         self.momentum = momentum
         self.epsilon = epsilon
         self.center, self.scale = center, scale
@@ -68,7 +76,7 @@ class BatchNormalization(Module):
         self.trainable = trainable
 
     def __call__(self, x: jax.Array, training: Any = False) -> jax.Array:
-        x = jnp.asarray(x)
+        x = as_array(x)
         axes = tuple(a % x.ndim for a in self.axis)
         shape = [x.shape[a] for a in axes]
         reduce = tuple(a for a in range(x.ndim) if a not in axes)
@@ -122,8 +130,15 @@ class BatchNormalization(Module):
         mean = jnp.mean(x, reduce)
         var = jnp.var(x, reduce)
         m = self.momentum
+        fused = self.fused
+        if fused is None:  # TF1 takes the fused kernel for NHWC / NCHW batch norm
+            fused = x.ndim == 4 and axes in ((3,), (1,))
+        n = 1
+        for a in reduce:
+            n *= x.shape[a]
+        moving_input = var * (n / (n - 1)) if fused and n > 1 else var
         new_mean = moving_mean * m + mean * (1 - m)
-        new_var = moving_var * m + var * (1 - m)
+        new_var = moving_var * m + moving_input * (1 - m)
         if isinstance(training, bool):
             assign(moving_mean, new_mean)
             assign(moving_var, new_var)
@@ -167,7 +182,7 @@ class LayerNorm(Module):
         self.trainable = trainable
 
     def __call__(self, x: jax.Array) -> jax.Array:
-        x = jnp.asarray(x)
+        x = as_array(x)
         norm_axis = self.begin_norm_axis % x.ndim
         params_axis = self.begin_params_axis % x.ndim
         shape = list(x.shape[params_axis:])
@@ -175,9 +190,55 @@ class LayerNorm(Module):
         axes = tuple(range(norm_axis, x.ndim))
         mean = jnp.mean(x, axes, keepdims=True)
         var = jnp.var(x, axes, keepdims=True)
-        y = (x - mean) * jax.lax.rsqrt(var + self.epsilon)
+        beta = gamma = None
+        if self.center:  # contrib creates beta first
+            beta = get_variable("beta", shape, dt, Zeros, trainable=self.trainable)
         if self.scale:
-            y = y * get_variable("gamma", shape, dt, Ones, trainable=self.trainable)
+            gamma = get_variable("gamma", shape, dt, Ones, trainable=self.trainable)
+        y = (x - mean) * jax.lax.rsqrt(var + self.epsilon)
+        if gamma is not None:
+            y = y * gamma
+        return y + beta if beta is not None else y
+
+
+class LayerNormalization(Module):
+    """Layer normalization as TF1's Keras ``LayerNormalization`` in graph mode.
+
+    Scope ``layer_normalization``, variables ``gamma`` then ``beta`` with the
+    shape of the normalized ``axis`` (default the last), ``epsilon=1e-3``.
+    For BERT-style ``LayerNorm/beta|gamma`` names use :class:`LayerNorm`.
+    """
+
+    def __init__(
+        self,
+        axis: int | Sequence[int] = -1,
+        epsilon: float = 1e-3,
+        center: bool = True,
+        scale: bool = True,
+        trainable: bool = True,
+        name: str | None = None,
+        *,
+        reuse: Any = None,
+    ) -> None:
+        super().__init__(name=name, reuse=reuse)
+        self.axis = (axis,) if isinstance(axis, int) else tuple(axis)
+        self.epsilon, self.center, self.scale = epsilon, center, scale
+        self.trainable = trainable
+
+    def __call__(self, x: jax.Array) -> jax.Array:
+        x = as_array(x)
+        axes = tuple(sorted(a % x.ndim for a in self.axis))
+        shape = [x.shape[a] for a in axes]
+        bshape = [x.shape[a] if a in axes else 1 for a in range(x.ndim)]
+        dt = float_dtype(x)
+        gamma = beta = None
+        if self.scale:
+            gamma = get_variable("gamma", shape, dt, Ones, trainable=self.trainable)
         if self.center:
-            y = y + get_variable("beta", shape, dt, Zeros, trainable=self.trainable)
-        return y
+            beta = get_variable("beta", shape, dt, Zeros, trainable=self.trainable)
+        mean = jnp.mean(x, axes, keepdims=True)
+        var = jnp.var(x, axes, keepdims=True)
+        y = (x - mean) * jax.lax.rsqrt(var + self.epsilon)
+        if gamma is not None:
+            y = y * gamma.reshape(bshape)
+        return y + beta.reshape(bshape) if beta is not None else y

@@ -9,7 +9,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from scopejax._module import Module
-from scopejax.nn._common import padding_of, tuple_of
+from scopejax.nn._common import as_array, padding_of, tuple_of
 
 
 def _window(x: jax.Array, pool: tuple[int, ...], strides: tuple[int, ...]):
@@ -51,7 +51,7 @@ class _Pool(Module):
         self.padding = padding_of(padding)
 
     def __call__(self, x: jax.Array) -> jax.Array:
-        x = jnp.asarray(x)
+        x = as_array(x)
         if x.ndim != self.rank + 2:
             raise ValueError(
                 f"{type(self).__name__} {self.scope_name!r} expects inputs of rank "
@@ -93,5 +93,5 @@ class Flatten(Module):
         super().__init__(name=name)
 
     def __call__(self, x: jax.Array) -> jax.Array:
-        x = jnp.asarray(x)
+        x = as_array(x)
         return x.reshape(x.shape[0], -1)

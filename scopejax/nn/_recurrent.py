@@ -20,7 +20,7 @@ from scopejax._initializers import Constant, Zeros
 from scopejax._module import Module
 from scopejax._scope import VariableScope, variable_scope
 from scopejax._variables import get_variable
-from scopejax.nn._common import activation_fn, float_dtype
+from scopejax.nn._common import activation_fn, as_array, float_dtype
 
 
 class LSTMStateTuple(NamedTuple):
@@ -75,7 +75,7 @@ class RNNCell(Module):
 
 
 def _check_inputs(cell: RNNCell, inputs: jax.Array) -> jax.Array:
-    inputs = jnp.asarray(inputs)
+    inputs = as_array(inputs)
     if inputs.ndim != 2:
         raise ValueError(
             f"{type(cell).__name__} takes inputs of shape [batch, features], got {inputs.shape}."
