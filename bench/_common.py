@@ -15,6 +15,7 @@ import math
 import os
 import platform
 import statistics
+import subprocess
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -125,6 +126,21 @@ def describe_environment(modules: Iterable[str] = ("jax", "jaxlib", "numpy")) ->
         "platform": platform.platform(),
         "versions": {m: _version(m) for m in modules},
     }
+
+
+def git_state(repo: Path, path: str = ".") -> dict[str, Any]:
+    """HEAD commit of ``repo`` and whether ``path`` has uncommitted changes (read-only git)."""
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", "-C", str(repo), *args], capture_output=True, text=True, timeout=10
+        ).stdout.strip()
+
+    try:
+        dirty = git("--no-optional-locks", "status", "--porcelain", "--", path)
+        return {"commit": git("rev-parse", "HEAD"), "dirty": bool(dirty)}
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "dirty": None}
 
 
 def fmt(x: float | None, digits: int = 2) -> str:

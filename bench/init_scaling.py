@@ -45,6 +45,7 @@ from bench._common import (  # noqa: E402
     describe_environment,
     device_kind,
     fmt,
+    git_state,
     markdown_table,
     paired,
     rotate,
@@ -292,8 +293,8 @@ def measure_size(
 ) -> dict[str, Cell]:
     """Build, check and warm every library at size ``n``, then time them interleaved.
 
-    A metric whose warm-up call takes longer than ``max_call_s`` is timed once more and then
-    left out of the repetitions (marked ``slow``), so one pathological case cannot eat the run.
+    A metric whose warm-up call takes longer than ``max_call_s`` keeps that call as its only
+    sample (marked ``slow``), so one pathological case cannot eat the run.
     """
     key = jax.random.key(0)
     x = jnp.ones((BATCH, WIDTH), jnp.float32)
@@ -306,10 +307,11 @@ def measure_size(
             thunks[lib] = make_thunks(model, key, x)
             for metric, thunk in thunks[lib].items():
                 # warm-up: primitive compilation caches, lazy imports
-                if time_once(thunk) > max_call_s:
+                first = time_once(thunk, 1, pause_gc)
+                if first > max_call_s:  # the warm-up call is the one sample
                     cells[lib].slow.add(metric)
                     cells[lib].number[metric] = 1
-                    cells[lib].samples[metric].append(time_once(thunk, 1, pause_gc))
+                    cells[lib].samples[metric].append(first)
                 else:
                     cells[lib].number[metric] = autorange(thunk, min_sample_s)
         except Exception as exc:  # noqa: BLE001 - a broken contender must not stop the run
@@ -463,7 +465,8 @@ def render(results: dict[int, dict[str, Any]], goals: dict[int, dict[str, Any]])
                 items.append(text + ")")
         parts.append(f"- goal @ N={n}: " + " · ".join(items))
     if any(e.get("single_sample") for a in results.values() for e in a.values()):
-        parts += ["", "\\* single sample: the call exceeded --max-call-s, so it was not repeated."]
+        note = "single sample (the warm-up call): it exceeded --max-call-s, so was not repeated."
+        parts += ["", "\\* " + note]
     if failures:
         parts += ["", "Failures:", *failures]
     return "\n".join(parts)
@@ -533,6 +536,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run, print markdown, write JSON. Exit 1 if the baseline (--strict: any library) broke."""
     args = parse_args(argv)
     env = describe_environment(("jax", "jaxlib", "numpy", "scopejax", "haiku", "flax"))
+    env["git"] = git_state(Path(__file__).resolve().parent.parent, "scopejax")
     print(
         f"# init_scaling on {env['device_kind']} ({env['cpu']}, {env['cpu_count']} cores), "
         f"jax {env['versions']['jax']}, sizes={args.sizes}, repeats={args.repeats}, "

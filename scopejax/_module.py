@@ -98,9 +98,10 @@ class _Entered:
 class Module:
     """Base class: an object whose variables live under its own variable scope.
 
-    Subclasses call ``super().__init__(name=...)`` and define methods that call
-    ``get_variable`` (or use other modules). Submodules built in ``__init__``
-    are named under this module's scope. Set the class attribute
+    Subclasses call ``super().__init__(name=...)`` (forwarding ``reuse=`` if they
+    accept it: ``reuse=True`` shares an existing module's variables by name) and
+    define methods that call ``get_variable`` (or use other modules). Submodules
+    built in ``__init__`` are named under this module's scope. Set the class attribute
     ``scope_on_first_call = True`` for TF1 ``tf.layers.Layer`` behaviour: the
     scope is captured at the first call rather than at construction (RNN cells
     use it, so ``dynamic_rnn`` names them ``rnn/lstm_cell``).

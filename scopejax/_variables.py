@@ -171,7 +171,7 @@ def _draw(frame: Frame, initializer: Callable, shape: tuple[int, ...], dt: np.dt
 
 def _missing_in_store(frame: Frame, graph_name: str) -> VariableNotFoundError:
     params = frame.params or {}
-    close = difflib.get_close_matches(graph_name, list(params), n=3, cutoff=0.6)
+    close = difflib.get_close_matches(graph_name, list(params), n=3, cutoff=0.8)
     hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
     scope = graph_name.rpartition("/")[0]
     siblings = sorted(n[len(scope) + 1 :] for n in params if scope and n.startswith(scope + "/"))
