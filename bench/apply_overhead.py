@@ -138,15 +138,21 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         rows.append([n, fmt(stat["median"] * 1e6, 1), fmt(summarize(ratios)["median"], 2) + "×"])
     env = describe_environment(("jax", "jaxlib", "haiku", "flax"))
     table = markdown_table(["library", "eager apply µs/call", "× hand-written"], rows)
-    print(f"# apply_overhead on {env['backend']} ({env['cpu']}), MLP 32-{'-'.join(map(str, WIDTHS))}"
-          f", batch {args.batch}, {repeats} repeats\n")
+    print(
+        f"# apply_overhead on {env['backend']} ({env['cpu']}), MLP 32-{'-'.join(map(str, WIDTHS))}"
+        f", batch {args.batch}, {repeats} repeats\n"
+    )
     print(table)
     goal = results["scopejax"]["ratio_median"] <= 1.3
-    print(f"\ngoal scopejax <= 1.3x hand-written: {'pass' if goal else 'FAIL'}"
-          f" ({results['scopejax']['ratio_median']:.2f}x)")
+    print(
+        f"\ngoal scopejax <= 1.3x hand-written: {'pass' if goal else 'FAIL'}"
+        f" ({results['scopejax']['ratio_median']:.2f}x)"
+    )
     out = args.out or Path(__file__).parent / "results" / f"apply_overhead_{device_kind()}.json"
-    write_json(out, {"env": env, "widths": WIDTHS, "batch": args.batch, "results": results,
-                     "goal_pass": goal})
+    write_json(
+        out,
+        {"env": env, "widths": WIDTHS, "batch": args.batch, "results": results, "goal_pass": goal},
+    )
     return results
 
 
