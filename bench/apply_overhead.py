@@ -33,7 +33,8 @@ from _common import (  # noqa: E402
 
 import scopejax as sj  # noqa: E402
 
-WIDTHS = (64, 64, 10)
+WIDTHS = (256, 128, 10)  # overwritten by --widths
+IN_DIM = 784
 
 
 def build_handwritten(x: jax.Array) -> Callable[[], Any]:
@@ -111,12 +112,16 @@ BUILDERS = {
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--repeats", type=int, default=15)
-    p.add_argument("--batch", type=int, default=8)
+    p.add_argument("--batch", type=int, default=128)
+    p.add_argument("--in-dim", type=int, default=784)
+    p.add_argument("--widths", type=int, nargs="+", default=[256, 128, 10])
     p.add_argument("--quick", action="store_true", help="3 repeats (CI smoke run)")
     p.add_argument("--out", type=Path, default=None)
     args = p.parse_args(argv)
     repeats = 3 if args.quick else args.repeats
-    x = jnp.ones((args.batch, 32))
+    global WIDTHS
+    WIDTHS = tuple(args.widths)
+    x = jnp.ones((args.batch, args.in_dim))
     thunks: dict[str, Callable[[], Any]] = {}
     for name, build in BUILDERS.items():
         try:
@@ -139,7 +144,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     env = describe_environment(("jax", "jaxlib", "haiku", "flax"))
     table = markdown_table(["library", "eager apply µs/call", "× hand-written"], rows)
     print(
-        f"# apply_overhead on {env['backend']} ({env['cpu']}), MLP 32-{'-'.join(map(str, WIDTHS))}"
+        f"# apply_overhead on {env['backend']} ({env['cpu']}), "
+        f"MLP {args.in_dim}-{'-'.join(map(str, WIDTHS))}"
         f", batch {args.batch}, {repeats} repeats\n"
     )
     print(table)
@@ -148,7 +154,10 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         f"\ngoal scopejax <= 1.3x hand-written: {'pass' if goal else 'FAIL'}"
         f" ({results['scopejax']['ratio_median']:.2f}x)"
     )
-    out = args.out or Path(__file__).parent / "results" / f"apply_overhead_{device_kind()}.json"
+    tag = f"{args.in_dim}-{'-'.join(map(str, WIDTHS))}_b{args.batch}"
+    out = (
+        args.out or Path(__file__).parent / "results" / f"apply_overhead_{device_kind()}_{tag}.json"
+    )
     write_json(
         out,
         {"env": env, "widths": WIDTHS, "batch": args.batch, "results": results, "goal_pass": goal},
