@@ -158,6 +158,26 @@ class Frame:
             name = f"{name}_{i - 1}"
         return name
 
+    def release(self) -> None:
+        """Break the frame <-> handle reference cycles once the call has returned.
+
+        Without this every variable would leave cyclic garbage that only a full
+        GC pass frees (with the arrays it holds); handles kept by the caller then
+        report that their call has finished.
+        """
+        for handle in self.variables.values():
+            handle._frame = None
+        for d in (
+            self.variables,
+            self.var_store,
+            self.collections,
+            self.value_ids,
+            self.initial,
+            self.assigned,
+        ):
+            d.clear()
+        self.reg_losses.clear()
+
     def open_scope(self, name: str) -> None:
         """TF's ``open_variable_scope``: count one more entry of scope ``name``."""
         counts = self.var_scope_counts

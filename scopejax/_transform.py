@@ -206,17 +206,23 @@ def transform(
 
     def init(rng: Any, *args: Any, **kwargs: Any) -> Store:
         frame = _init_frame(rng, named_scopes)
-        _run(frame, fn, args, kwargs)
-        return build_store(frame)
+        try:
+            _run(frame, fn, args, kwargs)
+            return build_store(frame)
+        finally:
+            frame.release()
 
     def apply(store: Any, *args: Any, rng: Any = None, mutable: Any = False, **kwargs: Any):
         frame = _apply_frame(store, rng, mutable, named_scopes)
-        out = _run(frame, fn, args, kwargs)
-        if strict:
-            _check_unused(frame)
-        if mutable:
-            return out, _updated(store, frame.assigned)
-        return out
+        try:
+            out = _run(frame, fn, args, kwargs)
+            if strict:
+                _check_unused(frame)
+            if mutable:
+                return out, _updated(store, frame.assigned)
+            return out
+        finally:
+            frame.release()
 
     _name(init, fn, "init")
     _name(apply, fn, "apply")
@@ -256,8 +262,11 @@ def transform_multi(
     """
     _check_fn(f, "transform_multi")
     probe = Frame(is_init=True, init_key=jax.random.key(0), named_scopes=False)
-    with push_frame(probe):
-        built = f()
+    try:
+        with push_frame(probe):
+            built = f()
+    finally:
+        probe.release()
     if not (isinstance(built, tuple) and len(built) == 2):
         raise TransformError(
             "transform_multi: f() must return (init_fn, fns) with fns a tuple or dict of "
@@ -269,20 +278,26 @@ def transform_multi(
 
     def init(rng: Any, *args: Any, **kwargs: Any) -> Store:
         frame = _init_frame(rng, named_scopes)
-        with push_frame(frame):
-            init_fn, _ = f()
-            init_fn(*args, **kwargs)
-        return build_store(frame)
+        try:
+            with push_frame(frame):
+                init_fn, _ = f()
+                init_fn(*args, **kwargs)
+            return build_store(frame)
+        finally:
+            frame.release()
 
     def make_apply(k: Any) -> Callable[..., Any]:
         def apply(store: Any, *args: Any, rng: Any = None, mutable: Any = False, **kwargs: Any):
             frame = _apply_frame(store, rng, mutable, named_scopes)
-            with push_frame(frame):
-                _, built_fns = f()
-                out = built_fns[k](*args, **kwargs)
-            if mutable:
-                return out, _updated(store, frame.assigned)
-            return out
+            try:
+                with push_frame(frame):
+                    _, built_fns = f()
+                    out = built_fns[k](*args, **kwargs)
+                if mutable:
+                    return out, _updated(store, frame.assigned)
+                return out
+            finally:
+                frame.release()
 
         apply.__name__ = f"apply_{k}"
         return apply

@@ -76,15 +76,25 @@ class VariableHandle:
         self._value = value
         self._colls: list[Any] = []  # collections in the order it joined them
 
+    def _live_frame(self) -> Frame:
+        frame = self._frame
+        if frame is None or frame.closed:
+            raise ValueError(
+                f"Variable {self.name}: this handle belongs to an init/apply call that has "
+                "finished; read values from the Store instead (store[name])."
+            )
+        return frame
+
     @property
     def collections(self) -> list[Any]:
         """The collections that hold this variable now, in first-use order."""
-        return [k for k, items in self._frame.collections.items() if any(x is self for x in items)]
+        frame = self._live_frame()
+        return [k for k, items in frame.collections.items() if any(x is self for x in items)]
 
     @property
     def value(self) -> jax.Array:
         """The variable's current value in this call (after any ``assign``)."""
-        if self._frame.closed:
+        if self._frame is None or self._frame.closed:
             raise ValueError(
                 f"Variable {self.name}: this handle belongs to an init/apply call that has "
                 "finished; read values from the Store instead (store[name])."
