@@ -17,6 +17,7 @@ from scopejax import getters as getters
 from scopejax import initializers as initializers
 from scopejax import layers as layers
 from scopejax import nn as nn
+from scopejax import train as train
 from scopejax._collections import GraphKeys as GraphKeys
 from scopejax._collections import add_to_collection as add_to_collection
 from scopejax._collections import add_to_collections as add_to_collections

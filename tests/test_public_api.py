@@ -11,7 +11,7 @@ StoreKeyError TracerLeakError TransformError Transformed UnusedVariablesError Va
 VariableDtypeError VariableExistsError VariableHandle VariableInfo VariableNotFoundError
 VariableScope VariableShapeError add_to_collection add_to_collections assign assign_add
 assign_sub device get_all_collection_keys get_collection get_collection_ref get_name_scope
-get_regularization_loss get_variable Module nn layers getters get_variable_scope
+get_regularization_loss get_variable Module nn layers getters train get_variable_scope
 global_variables initializers
 local_variables merge model_variables name_scope next_rng_key stable_hash transform
 transform_multi trainable_variables variable_handle variable_scope
@@ -24,7 +24,7 @@ def test_public_names():
         for n in dir(sj)
         if not n.startswith("_")
         and (
-            n in ("initializers", "nn", "layers", "getters")
+            n in ("initializers", "nn", "layers", "getters", "train")
             or not isinstance(getattr(sj, n), types.ModuleType)
         )
     }

@@ -1,0 +1,26 @@
+"""Training over collections: ``minimize``, freezing, per-collection optimizers, ``fit``.
+
+>>> import jax, jax.numpy as jnp, optax, scopejax as sj
+>>> def loss_fn(x, y):
+...     h = sj.layers.dense(x, 4, activation=jax.nn.relu, name="backbone")
+...     return jnp.mean((sj.layers.dense(h, 1, name="head")[:, 0] - y) ** 2)
+>>> only_head = sj.train.minimize(loss_fn, optax.adam(1e-2), var_list=sj.train.regex("^head/"))
+>>> x, y = jnp.ones([8, 3]), jnp.zeros([8])
+>>> state = only_head.init(jax.random.key(0), x, y)
+>>> sorted(state.opt_state[0].mu.names())
+['head/bias', 'head/kernel']
+"""
+
+from scopejax._fit import evaluate as evaluate
+from scopejax._fit import fit as fit
+from scopejax._train import Trainer as Trainer
+from scopejax._train import TrainState as TrainState
+from scopejax._train import as_selector as as_selector
+from scopejax._train import collection as collection
+from scopejax._train import freeze as freeze
+from scopejax._train import labels as labels
+from scopejax._train import minimize as minimize
+from scopejax._train import multi_optimizer as multi_optimizer
+from scopejax._train import names as names
+from scopejax._train import regex as regex
+from scopejax._train import state_nbytes as state_nbytes
