@@ -15,6 +15,7 @@ truncated normal's stddev by 0.8796...
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -40,6 +41,21 @@ def _flat(draw, key, shape: tuple[int, ...], *args: Any) -> jax.Array:
     """Draw ``prod(shape)`` values and reshape: XLA compiles flat draws far faster than
     rank-4 ones (conv kernels), and the values are the same bits."""
     return draw(key, (math.prod(shape),), *args).reshape(shape)
+
+
+@functools.lru_cache(maxsize=4096)
+def keyed_draw(initializer: Initializer, shape: tuple[int, ...], dtype: np.dtype):
+    """A jitted ``(init_key, name_hash) -> draw(fold_in(init_key, name_hash))``.
+
+    One dispatch (or one staged call under tracing) per variable instead of three,
+    cached per (initializer config, shape, dtype); the values are those of
+    ``initializer(fold_in(key, h), shape, dtype)``.
+    """
+
+    def fn(key: jax.Array, h: jax.Array) -> jax.Array:
+        return initializer.draw(jax.random.fold_in(key, h), shape, dtype)
+
+    return jax.jit(fn)
 
 
 def compute_fans(shape: Shape) -> tuple[float, float]:
@@ -92,6 +108,23 @@ class Initializer:
 
     def draw(self, key: Any, shape: tuple[int, ...], dtype: np.dtype) -> jax.Array:
         raise NotImplementedError
+
+    def _config(self) -> tuple[Any, ...]:
+        return (type(self), tuple(sorted(vars(self).items())))
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        try:
+            return bool(self._config() == other._config())  # type: ignore[attr-defined]
+        except (TypeError, ValueError):  # array-valued configs
+            return self is other
+
+    def __hash__(self) -> int:
+        try:
+            return hash(self._config())
+        except TypeError:  # unhashable config (e.g. an array constant)
+            return id(self)
 
     def _check_float(self, dtype: np.dtype) -> None:
         if not is_floating(dtype):

@@ -27,7 +27,7 @@ from scopejax._errors import (
     VariableNotFoundError,
     VariableShapeError,
 )
-from scopejax._initializers import GlorotUniform, Initializer, Zeros
+from scopejax._initializers import GlorotUniform, Initializer, Zeros, keyed_draw
 from scopejax._names import check_str, validate_scope_name
 
 _GLOBAL = GraphKeys.GLOBAL_VARIABLES
@@ -165,10 +165,17 @@ def _default_initializer(name: str, dt: np.dtype) -> type[Initializer]:
 
 def _draw(frame: Frame, initializer: Callable, shape: tuple[int, ...], dt: np.dtype, key: str):
     """Run ``initializer`` for one variable with its path-derived key."""
-    from scopejax._rng import variable_key
+    from scopejax._rng import stable_hash, variable_key
 
-    if isinstance(initializer, Initializer) and not initializer.needs_key:
-        return initializer.draw(None, shape, dt)
+    if isinstance(initializer, Initializer):
+        if not initializer.needs_key:
+            return initializer.draw(None, shape, dt)
+        try:
+            fn = keyed_draw(initializer, shape, dt)
+        except TypeError:  # unhashable initializer config
+            fn = None
+        if fn is not None:
+            return fn(frame.init_key, np.uint32(stable_hash(key)))
     vkey = variable_key(frame.init_key, key)
     if _tf_style(initializer):
         saved, frame.key_rng = frame.key_rng, vkey
