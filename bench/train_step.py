@@ -36,6 +36,7 @@ import collections
 import cProfile
 import io
 import math
+import os
 import pstats
 import re
 import sys
@@ -162,12 +163,15 @@ class Built:
     """One contender, ready to run.
 
     ``run()`` does one training step on the held state and returns the (unblocked) loss;
-    ``lower()`` traces and lowers a *fresh* jit of the same step (for compile timing and the
-    HLO); ``opt_state()`` is the current optimizer state; ``state()`` the whole state.
+    ``lower()`` traces and lowers a *fresh* jit of the same step (compile timing);
+    ``lower_step()`` lowers the step ``run`` calls (after the first call, its compiled HLO
+    comes from the cache); ``opt_state()`` is the current optimizer state; ``state()`` the
+    whole state.
     """
 
     run: Callable[[], jax.Array]
-    lower: Callable[[], Any] | None
+    lower: Callable[[], Any]
+    lower_step: Callable[[], Any]
     opt_state: Callable[[], Any]
     state: Callable[[], Any]
     note: str = ""
@@ -197,7 +201,10 @@ def functional(
     def lower() -> Any:
         return jax.jit(fresh(step_fn), donate_argnums=0).lower(holder[0], *batch)
 
-    return Built(run, lower, lambda: opt_of(holder[0]), lambda: holder[0], note)
+    def lower_step() -> Any:
+        return step.lower(holder[0], *batch)
+
+    return Built(run, lower, lower_step, lambda: opt_of(holder[0]), lambda: holder[0], note)
 
 
 def _adam_step(
@@ -214,17 +221,20 @@ def _adam_step(
     return step_fn
 
 
-def _start(params: Any, tx: optax.GradientTransformation) -> tuple[Any, Any, jax.Array]:
-    """``(params, adam state, step 0)``, built by one jitted call (not many eager ops, each
-    compiled on first use: that made ``--quick`` slow)."""
-    return block(jax.jit(lambda p: (p, tx.init(p), jnp.zeros((), jnp.int32)))(params))
+def _start(
+    make_params: Callable[[jax.Array], Any], tx: optax.GradientTransformation
+) -> tuple[Any, Any, jax.Array]:
+    """``(params, optimizer state, step 0)`` from one jitted call (many small eager ops would
+    each be compiled on first use: on CPU that dominated ``--quick``)."""
+
+    def start(key: jax.Array) -> tuple[Any, Any, jax.Array]:
+        params = make_params(key)
+        return params, tx.init(params), jnp.zeros((), jnp.int32)
+
+    return block(jax.jit(start)(jax.random.key(0)))
 
 
 def hand_params(spec: Spec, key: jax.Array) -> dict[str, dict[str, jax.Array]]:
-    return block(jax.jit(lambda k: _hand_params(spec, k))(key))
-
-
-def _hand_params(spec: Spec, key: jax.Array) -> dict[str, dict[str, jax.Array]]:
     return {
         f"l{i:03d}": {
             "kernel": glorot(jax.random.fold_in(key, i), fan_in, fan_out),
@@ -251,7 +261,7 @@ def build_handwritten(spec: Spec, batch: Batch) -> Built:
     def loss(params: Any, x: jax.Array, y: jax.Array) -> jax.Array:
         return loss_from_logits(spec, hand_forward(spec, params, x), y)
 
-    state = _start(hand_params(spec, jax.random.key(0)), tx)
+    state = _start(lambda k: hand_params(spec, k), tx)
     return functional(state, _adam_step(loss, tx), batch, lambda s: s[1])
 
 
@@ -267,9 +277,7 @@ def scopejax_loss(spec: Spec) -> Callable[[jax.Array, jax.Array], jax.Array]:
     def loss_fn(x: jax.Array, y: jax.Array) -> jax.Array:
         if spec.dtype == jnp.float32:
             return loss_from_logits(spec, forward(x), y)
-        with sj.variable_scope(
-            "net", dtype=spec.dtype, custom_getter=sj.getters.mixed_precision()
-        ):
+        with sj.variable_scope("net", dtype=spec.dtype, custom_getter=sj.getters.mixed_precision()):
             return loss_from_logits(spec, forward(x), y)
 
     return loss_fn
@@ -299,7 +307,7 @@ def build_haiku(spec: Spec, batch: Batch) -> Built:
 
     net = hk.without_apply_rng(hk.transform(loss_fn))
     tx = adam()
-    state = _start(jax.jit(net.init)(jax.random.key(0), *batch), tx)
+    state = _start(lambda k: net.init(k, *batch), tx)
     return functional(state, _adam_step(net.apply, tx), batch, lambda s: s[1])
 
 
@@ -328,7 +336,7 @@ def build_flax_linen(spec: Spec, batch: Batch) -> Built:
         return loss_from_logits(spec, module.apply({"params": params}, x), y)
 
     tx = adam()
-    state = _start(jax.jit(module.init)(jax.random.key(0), batch[0])["params"], tx)
+    state = _start(lambda k: module.init(k, batch[0])["params"], tx)
     return functional(state, _adam_step(loss, tx), batch, lambda s: s[1])
 
 
@@ -366,7 +374,7 @@ def build_flax_nnx_split(spec: Spec, batch: Batch) -> Built:
         return loss_from_logits(spec, nnx.merge(graphdef, params)(x), y)
 
     tx = adam()
-    state = _start(params, tx)
+    state = _start(lambda _: params, tx)
     return functional(state, _adam_step(loss, tx), batch, lambda s: s[1])
 
 
@@ -395,10 +403,13 @@ def build_flax_nnx(spec: Spec, batch: Batch) -> Built:
     def lower() -> Any:
         return nnx.jit(fresh(train_step), donate_argnums=(0, 1)).lower(model, optimizer, *batch)
 
+    def lower_step() -> Any:
+        return step.lower(model, optimizer, *batch)
+
     def opt_state() -> Any:
         return nnx.state(optimizer, nnx.optimizer.OptState)
 
-    return Built(run, lower, opt_state, lambda: nnx.state((model, optimizer)))
+    return Built(run, lower, lower_step, opt_state, lambda: nnx.state((model, optimizer)))
 
 
 BUILDERS: dict[str, Callable[[Spec, Batch], Built]] = {
@@ -415,9 +426,10 @@ LARGE_LIBS = ("handwritten", "scopejax", "flax_linen")
 # --------------------------------------------------------------------------- freezing
 
 
-def _freeze_labels(spec: Spec, params: dict[str, Any], frozen: str, train: str) -> Any:
+def _freeze_labels(spec: Spec, params: dict[str, Any], frozen: Any, train: Any) -> Any:
+    """``params``' structure with ``frozen`` at the first ``spec.frozen`` layers, else ``train``."""
     return {
-        name: jax.tree.map(lambda _: frozen if int(name[1:]) < spec.frozen else train, layer)
+        name: {k: frozen if int(name[1:]) < spec.frozen else train for k in layer}
         for name, layer in params.items()
     }
 
@@ -425,9 +437,6 @@ def _freeze_labels(spec: Spec, params: dict[str, Any], frozen: str, train: str) 
 def build_freeze_split(spec: Spec, batch: Batch) -> Built:
     """Hand-written: ``(train, frozen)`` dicts; only ``train`` is differentiated and in adam."""
     tx = adam()
-    params = hand_params(spec, jax.random.key(0))
-    train = {k: v for k, v in params.items() if int(k[1:]) >= spec.frozen}
-    frozen = {k: v for k, v in params.items() if int(k[1:]) < spec.frozen}
 
     def loss(train: Any, frozen: Any, x: jax.Array, y: jax.Array) -> jax.Array:
         return loss_from_logits(spec, hand_forward(spec, {**frozen, **train}, x), y)
@@ -438,13 +447,19 @@ def build_freeze_split(spec: Spec, batch: Batch) -> Built:
         updates, opt_state = tx.update(grads, opt_state, train)
         return (optax.apply_updates(train, updates), frozen, opt_state, step + 1), value
 
-    state = block(jax.jit(lambda t, f: (t, f, tx.init(t), jnp.zeros((), jnp.int32)))(train, frozen))
+    def start(key: jax.Array) -> Any:
+        params = hand_params(spec, key)
+        train = {k: v for k, v in params.items() if int(k[1:]) >= spec.frozen}
+        frozen = {k: v for k, v in params.items() if int(k[1:]) < spec.frozen}
+        return train, frozen, tx.init(train), jnp.zeros((), jnp.int32)
+
+    state = block(jax.jit(start)(jax.random.key(0)))
     return functional(state, step_fn, batch, lambda s: s[2])
 
 
 def _freeze_optax(spec: Spec, batch: Batch, how: str) -> Built:
     """Full params, full gradients, freezing by an optax mask."""
-    params = hand_params(spec, jax.random.key(0))
+    params = jax.eval_shape(lambda: hand_params(spec, jax.random.key(0)))
     if how == "multi_transform":
         labels = _freeze_labels(spec, params, "frozen", "train")
         tx = optax.multi_transform({"train": adam(), "frozen": optax.set_to_zero()}, labels)
@@ -465,7 +480,8 @@ def _freeze_optax(spec: Spec, batch: Batch, how: str) -> Built:
     def loss(params: Any, x: jax.Array, y: jax.Array) -> jax.Array:
         return loss_from_logits(spec, hand_forward(spec, params, x), y)
 
-    return functional(_start(params, tx), _adam_step(loss, tx), batch, lambda s: s[1])
+    state = _start(lambda k: hand_params(spec, k), tx)
+    return functional(state, _adam_step(loss, tx), batch, lambda s: s[1])
 
 
 def _freeze_scopejax(spec: Spec, batch: Batch, how: str) -> Built:
@@ -589,6 +605,7 @@ def measure_part(
                 loss = float(block(b.run()))
             if not math.isfinite(loss):
                 raise FloatingPointError(f"loss is {loss}")
+            cells[lib].hlo = hlo_counts(b.lower_step().compile().as_text())  # cached
             one = time_once(lambda b=b: block(b.run()))
             cells[lib].number = max(1, min(1000, math.ceil(min_sample_s / max(one, 1e-9))))
             cells[lib].facts = {
@@ -614,7 +631,7 @@ def measure_part(
                 continue
             try:
                 cell.step_s.append(time_once(lambda b=b: block(b.run()), cell.number))
-                if rep < compile_repeats and b.lower is not None:
+                if rep < compile_repeats:
                     t0 = perf_counter()
                     lowered = b.lower()
                     t1 = perf_counter()
@@ -622,8 +639,6 @@ def measure_part(
                     t2 = perf_counter()
                     cell.lower_s.append(t1 - t0)
                     cell.compile_s.append(t2 - t1)
-                    if cell.hlo is None:
-                        cell.hlo = hlo_counts(compiled.as_text())
                     del lowered, compiled
             except Exception as exc:  # noqa: BLE001
                 cell.error = _error(exc)
@@ -688,7 +703,7 @@ def _ms(x: float) -> str:
 
 
 def render_part(part: str, spec: Spec, analysis: dict[str, Any], baseline: str) -> str:
-    heads = ["library", "step ms", f"× {baseline}", "trace+lower s", "compile s"]
+    heads = ["library", "step ms", f"× {baseline}", "first call s", "trace+lower s", "compile s"]
     heads += ["HLO instr", "ENTRY instr", "fusions", "dots", "opt-state KiB"]
     if part == "large":
         heads.append("TFLOP/s")
@@ -705,6 +720,7 @@ def render_part(part: str, spec: Spec, analysis: dict[str, Any], baseline: str) 
             lib,
             _ms(e["step_seconds"]["median"]),
             fmt(ratio, 3) + "×" if ratio is not None else "–",
+            fmt(e["facts"].get("first_call_s"), 2),
             fmt(e["lower_seconds"]["median"], 2),
             fmt(e["compile_seconds"]["median"], 2),
             f"{hlo['instructions']}{mark}" if hlo else "–",
@@ -768,7 +784,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--parts", nargs="+", choices=PARTS, default=list(PARTS))
     p.add_argument("--libs", nargs="+", choices=list(BUILDERS), default=list(BUILDERS))
     p.add_argument("--repeats", type=int, default=None, help="interleaved repetitions (15)")
-    p.add_argument("--compile-repeats", type=int, default=None, help="compiles timed (3)")
+    p.add_argument(
+        "--compile-repeats", type=int, default=None, help="fresh compiles timed (3; quick: 0)"
+    )
     p.add_argument("--min-sample-ms", type=float, default=None, help="steps per sample (100 ms)")
     p.add_argument("--deep-layers", type=int, default=None, help="layers of `deep` (500)")
     p.add_argument("--large-width", type=int, default=None, help="8192 on GPU, 1024 on CPU")
@@ -780,15 +798,25 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--verbose", action="store_true")
     args = p.parse_args(argv)
     args.repeats = args.repeats or (2 if args.quick else 15)
-    args.compile_repeats = args.compile_repeats or (1 if args.quick else 3)
+    if args.compile_repeats is None:
+        args.compile_repeats = 0 if args.quick else 3
     args.min_sample_ms = args.min_sample_ms or (10.0 if args.quick else 100.0)
     if BASELINE not in args.libs:
         args.libs.insert(0, BASELINE)
     return args
 
 
+QUICK_XLA_FLAG = "--xla_backend_optimization_level=0"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the parts, print markdown, write JSON. Exit 1 if a baseline (--strict: any) broke."""
     args = parse_args(argv)
+    if args.quick:
+        # A smoke run is compile-bound (two XLA compiles per contender); skipping LLVM's
+        # optimisations saves about a quarter on CPU and leaves the HLO (and its op counts)
+        # unchanged. No effect if the backend is already initialised (main() called in-process).
+        os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " " + QUICK_XLA_FLAG).strip()
     env = describe_environment(("jax", "jaxlib", "numpy", "optax", "scopejax", "haiku", "flax"))
     env["git"] = git_state(Path(__file__).resolve().parent.parent, "scopejax")
     specs = specs_for(args)

@@ -39,15 +39,19 @@ def fit(
         try:
             from tqdm.auto import tqdm
 
-            bar = tqdm(desc=desc, unit="step", leave=True)
+            total = None
+            if not callable(batches) and hasattr(batches, "__len__"):
+                total = len(batches) * epochs  # type: ignore[arg-type]
+            bar = tqdm(desc=desc, unit="step", leave=True, total=total)
         except ImportError:  # pragma: no cover - tqdm is a dependency
             bar = None
     t0 = time.perf_counter()
     n = 0
+    step0 = int(state.step) if rng is not None else 0  # one host sync, not one per step
     try:
         for epoch in range(epochs):
             for batch in _as_batches(batches, epoch):
-                key = None if rng is None else jax.random.fold_in(rng, int(state.step))
+                key = None if rng is None else jax.random.fold_in(rng, step0 + n)
                 state, metrics = trainer.step(state, *_tuple(batch), rng=key)
                 n += 1
                 if history is not None or (bar is not None and n % 10 == 0):

@@ -78,7 +78,9 @@ class TrainState(NamedTuple):
 
 
 class Trainer(NamedTuple):
-    """``minimize``'s result: ``init(rng, *batch) -> TrainState`` and a jitted ``step``."""
+    """``minimize``'s result: ``init(rng, *batch) -> TrainState``, ``init_from(store)``
+    (start from existing values, e.g. a pretrained and partly frozen store) and a jitted
+    ``step``."""
 
     net: Transformed
     init: Callable[..., TrainState]
@@ -86,6 +88,7 @@ class Trainer(NamedTuple):
     step_fn: Callable[..., tuple[TrainState, dict[str, Any]]]
     optimizer: optax.GradientTransformation
     var_list: Selector
+    init_from: Callable[..., TrainState]
 
 
 def minimize(
@@ -97,6 +100,7 @@ def minimize(
     regularization: bool = False,
     donate: bool = True,
     jit: bool = True,
+    static_argnums: tuple[int, ...] = (),
     named_scopes: bool = True,
 ) -> Trainer:
     """Build a training step for ``loss_fn`` (a function calling ``get_variable``).
@@ -107,7 +111,10 @@ def minimize(
     covers only them. ``regularization=True`` adds ``REGULARIZATION_LOSSES``.
     Values ``assign``-ed during the step (batch-norm statistics) are kept.
     ``step(state, *batch, rng=None)`` returns ``(state, metrics)``; it is
-    jitted and donates ``state`` (do not reuse the old state after a step).
+    jitted and donates ``state`` (do not reuse the old state after a step;
+    ``init_from(store)`` copies the store it starts from, so that one stays
+    usable). ``static_argnums`` indexes ``batch`` (0 = its first element) for
+    Python flags such as ``training``, which would otherwise be traced.
 
     >>> import jax, jax.numpy as jnp, optax, scopejax as sj
     >>> def loss_fn(x, y):
@@ -155,6 +162,17 @@ def minimize(
             )
         return TrainState(store, optimizer.init(train), jnp.zeros((), jnp.int32))
 
+    def init_from(store: Store, copy: bool = True) -> TrainState:
+        if copy:  # the step donates its input: keep the caller's arrays alive
+            store = jax.tree.map(jnp.array, store)
+        train, _ = store.partition(predicate=select)
+        if not train.names():
+            raise StoreError(
+                f"minimize: var_list {getattr(select, '__name__', select)!r} selects no variable "
+                "of the store."
+            )
+        return TrainState(store, optimizer.init(train), jnp.zeros((), jnp.int32))
+
     def step_fn(
         state: TrainState, *args: Any, rng: Any = None, **kwargs: Any
     ) -> tuple[TrainState, dict[str, Any]]:
@@ -173,8 +191,12 @@ def minimize(
         metrics = {"loss": loss, **aux}
         return TrainState(merge(new_train, new_rest), opt_state, state.step + 1), metrics
 
-    step = jax.jit(step_fn, donate_argnums=(0,) if donate else ()) if jit else step_fn
-    return Trainer(net, init, step, step_fn, optimizer, select)
+    if jit:
+        static = tuple(i + 1 for i in static_argnums)
+        step = jax.jit(step_fn, donate_argnums=(0,) if donate else (), static_argnums=static)
+    else:
+        step = step_fn
+    return Trainer(net, init, step, step_fn, optimizer, select, init_from)
 
 
 def _label_store(params: Any, label_of: Callable[[VariableInfo], str]) -> Any:

@@ -1,7 +1,8 @@
 """``python -m scopejax.demo``: a scoped CNN trained on scikit-learn's digits, then transferred.
 
 1. A small convolutional network built from ``sj.layers`` (one convolution is
-   applied twice with the same weights, TF1's ``reuse``) is trained on the
+   applied twice with the same weights, TF1's ``reuse``; batch normalization
+   whose moving statistics the step assigns; dropout) is trained on the
    8x8 digits bundled with scikit-learn (1,347 training and 450 test images,
    a fixed split) with ``sj.train.minimize`` and ``sj.train.fit`` (a tqdm bar).
 2. Transfer to a new task (odd or even?) with a fresh head: the backbone's
@@ -54,8 +55,10 @@ def backbone(x: jax.Array) -> jax.Array:
 def classifier(x: jax.Array, training: bool, head: str, classes: int) -> jax.Array:
     h = backbone(x)
     with sj.variable_scope("neck"):
-        h = sj.layers.dense(h, 128, activation=jax.nn.relu, name="fc")
-        h = sj.layers.dropout(h, 0.25, training=training)
+        h = sj.layers.dense(h, 128, use_bias=False, name="fc")
+        # moving statistics: non-trainable variables that the training step assigns
+        h = sj.layers.batch_normalization(h, momentum=0.9, training=training, name="bn")
+        h = sj.layers.dropout(jax.nn.relu(h), 0.25, training=training)
     with sj.variable_scope(head):
         return sj.layers.dense(h, classes, name="logits")
 
@@ -214,13 +217,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     # copies (jnp.array), because the fine-tuning steps donate the buffers they are given
     shared = {n: jnp.array(v) for n, v in pretrained.flat().items() if n in fresh.names()}
     store = sj.train.freeze(fresh.replace(shared), BACKBONE)
-    trainable = store.trainable()
+    frozen = store.filter(collection=sj.GraphKeys.FROZEN_VARIABLES)
     print(
-        f"\ntransfer to odd/even: {len(store.names()) - len(trainable.names())} variables "
-        f"frozen ({BACKBONE}), trainable: {trainable.names()}"
+        f"\ntransfer to odd/even: {len(frozen.names())} {BACKBONE} variables frozen, "
+        f"trainable: {store.trainable().names()}"
     )
-    # the optimizer state covers the trainable variables only
-    ft_state = sj.train.TrainState(store, tx.init(trainable), jnp.zeros((), jnp.int32))
+    # the optimizer state covers the trainable variables only, each under its label
+    ft_state = sj.train.TrainState(store, tx.init(store.trainable()), jnp.zeros((), jnp.int32))
+    for label, inner in ft_state.opt_state.inner_states.items():
+        held = [n for n, v in inner.inner_state[0].mu.flat().items() if isinstance(v, jax.Array)]
+        print(f"  {label}: Adam moments for {held}")
     ft_state = sj.train.fit(
         ft,
         ft_state,

@@ -356,7 +356,7 @@ def test_layer_under_jit_grad_vmap(name):
     store = net.init(jax.random.key(0), x)
     y = net.apply(store, x)
     np.testing.assert_allclose(jax.jit(net.apply)(store, x), y, rtol=1e-5, atol=1e-6)
-    g = jax.grad(lambda s, x: jnp.sum(net.apply(s, x) ** 2), argnums=(0, 1))(store, x)
+    g = jax.jit(jax.grad(lambda s, x: jnp.sum(net.apply(s, x) ** 2), argnums=(0, 1)))(store, x)
     assert g[1].shape == x.shape and np.isfinite(np.asarray(g[1])).all()
     for leaf in jax.tree.leaves(g[0]):
         assert np.isfinite(np.asarray(leaf)).all()

@@ -167,3 +167,16 @@ def test_var_list_selecting_nothing_is_an_error():
         )
     with pytest.raises(TypeError, match="var_list"):
         sj.train.minimize(model, optax.sgd(1.0), var_list=3)
+
+
+def test_init_from_keeps_the_callers_store_and_static_flags():
+    trainer = sj.train.minimize(model, optax.adam(1e-2), has_aux=True, static_argnums=(2,))
+    pretrained = trainer.init(jax.random.key(0), X, Y, False).store
+    frozen = sj.train.freeze(pretrained, sj.train.regex("^backbone/"))
+    state = trainer.init_from(frozen)
+    assert state.opt_state[0].mu.names() == frozen.trainable().names()
+    for _ in range(2):
+        state, _ = trainer.step(state, X, Y, True)  # training=True is a static Python flag
+    np.testing.assert_array_equal(
+        frozen["backbone/dense/kernel"], state.store["backbone/dense/kernel"]
+    )  # caller's store alive

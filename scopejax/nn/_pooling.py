@@ -19,13 +19,14 @@ def _window(x: jax.Array, pool: tuple[int, ...], strides: tuple[int, ...]):
 def max_pool(x: jax.Array, pool: tuple[int, ...], strides: tuple[int, ...], padding: str):
     dims, st = _window(x, pool, strides)
     init = -jnp.inf if jnp.issubdtype(x.dtype, jnp.floating) else jnp.iinfo(x.dtype).min
-    return jax.lax.reduce_window(x, jnp.asarray(init, x.dtype), jax.lax.max, dims, st, padding)
+    # a numpy (not traced) init value keeps reduce_window differentiable under jit
+    return jax.lax.reduce_window(x, np.array(init, x.dtype), jax.lax.max, dims, st, padding)
 
 
 def avg_pool(x: jax.Array, pool: tuple[int, ...], strides: tuple[int, ...], padding: str):
     """Average over the window; with SAME padding the padded cells are not counted (TF)."""
     dims, st = _window(x, pool, strides)
-    zero = jnp.asarray(0, x.dtype)
+    zero = np.array(0, x.dtype)
     total = jax.lax.reduce_window(x, zero, jax.lax.add, dims, st, padding)
     if padding == "VALID":
         return total / np.prod(pool)
