@@ -537,6 +537,7 @@ FREEZE_BASELINE = "handwritten_split"
 
 _METADATA = re.compile(r",? metadata=\{[^}]*\}")
 _NAME = re.compile(r"%[\w.\-]+")
+_GEMM = re.compile(r"custom-call\(.*custom_call_target=\"[^\"]*(?:gemm|matmul)", re.I)
 _SIG_NAME = re.compile(r"([(,]\s*)[\w.\-]+: ")  # parameter names in a computation's signature
 _INSTR = re.compile(r"^\s*(?:ROOT\s+)?%?[\w.\-]+ = (?:\([^=]*?\)|\S+) ([a-z][\w\-]*)\(", re.M)
 _COMP = re.compile(r"^(ENTRY\s+)?%?[\w.\-]+ \(.*\{\s*$", re.M)
@@ -576,7 +577,8 @@ def hlo_counts(text: str) -> dict[str, Any]:
         "entry_instructions": entry_ops,
         "computations": len(_COMP.findall(text)),
         "fusions": ops.get("fusion", 0),
-        "dots": ops.get("dot", 0) + ops.get("convolution", 0),
+        # dots and convolutions, and on GPUs the library calls they become (cuBLAS gemms)
+        "dots": ops.get("dot", 0) + ops.get("convolution", 0) + len(_GEMM.findall(text)),
         "by_opcode": dict(sorted(ops.items())),
         "fingerprint": hlo_fingerprint(text),
     }
