@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -45,7 +44,6 @@ def fit(
             bar = tqdm(desc=desc, unit="step", leave=True, total=total)
         except ImportError:  # pragma: no cover - tqdm is a dependency
             bar = None
-    t0 = time.perf_counter()
     n = 0
     step0 = int(state.step) if rng is not None else 0  # one host sync, not one per step
     try:
@@ -71,7 +69,6 @@ def fit(
     finally:
         if bar is not None:
             bar.close()
-    del t0
     return state
 
 

@@ -280,13 +280,9 @@ def freeze(store: Store, selector: Any) -> Store:
     return Store(list(store.flat().values()), infos, prefix=store._prefix)
 
 
-def _leaves_nbytes(tree: Any) -> int:
-    return sum(int(getattr(x, "nbytes", 0)) for x in jax.tree.leaves(tree))
-
-
 def state_nbytes(tree: Any) -> int:
     """Bytes held by the arrays of a pytree (e.g. an optimizer state)."""
-    return _leaves_nbytes(tree)
+    return sum(int(getattr(x, "nbytes", 0)) for x in jax.tree.leaves(tree))
 
 
 def _as_batches(batches: Any, epoch: int) -> Iterable[Any]:

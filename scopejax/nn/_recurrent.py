@@ -232,6 +232,16 @@ def _state_where(mask: jax.Array, new: Any, old: Any) -> Any:
     return jax.tree.map(lambda a, b: jnp.where(mask[:, None], a, b), new, old)
 
 
+def _step(cell: RNNCell, x: jax.Array, state: Any, t: int, sequence_length: Any):
+    """One time step; past a sequence's end the output is 0 and the state carries over."""
+    out, new_state = cell(x, state)
+    if sequence_length is not None:
+        alive = t < jnp.asarray(sequence_length)
+        out = jnp.where(alive[:, None], out, jnp.zeros((), out.dtype))
+        new_state = _state_where(alive, new_state, state)
+    return out, new_state
+
+
 def dynamic_rnn(
     cell: RNNCell,
     inputs: jax.Array,
@@ -261,13 +271,8 @@ def dynamic_rnn(
             state = cell.zero_state(batch, dtype or float_dtype(x))
         outputs = []
         for t in range(steps):
-            out, new_state = cell(x[t], state)
-            if sequence_length is not None:
-                alive = t < jnp.asarray(sequence_length)
-                out = jnp.where(alive[:, None], out, jnp.zeros((), out.dtype))
-                new_state = _state_where(alive, new_state, state)
+            out, state = _step(cell, x[t], state, t, sequence_length)
             outputs.append(out)
-            state = new_state
     y = jnp.stack(outputs, 0)
     return (y if time_major else jnp.swapaxes(y, 0, 1)), state
 
@@ -293,11 +298,6 @@ def static_rnn(
         for t, xt in enumerate(inputs):
             if t > 0:
                 varscope.reuse_variables()
-            out, new_state = cell(xt, state)
-            if sequence_length is not None:
-                alive = t < jnp.asarray(sequence_length)
-                out = jnp.where(alive[:, None], out, jnp.zeros((), out.dtype))
-                new_state = _state_where(alive, new_state, state)
+            out, state = _step(cell, xt, state, t, sequence_length)
             outputs.append(out)
-            state = new_state
     return outputs, state
