@@ -88,6 +88,7 @@ class Frame:
         "closed",
         "reg_losses",
         "initial",
+        "plan",
     )
 
     def __init__(
@@ -137,6 +138,7 @@ class Frame:
         self.closed = False
         self.reg_losses: list[tuple[str, Any]] = []  # (variable name, loss)
         self.initial: dict[str, Any] = {}  # init: each variable's initial value
+        self.plan: Any = None  # fast init's discovery: a _fastinit.Plan
 
     # -- TF's Graph.unique_name ------------------------------------------------
     def unique_name(self, name: str, mark_as_used: bool = True) -> str:

@@ -58,6 +58,34 @@ def keyed_draw(initializer: Initializer, shape: tuple[int, ...], dtype: np.dtype
     return jax.jit(fn)
 
 
+def draw_one(
+    initializer: Initializer, shape: tuple[int, ...], dtype: np.dtype, init_key: Any, key: str
+) -> jax.Array:
+    """One variable's initial value: ``initializer`` drawn from ``fold_in(init_key, hash(key))``."""
+    if not initializer.needs_key:
+        return initializer.draw(None, shape, dtype)
+    from scopejax._rng import stable_hash, variable_key
+
+    try:
+        fn = keyed_draw(initializer, shape, dtype)
+    except TypeError:  # unhashable initializer config
+        return initializer(variable_key(init_key, key), shape, dtype)
+    return fn(init_key, np.uint32(stable_hash(key)))
+
+
+def is_batchable(initializer: Initializer) -> bool:
+    """Whether variables drawn by ``initializer`` may be drawn together under ``jax.vmap``.
+
+    The built-in initializers are (their draws are elementwise, so a vmapped draw
+    gives the same bits), except :class:`Orthogonal` (a batched QR need not).
+    A subclass elsewhere opts in by setting ``batchable = True`` in its body.
+    """
+    cls = type(initializer)
+    if "batchable" in cls.__dict__:
+        return bool(cls.__dict__["batchable"])
+    return cls.__module__ == __name__ and bool(cls.batchable)
+
+
 def compute_fans(shape: Shape) -> tuple[float, float]:
     """TF1's fan computation (``init_ops._compute_fans``)."""
     if len(shape) < 1:
@@ -76,6 +104,7 @@ class Initializer:
     """Base class: subclasses implement ``draw(key, shape, dtype)``."""
 
     needs_key = True
+    batchable = True  # see is_batchable: applies to this module's classes only
 
     def __call__(self, *args: Any, **kwargs: Any) -> jax.Array:
         kwargs.pop("partition_info", None)
@@ -284,6 +313,8 @@ class LecunNormal(VarianceScaling):
 
 class Orthogonal(Initializer):
     """A (semi-)orthogonal matrix times ``gain``, over the last axis (TF1's recipe)."""
+
+    batchable = False  # a batched QR need not give the bits of one QR each
 
     def __init__(self, gain: float = 1.0) -> None:
         self.gain = gain

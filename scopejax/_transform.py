@@ -11,6 +11,7 @@ import numpy as np
 
 from scopejax._context import Frame, push_frame
 from scopejax._errors import StoreError, TransformError, UnusedVariablesError
+from scopejax._fastinit import abstract_values, discover, materialise
 from scopejax._rng import RNG_STREAM, as_key, variable_key
 from scopejax._store import Store, VariableInfo, flatten_mapping
 
@@ -22,11 +23,33 @@ _TRACER_HINT = (
 )
 
 
+def _init_abstract(init: Callable[..., Store], rng: Any, args: tuple, kwargs: dict) -> Store:
+    abstract = getattr(init, "abstract", None)
+    if abstract is not None:
+        return abstract(rng, *args, **kwargs)
+    return jax.eval_shape(init, jax.random.key(0) if rng is None else rng, *args, **kwargs)
+
+
 class Transformed(NamedTuple):
     """A pair of pure functions: ``init(rng, *args) -> Store`` and ``apply(store, *args)``."""
 
     init: Callable[..., Store]
     apply: Callable[..., Any]
+
+    def init_abstract(self, rng: Any, *args: Any, **kwargs: Any) -> Store:
+        """The Store ``init(rng, *args)`` would return, with ``jax.ShapeDtypeStruct`` leaves.
+
+        Names, shapes, dtypes and metadata of every variable, found by tracing the
+        function; nothing is drawn or run. ``args`` may be arrays or
+        ``jax.ShapeDtypeStruct``; ``rng`` may be None.
+
+        >>> import jax, scopejax as sj
+        >>> net = sj.transform(lambda x: sj.nn.Dense(3)(x))
+        >>> shapes = net.init_abstract(None, jax.ShapeDtypeStruct((8, 5), "float32"))
+        >>> shapes["dense/kernel"]
+        ShapeDtypeStruct(shape=(5, 3), dtype=float32)
+        """
+        return _init_abstract(self.init, rng, args, kwargs)
 
 
 class MultiTransformed(NamedTuple):
@@ -34,6 +57,10 @@ class MultiTransformed(NamedTuple):
 
     init: Callable[..., Store]
     apply: Any
+
+    def init_abstract(self, rng: Any, *args: Any, **kwargs: Any) -> Store:
+        """Like :meth:`Transformed.init_abstract`: ``init``'s Store, values as shapes."""
+        return _init_abstract(self.init, rng, args, kwargs)
 
 
 def _check_fn(fn: Any, api: str) -> None:
@@ -46,7 +73,7 @@ def _check_fn(fn: Any, api: str) -> None:
         )
 
 
-def build_store(frame: Frame) -> Store:
+def build_store(frame: Frame, values: Mapping[str, Any] | None = None) -> Store:
     """The Store of an init frame: initial values plus metadata from the collections."""
     found: dict[str, set[Any]] = {name: set() for name in frame.variables}
     for key, items in frame.collections.items():
@@ -58,7 +85,8 @@ def build_store(frame: Frame) -> Store:
         ordered = [c for c in handle._colls if c in found[name]]
         ordered += [c for c in frame.collections if c in found[name] and c not in ordered]
         colls[name] = ordered
-    infos, values = [], []
+    initial = frame.initial if values is None else values
+    infos, leaves = [], []
     for name, handle in frame.variables.items():
         c = tuple(colls[name])
         infos.append(
@@ -72,8 +100,8 @@ def build_store(frame: Frame) -> Store:
                 key=handle.key,
             )
         )
-        values.append(frame.initial[name])
-    return Store(values, infos)
+        leaves.append(initial[name])
+    return Store(leaves, infos)
 
 
 def read_store(store: Any) -> dict[str, Any]:
@@ -135,6 +163,41 @@ def _init_frame(rng: Any, named_scopes: bool) -> Frame:
     )
 
 
+Runner = Callable[[Frame, tuple, dict], Any]
+
+
+def _init(run: Runner, rng: Any, args: tuple, kwargs: dict, named_scopes: bool, fast: bool):
+    """``init``: discover + materialise (fast), or run the function forward."""
+    if fast:
+        frame = _init_frame(rng, False)
+        try:
+            found = discover(frame, run, args, kwargs)
+            if found is not None:
+                materialise(frame, *found)
+                return build_store(frame)
+        finally:
+            frame.release()
+    frame = _init_frame(rng, named_scopes)
+    try:
+        run(frame, args, kwargs)
+        return build_store(frame)
+    finally:
+        frame.release()
+
+
+def _abstract(run: Runner, rng: Any, args: tuple, kwargs: dict) -> Store:
+    """``init_abstract``: the Store of discovery, values as ShapeDtypeStructs."""
+    frame = _init_frame(jax.random.key(0) if rng is None else rng, False)
+    try:
+        if discover(frame, run, args, kwargs) is not None:
+            return build_store(frame, abstract_values(frame))
+    finally:
+        frame.release()
+    # the function needs concrete values: run init forward and keep the shapes
+    store = _init(run, rng if rng is not None else 0, args, kwargs, False, False)
+    return jax.tree.map(lambda v: jax.ShapeDtypeStruct(v.shape, v.dtype), store)
+
+
 def _apply_frame(store: Any, rng: Any, mutable: Any, named_scopes: bool) -> Frame:
     if isinstance(mutable, jax.core.Tracer):
         raise TransformError(
@@ -174,12 +237,23 @@ def _check_unused(frame: Frame) -> None:
 
 
 def transform(
-    fn: Callable[..., Any], *, named_scopes: bool = True, strict: bool = True
+    fn: Callable[..., Any],
+    *,
+    named_scopes: bool = True,
+    strict: bool = True,
+    fast_init: bool = True,
 ) -> Transformed:
     """Turn a function that calls ``get_variable`` into pure ``init`` / ``apply``.
 
-    * ``init(rng, *args, **kwargs) -> Store`` runs ``fn`` and returns every
-      variable it created, each drawn from ``fold_in(rng, stable_hash(name))``.
+    * ``init(rng, *args, **kwargs) -> Store`` returns every variable ``fn``
+      creates, each drawn from ``fold_in(rng, stable_hash(name))``. With
+      ``fast_init`` (default) it traces ``fn`` abstractly to find the variables
+      and draws those sharing an initializer, shape and dtype in one batch, so
+      the forward pass is neither compiled nor run; a function that needs
+      concrete values at init is run forward instead, as with
+      ``fast_init=False``. The values are the same either way.
+    * ``net.init_abstract(rng, *args)`` gives the same Store with
+      ``jax.ShapeDtypeStruct`` leaves, drawing nothing.
     * ``apply(store, *args, rng=None, mutable=False, **kwargs)`` runs ``fn``
       reading variables from ``store``; it returns ``fn``'s output, or
       ``(output, new_store)`` with ``mutable=True`` (the store with the values
@@ -204,13 +278,16 @@ def transform(
     """
     _check_fn(fn, "transform")
 
+    def run(frame: Frame, args: tuple, kwargs: dict) -> Any:
+        return _run(frame, fn, args, kwargs)
+
     def init(rng: Any, *args: Any, **kwargs: Any) -> Store:
-        frame = _init_frame(rng, named_scopes)
-        try:
-            _run(frame, fn, args, kwargs)
-            return build_store(frame)
-        finally:
-            frame.release()
+        return _init(run, rng, args, kwargs, named_scopes, fast_init)
+
+    def abstract(rng: Any, *args: Any, **kwargs: Any) -> Store:
+        return _abstract(run, rng, args, kwargs)
+
+    init.abstract = abstract  # type: ignore[attr-defined]
 
     def apply(store: Any, *args: Any, rng: Any = None, mutable: Any = False, **kwargs: Any):
         frame = _apply_frame(store, rng, mutable, named_scopes)
@@ -233,6 +310,7 @@ def transform_multi(
     f: Callable[[], tuple[Callable[..., Any], Sequence[Callable] | Mapping[str, Callable]]],
     *,
     named_scopes: bool = True,
+    fast_init: bool = True,
 ) -> MultiTransformed:
     """Several entry points over one store (a GAN's generator and discriminator).
 
@@ -276,15 +354,18 @@ def transform_multi(
     is_map = isinstance(fns, Mapping)
     keys = list(fns) if is_map else list(range(len(fns)))
 
+    def run(frame: Frame, args: tuple, kwargs: dict) -> Any:
+        with push_frame(frame):
+            init_fn, _ = f()
+            return init_fn(*args, **kwargs)
+
     def init(rng: Any, *args: Any, **kwargs: Any) -> Store:
-        frame = _init_frame(rng, named_scopes)
-        try:
-            with push_frame(frame):
-                init_fn, _ = f()
-                init_fn(*args, **kwargs)
-            return build_store(frame)
-        finally:
-            frame.release()
+        return _init(run, rng, args, kwargs, named_scopes, fast_init)
+
+    def abstract(rng: Any, *args: Any, **kwargs: Any) -> Store:
+        return _abstract(run, rng, args, kwargs)
+
+    init.abstract = abstract  # type: ignore[attr-defined]
 
     def make_apply(k: Any) -> Callable[..., Any]:
         def apply(store: Any, *args: Any, rng: Any = None, mutable: Any = False, **kwargs: Any):

@@ -27,8 +27,9 @@ from scopejax._errors import (
     VariableNotFoundError,
     VariableShapeError,
 )
-from scopejax._initializers import GlorotUniform, Initializer, Zeros, keyed_draw
+from scopejax._initializers import GlorotUniform, Initializer, Zeros, draw_one
 from scopejax._names import check_str, validate_scope_name
+from scopejax._rng import variable_key
 
 _GLOBAL = GraphKeys.GLOBAL_VARIABLES
 _TRAINABLE = GraphKeys.TRAINABLE_VARIABLES
@@ -165,17 +166,8 @@ def _default_initializer(name: str, dt: np.dtype) -> type[Initializer]:
 
 def _draw(frame: Frame, initializer: Callable, shape: tuple[int, ...], dt: np.dtype, key: str):
     """Run ``initializer`` for one variable with its path-derived key."""
-    from scopejax._rng import stable_hash, variable_key
-
     if isinstance(initializer, Initializer):
-        if not initializer.needs_key:
-            return initializer.draw(None, shape, dt)
-        try:
-            fn = keyed_draw(initializer, shape, dt)
-        except TypeError:  # unhashable initializer config
-            fn = None
-        if fn is not None:
-            return fn(frame.init_key, np.uint32(stable_hash(key)))
+        return draw_one(initializer, shape, dt, frame.init_key, key)
     vkey = variable_key(frame.init_key, key)
     if _tf_style(initializer):
         saved, frame.key_rng = frame.key_rng, vkey
@@ -344,6 +336,7 @@ def _true_getter(
         trainable = True
 
     init_fn: Callable[[], Any] | None = None
+    drawn: list[Initializer] = []  # the Initializer a keyed draw used (for fast init)
     known_shape: tuple[int, ...] | None = None
     if initializer is None:
         if shape is None:
@@ -356,7 +349,7 @@ def _true_getter(
         const = initializer
 
         def init_fn() -> Any:
-            return jnp.asarray(const)
+            return const
 
         known_shape = tuple(np.shape(const))
         dt = np.dtype(jax.dtypes.canonicalize_dtype(jnp.result_type(const)))
@@ -367,7 +360,10 @@ def _true_getter(
             fn = initializer
 
             def init_fn() -> Any:
-                return _draw(frame, fn() if inspect.isclass(fn) else fn, full, dt, name)
+                inst = fn() if inspect.isclass(fn) else fn
+                if isinstance(inst, Initializer):
+                    drawn.append(inst)
+                return _draw(frame, inst, full, dt, name)
 
         elif not inspect.isclass(initializer) and _needs_no_arguments(initializer):
             init_fn = initializer
@@ -382,7 +378,7 @@ def _true_getter(
     graph_name = _graph_name(frame, name)
     if frame.is_init:
         try:
-            value = init_fn()
+            raw = value = init_fn()
         except (ValueError, TypeError) as e:
             if isinstance(e, InitializerError) or str(e).startswith(f"Variable {name}"):
                 raise
@@ -396,6 +392,13 @@ def _true_getter(
                 f"Variable {name}: the initializer returned shape {_fmt_shape(value.shape)}, "
                 f"expected {_fmt_shape(known_shape)}."
             )
+        plan = frame.plan
+        if plan is not None:  # fast init's discovery: record how to make the value
+            dev = frame.device_stack[-1][1] if frame.device_stack else None
+            if drawn:
+                plan.drawn(graph_name, name, drawn[0], full, dt, value, dev)
+            else:
+                plan.computed(graph_name, raw, value, dev)
         value, device = _place(frame, value)
     else:
         value = _lookup(frame, graph_name, name)
@@ -551,8 +554,11 @@ def Variable(  # noqa: N802 - TF1's name
     frame.check_trace("Variable created variable ", graph_name)
     dt = None if dtype is None else as_dtype(dtype, f"Variable {graph_name}")
     if frame.is_init:
-        value = initial_value() if callable(initial_value) else initial_value
-        value = jnp.asarray(value, dt)
+        raw = initial_value() if callable(initial_value) else initial_value
+        value = jnp.asarray(raw, dt)
+        if frame.plan is not None:  # fast init's discovery
+            dev = frame.device_stack[-1][1] if frame.device_stack else None
+            frame.plan.computed(graph_name, raw, value, dev)
         value, device = _place(frame, value)
     else:
         value = _lookup(frame, graph_name, None)

@@ -99,9 +99,8 @@ def test_get_variable_accepts_class_jax_and_tf_style_initializers():
         g = sj.get_variable("g", [40, 60])  # TF1 default for floats: glorot uniform
         return a, b, c, d, e, n, g
 
-    box = []
-    sj.transform(lambda: box.append(f())).init(KEY)
-    a, b, c, d, e, n, g = box[0]
+    store = sj.transform(f).init(KEY)
+    a, b, c, d, e, n, g = (store[k] for k in "abcdeng")
     assert list(map(float, a)) == [1, 1] and list(map(float, b)) == [2, 2]
     assert list(map(float, c)) == [3, 3]
     assert d.dtype == jnp.int32 and list(map(int, d)) == [0, 1, 2]

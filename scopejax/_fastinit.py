@@ -1,0 +1,228 @@
+"""Fast ``init``: find the variables without running the model, then draw them in groups.
+
+TF1 never ran a model to initialise it: its initializer op ran the initializers
+alone. ``init`` does the same in two steps.
+
+1. *Discover.* The function runs once under ``jax.make_jaxpr`` with the init
+   frame in planning mode. ``get_variable`` / ``Variable`` record each new
+   variable (name, shape, dtype, collections, initializer, device); the forward
+   pass is traced, never compiled or run.
+2. *Materialise.* Variables drawn by the same built-in initializer config with
+   the same shape and dtype are drawn by one vmapped call over their name
+   hashes (bit-identical to drawing each on its own: ``fold_in(key, hash)``
+   then the draw); constants are converted; every other initial value (a user
+   initializer function, a value computed from the inputs or from other
+   variables) is computed by evaluating the part of the traced program it
+   depends on, after dead-code elimination has dropped the rest of the forward
+   pass.
+
+Compile time of ``jax.jit(init)`` then grows with the number of distinct
+(initializer, shape, dtype) groups, not with the number of variables. When
+the function needs concrete values at init (Python control flow on an array,
+``np.asarray`` of an activation), discovery fails and ``init`` runs the
+function forward instead, as TF1-style eager code expects.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import jax
+import numpy as np
+
+from scopejax._context import Frame, current_trace_state
+from scopejax._errors import ScopejaxError
+from scopejax._initializers import Initializer, draw_one, is_batchable
+from scopejax._rng import stable_hash
+
+try:  # internal: dead-code elimination of the discovery program
+    from jax._src.interpreters import partial_eval as _pe
+except ImportError:  # pragma: no cover - evaluate the whole program instead
+    _pe = None
+
+log = logging.getLogger("scopejax")
+
+_NEEDS_CONCRETE = (
+    jax.errors.ConcretizationTypeError,
+    jax.errors.TracerArrayConversionError,
+    jax.errors.TracerBoolConversionError,
+    jax.errors.TracerIntegerConversionError,
+)
+
+
+class Plan:
+    """What discovery learnt about each new variable's initial value."""
+
+    __slots__ = ("groups", "consts", "traced", "devices")
+
+    def __init__(self) -> None:
+        # (initializer, shape, dtype) -> [(graph name, key)]: one vmapped draw each
+        self.groups: dict[tuple[Any, ...], list[tuple[str, str]]] = {}
+        self.consts: dict[str, tuple[Any, np.dtype]] = {}  # concrete initial values
+        # values computed in the trace (user initializers, values from the inputs):
+        # evaluated from the discovery program, one draw each
+        self.traced: dict[str, Any] = {}
+        self.devices: dict[str, Any] = {}  # placement under sj.device(...)
+
+    def drawn(
+        self,
+        name: str,
+        key: str,
+        initializer: Initializer,
+        shape: tuple[int, ...],
+        dtype: np.dtype,
+        value: Any,
+        device: Any,
+    ) -> None:
+        """``name`` is ``initializer`` drawn from ``fold_in(init_key, stable_hash(key))``.
+
+        Batchable built-in configs join a group; any other initializer (a user
+        subclass, or one holding a traced value) keeps its traced draw.
+        """
+        if device is not None:
+            self.devices[name] = device
+        if is_batchable(initializer) and not _holds_tracer(initializer):
+            try:
+                self.groups.setdefault((initializer, shape, dtype), []).append((name, key))
+                return
+            except TypeError:  # unhashable config
+                pass
+        self.traced[name] = value
+
+    def computed(self, name: str, raw: Any, value: Any, device: Any) -> None:
+        """``name``'s initial value came from ``raw`` (a constant or a traced result)."""
+        if device is not None:
+            self.devices[name] = device
+        if isinstance(raw, jax.core.Tracer):
+            self.traced[name] = value
+        else:
+            self.consts[name] = (raw, np.dtype(value.dtype))
+
+
+def _holds_tracer(initializer: Initializer) -> bool:
+    config = list(getattr(initializer, "__dict__", {}).values())
+    return any(isinstance(x, jax.core.Tracer) for x in jax.tree.leaves(config))
+
+
+def _needs_concrete(e: BaseException) -> bool:
+    seen: set[int] = set()
+    cur: BaseException | None = e
+    while cur is not None and id(cur) not in seen:
+        if isinstance(cur, _NEEDS_CONCRETE):
+            return True
+        seen.add(id(cur))
+        cur = cur.__cause__ or cur.__context__
+    return False
+
+
+def _split_args(args: tuple, kwargs: dict) -> tuple[list[Any], Callable[[list], tuple]]:
+    """Arrays (and ShapeDtypeStructs) become inputs of the trace; the rest stays static."""
+    leaves, treedef = jax.tree.flatten((args, kwargs))
+    idx = [i for i, x in enumerate(leaves) if isinstance(x, (jax.Array, jax.ShapeDtypeStruct))]
+
+    def rebuild(dyn: list[Any]) -> tuple:
+        full = list(leaves)
+        for i, d in zip(idx, dyn, strict=True):
+            full[i] = d
+        return jax.tree.unflatten(treedef, full)
+
+    return [leaves[i] for i in idx], rebuild
+
+
+def discover(
+    frame: Frame, run: Callable[[Frame, tuple, dict], Any], args: tuple, kwargs: dict
+) -> tuple[Any, list[Any]] | None:
+    """Trace ``run`` with ``frame`` in planning mode.
+
+    Returns the closed program whose outputs are the traced initial values and
+    its inputs, or None when the function needs concrete values (then the
+    caller runs it forward).
+    """
+    frame.plan = Plan()
+    frame.named_scopes = False  # metadata of a program that is never compiled
+    dyn, rebuild = _split_args(args, kwargs)
+
+    def body(*leaves: Any) -> list[Any]:
+        a, k = rebuild(list(leaves))
+        frame.trace_state = current_trace_state()
+        run(frame, a, k)
+        return list(frame.plan.traced.values())
+
+    try:
+        closed = jax.make_jaxpr(body)(*dyn)
+    except ScopejaxError:
+        raise
+    except Exception as e:
+        if not _needs_concrete(e):
+            raise
+        log.debug("scopejax init: the function needs concrete values (%s); running it forward", e)
+        return None
+    return closed, dyn
+
+
+@functools.lru_cache(maxsize=1024)
+def _group_draw(initializer: Initializer, shape: tuple[int, ...], dtype: np.dtype, n: int):
+    """A jitted ``(init_key, hashes[n]) -> n values``, one vmapped draw for all of them."""
+
+    def fn(key: jax.Array, hashes: jax.Array) -> tuple[jax.Array, ...]:
+        if initializer.needs_key:
+            batch = jax.vmap(
+                lambda h: initializer.draw(jax.random.fold_in(key, h), shape, dtype)
+            )(hashes)
+        else:  # one value, copied n times (each variable owns its buffer)
+            batch = jax.numpy.broadcast_to(initializer.draw(None, shape, dtype), (n, *shape))
+        return tuple(jax.lax.index_in_dim(batch, i, keepdims=False) for i in range(n))
+
+    return jax.jit(fn)
+
+
+def _evaluate_traced(closed: Any, dyn: list[Any], n_out: int) -> list[Any]:
+    """Run the part of the discovery program that computes the traced initial values."""
+    from jax.extend.core import ClosedJaxpr, jaxpr_as_fun
+
+    if _pe is None:  # pragma: no cover
+        return jaxpr_as_fun(closed)(*dyn)
+    jaxpr = _pe.convert_constvars_jaxpr(closed.jaxpr)
+    kept, _ = _pe.dce_jaxpr(jaxpr, [True] * n_out, instantiate=True)
+    return jaxpr_as_fun(ClosedJaxpr(kept, []))(*closed.consts, *dyn)
+
+
+def materialise(frame: Frame, closed: Any, dyn: list[Any]) -> None:
+    """Fill ``frame.initial`` from the plan discovery made."""
+    plan: Plan = frame.plan
+    key = frame.init_key
+    out = frame.initial
+    for (initializer, shape, dtype), members in plan.groups.items():
+        if len(members) > 1:
+            hashes = np.array([stable_hash(k) for _, k in members], np.uint32)
+            try:
+                values = _group_draw(initializer, shape, dtype, len(members))(key, hashes)
+            except Exception as e:  # not vmap-able after all: one draw each
+                log.debug("scopejax init: batched draw of %r failed (%s)", initializer, e)
+                values = [draw_one(initializer, shape, dtype, key, k) for _, k in members]
+        else:
+            values = [draw_one(initializer, shape, dtype, key, members[0][1])]
+        for (name, _), v in zip(members, values, strict=True):
+            out[name] = v
+    for name, (raw, dtype) in plan.consts.items():
+        out[name] = jax.numpy.asarray(raw, dtype)
+    if plan.traced:
+        values = _evaluate_traced(closed, dyn, len(plan.traced))
+        for name, v in zip(plan.traced, values, strict=True):
+            out[name] = v
+    for name, dev in plan.devices.items():
+        if not isinstance(out[name], jax.core.Tracer):
+            out[name] = jax.device_put(out[name], dev)
+    # get_variable order: build_store reads frame.initial by name
+    frame.initial = {name: out[name] for name in frame.variables}
+
+
+def abstract_values(frame: Frame) -> dict[str, jax.ShapeDtypeStruct]:
+    """Every discovered variable as a ``ShapeDtypeStruct`` (no value drawn)."""
+    return {
+        name: jax.ShapeDtypeStruct(h.shape, h.dtype) for name, h in frame.variables.items()
+    }
+
