@@ -45,6 +45,13 @@ except ImportError:  # pragma: no cover - evaluate the whole program instead
 
 log = logging.getLogger("scopejax")
 
+if hasattr(jax.lax, "empty"):  # an array whose values are never read: cheapest to trace
+    _empty = jax.lax.empty
+else:  # pragma: no cover - older jax
+
+    def _empty(shape: tuple[int, ...], dtype: np.dtype) -> jax.Array:
+        return jax.lax.broadcast_in_dim(np.zeros((), dtype), shape, ())
+
 _NEEDS_CONCRETE = (
     jax.errors.ConcretizationTypeError,
     jax.errors.TracerArrayConversionError,
@@ -56,9 +63,13 @@ _NEEDS_CONCRETE = (
 class Plan:
     """What discovery learnt about each new variable's initial value."""
 
-    __slots__ = ("groups", "consts", "traced", "devices")
+    __slots__ = ("exact", "placeholders", "groups", "consts", "traced", "devices")
 
-    def __init__(self) -> None:
+    def __init__(self, exact: bool = False) -> None:
+        # exact: every drawn value is drawn in the trace too (needed when a traced
+        # initial value may depend on it); else batchable draws are zero placeholders
+        self.exact = exact
+        self.placeholders = 0
         # (initializer, shape, dtype) -> [(graph name, key)]: one vmapped draw each
         self.groups: dict[tuple[Any, ...], list[tuple[str, str]]] = {}
         self.consts: dict[str, tuple[Any, np.dtype]] = {}  # concrete initial values
@@ -66,6 +77,15 @@ class Plan:
         # evaluated from the discovery program, one draw each
         self.traced: dict[str, Any] = {}
         self.devices: dict[str, Any] = {}  # placement under sj.device(...)
+
+    def placeholder(
+        self, initializer: Initializer, shape: tuple[int, ...], dtype: np.dtype
+    ) -> Any:
+        """A stand-in for a batchable draw (shape and dtype only), or None to draw it."""
+        if self.exact or not _groupable(initializer):
+            return None
+        self.placeholders += 1
+        return _empty(shape, dtype)
 
     def drawn(
         self,
@@ -84,13 +104,10 @@ class Plan:
         """
         if device is not None:
             self.devices[name] = device
-        if is_batchable(initializer) and not _holds_tracer(initializer):
-            try:
-                self.groups.setdefault((initializer, shape, dtype), []).append((name, key))
-                return
-            except TypeError:  # unhashable config
-                pass
-        self.traced[name] = value
+        if _groupable(initializer):
+            self.groups.setdefault((initializer, shape, dtype), []).append((name, key))
+        else:
+            self.traced[name] = value
 
     def computed(self, name: str, raw: Any, value: Any, device: Any) -> None:
         """``name``'s initial value came from ``raw`` (a constant or a traced result)."""
@@ -102,9 +119,18 @@ class Plan:
             self.consts[name] = (raw, np.dtype(value.dtype))
 
 
-def _holds_tracer(initializer: Initializer) -> bool:
+def _groupable(initializer: Initializer) -> bool:
+    """A built-in, hashable config holding no traced value: drawn in a group."""
+    if not is_batchable(initializer):
+        return False
     config = list(getattr(initializer, "__dict__", {}).values())
-    return any(isinstance(x, jax.core.Tracer) for x in jax.tree.leaves(config))
+    if any(isinstance(x, jax.core.Tracer) for x in jax.tree.leaves(config)):
+        return False
+    try:
+        hash(initializer._config())
+    except TypeError:
+        return False
+    return True
 
 
 def _needs_concrete(e: BaseException) -> bool:
@@ -133,15 +159,39 @@ def _split_args(args: tuple, kwargs: dict) -> tuple[list[Any], Callable[[list], 
 
 
 def discover(
-    frame: Frame, run: Callable[[Frame, tuple, dict], Any], args: tuple, kwargs: dict
-) -> tuple[Any, list[Any]] | None:
-    """Trace ``run`` with ``frame`` in planning mode.
+    new_frame: Callable[[], Frame],
+    run: Callable[[Frame, tuple, dict], Any],
+    args: tuple,
+    kwargs: dict,
+) -> tuple[Frame, Any, list[Any]] | None:
+    """Trace ``run`` in a new init frame in planning mode.
 
-    Returns the closed program whose outputs are the traced initial values and
-    its inputs, or None when the function needs concrete values (then the
-    caller runs it forward).
+    Returns the frame, the closed program whose outputs are the traced initial
+    values, and its inputs; or None when the function needs concrete values
+    (then the caller runs it forward). A traced initial value may read other
+    variables, so when there is one and placeholders stood in for draws, the
+    trace is redone drawing every value.
     """
-    frame.plan = Plan()
+    for exact in (False, True):
+        frame = new_frame()
+        try:
+            found = _discover(frame, run, args, kwargs, exact)
+        except BaseException:
+            frame.release()
+            raise
+        if found is None:
+            frame.release()
+            return None
+        if not (frame.plan.traced and frame.plan.placeholders):
+            break
+        frame.release()
+    return (frame, *found)
+
+
+def _discover(
+    frame: Frame, run: Callable[[Frame, tuple, dict], Any], args: tuple, kwargs: dict, exact: bool
+) -> tuple[Any, list[Any]] | None:
+    frame.plan = Plan(exact)
     frame.named_scopes = False  # metadata of a program that is never compiled
     dyn, rebuild = _split_args(args, kwargs)
 
@@ -165,18 +215,30 @@ def discover(
 
 @functools.lru_cache(maxsize=1024)
 def _group_draw(initializer: Initializer, shape: tuple[int, ...], dtype: np.dtype, n: int):
-    """A jitted ``(init_key, hashes[n]) -> n values``, one vmapped draw for all of them."""
+    """A jitted ``(init_key, hashes[n]) -> values[n, *shape]``: one vmapped draw for all."""
 
-    def fn(key: jax.Array, hashes: jax.Array) -> tuple[jax.Array, ...]:
+    def fn(key: jax.Array, hashes: jax.Array) -> jax.Array:
         if initializer.needs_key:
-            batch = jax.vmap(
-                lambda h: initializer.draw(jax.random.fold_in(key, h), shape, dtype)
-            )(hashes)
-        else:  # one value, copied n times (each variable owns its buffer)
-            batch = jax.numpy.broadcast_to(initializer.draw(None, shape, dtype), (n, *shape))
-        return tuple(jax.lax.index_in_dim(batch, i, keepdims=False) for i in range(n))
+            return jax.vmap(lambda h: initializer.draw(jax.random.fold_in(key, h), shape, dtype))(
+                hashes
+            )
+        return jax.numpy.broadcast_to(initializer.draw(None, shape, dtype), (n, *shape))
 
     return jax.jit(fn)
+
+
+@jax.jit
+def _take(batch: jax.Array, i: jax.Array) -> jax.Array:
+    return jax.lax.dynamic_index_in_dim(batch, i, keepdims=False)
+
+
+def _unstack(batch: jax.Array) -> list[jax.Array]:
+    """The rows of ``batch`` as separate arrays (each owns its buffer)."""
+    n = batch.shape[0]
+    if isinstance(batch, jax.core.Tracer):
+        return [jax.lax.index_in_dim(batch, i, keepdims=False) for i in range(n)]
+    # eager: one compiled dynamic slice for every row (a static slice compiles per row)
+    return [_take(batch, i) for i in range(n)]
 
 
 def _evaluate_traced(closed: Any, dyn: list[Any], n_out: int) -> list[Any]:
@@ -199,7 +261,7 @@ def materialise(frame: Frame, closed: Any, dyn: list[Any]) -> None:
         if len(members) > 1:
             hashes = np.array([stable_hash(k) for _, k in members], np.uint32)
             try:
-                values = _group_draw(initializer, shape, dtype, len(members))(key, hashes)
+                values = _unstack(_group_draw(initializer, shape, dtype, len(members))(key, hashes))
             except Exception as e:  # not vmap-able after all: one draw each
                 log.debug("scopejax init: batched draw of %r failed (%s)", initializer, e)
                 values = [draw_one(initializer, shape, dtype, key, k) for _, k in members]

@@ -169,14 +169,14 @@ Runner = Callable[[Frame, tuple, dict], Any]
 def _init(run: Runner, rng: Any, args: tuple, kwargs: dict, named_scopes: bool, fast: bool):
     """``init``: discover + materialise (fast), or run the function forward."""
     if fast:
-        frame = _init_frame(rng, False)
-        try:
-            found = discover(frame, run, args, kwargs)
-            if found is not None:
-                materialise(frame, *found)
+        found = discover(lambda: _init_frame(rng, False), run, args, kwargs)
+        if found is not None:
+            frame = found[0]
+            try:
+                materialise(*found)
                 return build_store(frame)
-        finally:
-            frame.release()
+            finally:
+                frame.release()
     frame = _init_frame(rng, named_scopes)
     try:
         run(frame, args, kwargs)
@@ -187,12 +187,14 @@ def _init(run: Runner, rng: Any, args: tuple, kwargs: dict, named_scopes: bool, 
 
 def _abstract(run: Runner, rng: Any, args: tuple, kwargs: dict) -> Store:
     """``init_abstract``: the Store of discovery, values as ShapeDtypeStructs."""
-    frame = _init_frame(jax.random.key(0) if rng is None else rng, False)
-    try:
-        if discover(frame, run, args, kwargs) is not None:
+    key = jax.random.key(0) if rng is None else rng
+    found = discover(lambda: _init_frame(key, False), run, args, kwargs)
+    if found is not None:
+        frame = found[0]
+        try:
             return build_store(frame, abstract_values(frame))
-    finally:
-        frame.release()
+        finally:
+            frame.release()
     # the function needs concrete values: run init forward and keep the shapes
     store = _init(run, rng if rng is not None else 0, args, kwargs, False, False)
     return jax.tree.map(lambda v: jax.ShapeDtypeStruct(v.shape, v.dtype), store)

@@ -363,6 +363,10 @@ def _true_getter(
                 inst = fn() if inspect.isclass(fn) else fn
                 if isinstance(inst, Initializer):
                     drawn.append(inst)
+                    if frame.plan is not None:  # fast init's discovery: shape only
+                        stand_in = frame.plan.placeholder(inst, full, dt)
+                        if stand_in is not None:
+                            return stand_in
                 return _draw(frame, inst, full, dt, name)
 
         elif not inspect.isclass(initializer) and _needs_no_arguments(initializer):
