@@ -84,8 +84,9 @@ class Plan:
         """A stand-in for a batchable draw (shape and dtype only), or None to draw it."""
         if self.exact or not _groupable(initializer):
             return None
+        out = _draw_shape(initializer, shape, dtype)  # the draw's own checks, once per group
         self.placeholders += 1
-        return _empty(shape, dtype)
+        return _empty(out.shape, out.dtype)
 
     def drawn(
         self,
@@ -117,6 +118,16 @@ class Plan:
             self.traced[name] = value
         else:
             self.consts[name] = (raw, np.dtype(value.dtype))
+
+
+_KEY_DTYPE = jax.eval_shape(jax.random.key, 0).dtype
+
+
+@functools.lru_cache(maxsize=4096)
+def _draw_shape(initializer: Initializer, shape: tuple[int, ...], dtype: np.dtype) -> Any:
+    """What ``initializer`` draws for this shape and dtype (raising as the draw would)."""
+    key = jax.ShapeDtypeStruct((), _KEY_DTYPE) if initializer.needs_key else None
+    return jax.eval_shape(lambda k: initializer.draw(k, shape, dtype), key)
 
 
 def _groupable(initializer: Initializer) -> bool:
