@@ -41,9 +41,18 @@ INITS = [
 ]
 
 
-@pytest.mark.parametrize("jit", [False, True], ids=["eager", "jit"])
-@pytest.mark.parametrize("dtype", [jnp.float32, jnp.bfloat16, jnp.float16])
-@pytest.mark.parametrize("initializer", INITS, ids=lambda i: type(i).__name__)
+CASES = [(i, jnp.float32, False) for i in INITS] + [
+    (INITS[k], dt, jit)
+    for k in (0, 2, 5, 10)
+    for dt, jit in ((jnp.bfloat16, False), (jnp.float16, True), (jnp.float32, True))
+]
+
+
+@pytest.mark.parametrize(
+    "initializer, dtype, jit",
+    CASES,
+    ids=[f"{type(i).__name__}-{jnp.dtype(d).name}-{'jit' if j else 'eager'}" for i, d, j in CASES],
+)
 def test_batched_draws_equal_one_draw_each_bit_for_bit(initializer, dtype, jit):
     shapes = [(5, 7), (3, 3, 4, 8), (6, 6)]
 
