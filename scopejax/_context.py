@@ -51,6 +51,20 @@ except (ImportError, AttributeError):  # pragma: no cover
         return False
 
 
+try:  # public since jax 0.4.36
+    from jax.extend.core import take_current_trace as _take_trace
+except ImportError:  # pragma: no cover
+    _take_trace = None
+
+
+def current_trace() -> Any:
+    """The JAX trace active now (variables of a frame are created in it, see _lift)."""
+    if _take_trace is None:  # pragma: no cover
+        return None
+    with _take_trace() as trace:
+        return trace
+
+
 def current_jax_name_stack() -> Any:
     if _siu is None:  # pragma: no cover
         return None
@@ -89,6 +103,9 @@ class Frame:
         "reg_losses",
         "initial",
         "plan",
+        "owner_trace",
+        "lifts",
+        "param_colls",
     )
 
     def __init__(
@@ -139,6 +156,9 @@ class Frame:
         self.reg_losses: list[tuple[str, Any]] = []  # (variable name, loss)
         self.initial: dict[str, Any] = {}  # init: each variable's initial value
         self.plan: Any = None  # fast init's discovery: a _fastinit.Plan
+        self.owner_trace: Any = current_trace()  # where variables are created (see _lift)
+        self.lifts: list[Any] = []  # open lifted bodies (sj.scan, sj.vmap, ...), innermost last
+        self.param_colls: dict[str, Any] | None = None  # apply: each stored variable's collections
 
     # -- TF's Graph.unique_name ------------------------------------------------
     def unique_name(self, name: str, mark_as_used: bool = True) -> str:
@@ -227,14 +247,16 @@ class Frame:
         """Raise TracerLeakError if we run inside a JAX transform opened in the function."""
         if self.trace_state is None:
             return
-        if current_trace_state() != self.trace_state:
+        state = current_trace_state()
+        if state != self.trace_state and not any(lf.trace_state == state for lf in self.lifts):
             raise TracerLeakError(
                 f"{what}{subject} inside a JAX transformation (jax.vmap, jax.jit, jax.lax.scan, "
                 "jax.grad, ...) that was opened inside the transformed function. The value "
                 "would be a tracer of that inner transformation and cannot be kept in the "
-                "store. Create the variable before entering the inner transformation (call "
-                "get_variable outside it and close over the value), or apply the JAX "
-                "transformation to net.init / net.apply as a whole."
+                "store. Use scopejax's lifted forms (sj.scan, sj.vmap, sj.remat, sj.cond, "
+                "sj.switch, sj.layer_stack), create the variable before entering the inner "
+                "transformation (call get_variable outside it and close over the value), or "
+                "apply the JAX transformation to net.init / net.apply as a whole."
             )
 
 

@@ -33,7 +33,7 @@ from typing import Any
 import jax
 import numpy as np
 
-from scopejax._context import Frame, current_trace_state
+from scopejax._context import Frame, current_trace, current_trace_state
 from scopejax._errors import ScopejaxError
 from scopejax._initializers import Initializer, draw_one, is_batchable
 from scopejax._rng import stable_hash
@@ -209,6 +209,7 @@ def _discover(
     def body(*leaves: Any) -> list[Any]:
         a, k = rebuild(list(leaves))
         frame.trace_state = current_trace_state()
+        frame.owner_trace = current_trace()
         run(frame, a, k)
         return list(frame.plan.traced.values())
 

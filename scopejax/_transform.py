@@ -209,13 +209,16 @@ def _apply_frame(store: Any, rng: Any, mutable: Any, named_scopes: bool) -> Fram
             'jax.jit(net.apply, static_argnames="mutable").'
         )
     params = read_store(store)
-    return Frame(
+    frame = Frame(
         is_init=False,
         params=params,
         mutable=mutable,
         rng=None if rng is None else as_key(rng, "apply"),
         named_scopes=named_scopes,
     )
+    if mutable and isinstance(store, Store):
+        frame.param_colls = {name: info.collections for name, info in store.infos.items()}
+    return frame
 
 
 def _name(wrapper: Callable[..., Any], fn: Callable[..., Any], kind: str) -> None:

@@ -16,6 +16,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from scopejax import _lift
 from scopejax._collections import GraphKeys
 from scopejax._context import Frame, current_frame
 from scopejax._dtypes import as_dtype, is_floating, is_int_or_bool
@@ -56,6 +57,7 @@ class VariableHandle:
         "_frame",
         "_value",
         "_colls",
+        "_stack_axis",
     )
 
     def __init__(
@@ -76,6 +78,7 @@ class VariableHandle:
         self._frame = frame
         self._value = value
         self._colls: list[Any] = []  # collections in the order it joined them
+        self._stack_axis: int | None = None  # per-member variable: its member axis
 
     def _live_frame(self) -> Frame:
         frame = self._frame
@@ -223,22 +226,8 @@ def _check_stored(name: str, value: Any, shape: tuple[int, ...] | None, dt: np.d
         )
 
 
-def _register(
-    frame: Frame,
-    graph_name: str,
-    key: str | None,
-    value: Any,
-    trainable: bool,
-    collections: Any,
-    device: str | None,
-) -> VariableHandle:
-    handle = VariableHandle(graph_name, key, value, trainable, device, frame)
-    if key is not None:
-        frame.var_store[key] = handle
-    frame.variables[graph_name] = handle
-    frame.value_ids[id(value)] = (handle, value)
-    if frame.is_init:
-        frame.initial[graph_name] = value
+def _collection_list(graph_name: str, collections: Any, trainable: bool) -> list[Any]:
+    """The collections a new variable joins, in order (TF1: trainable adds its own)."""
     if collections is None:
         collections = [_GLOBAL]
     elif not isinstance(collections, (list, tuple, set, frozenset)):
@@ -252,8 +241,28 @@ def _register(
     for c in collections:
         if c not in seen:
             seen.append(c)
-            frame.collections.setdefault(c, []).append(handle)
-    handle._colls = seen
+    return seen
+
+
+def _register(
+    frame: Frame,
+    graph_name: str,
+    key: str | None,
+    value: Any,
+    trainable: bool,
+    colls: list[Any],
+    device: str | None,
+) -> VariableHandle:
+    handle = VariableHandle(graph_name, key, value, trainable, device, frame)
+    if key is not None:
+        frame.var_store[key] = handle
+    frame.variables[graph_name] = handle
+    frame.value_ids[id(value)] = (handle, value)
+    if frame.is_init:
+        frame.initial[graph_name] = value
+    for c in colls:
+        frame.collections.setdefault(c, []).append(handle)
+    handle._colls = colls
     return handle
 
 
@@ -313,17 +322,18 @@ def _true_getter(
                 "reuse=AUTO_REUSE in variable_scope? To create a second variable, give it "
                 "another name."
             )
-        if shape is not None and not _compatible(shape, existing.shape):
+        found = _visible_shape(frame, existing)
+        if shape is not None and not _compatible(shape, found):
             raise VariableShapeError(
                 f"Trying to share variable {name}, but specified shape {_fmt_shape(shape)} and "
-                f"found shape {_fmt_shape(existing.shape)}."
+                f"found shape {_fmt_shape(found)}."
             )
         if dt != existing.dtype:
             raise VariableDtypeError(
                 f"Trying to share variable {name}, but specified dtype {dt.name} and found "
                 f"dtype {existing.dtype.name}."
             )
-        return existing._value
+        return _lift.read(frame, existing) if frame.lifts else existing._value
 
     if reuse is True:
         raise VariableNotFoundError(
@@ -380,40 +390,143 @@ def _true_getter(
             )
 
     graph_name = _graph_name(frame, name)
+    colls = _collection_list(graph_name, collections, bool(trainable))
+    axis = _lift.stack_axis(frame, colls) if frame.lifts else None
     if frame.is_init:
-        try:
-            raw = value = init_fn()
-        except (ValueError, TypeError) as e:
-            if isinstance(e, InitializerError) or str(e).startswith(f"Variable {name}"):
-                raise
-            raise InitializerError(f"Variable {name}: the initializer failed: {e}") from e
-        if not isinstance(value, jax.Array):
-            value = jnp.asarray(value)
-        if dt is not None and value.dtype != dt:
-            value = value.astype(dt)
-        if known_shape is not None and tuple(value.shape) != known_shape:
-            raise InitializerError(
-                f"Variable {name}: the initializer returned shape {_fmt_shape(value.shape)}, "
-                f"expected {_fmt_shape(known_shape)}."
-            )
-        plan = frame.plan
-        if plan is not None:  # fast init's discovery: record how to make the value
-            dev = frame.device_stack[-1][1] if frame.device_stack else None
-            if drawn:
-                plan.drawn(graph_name, name, drawn[0], full, dt, value, dev)
+        with _lift.creating(frame):  # inside sj.scan/vmap/...: in the frame's own trace
+            if axis is None:
+                value = _initial_value(frame, name, graph_name, init_fn, drawn, known_shape, dt)
             else:
-                plan.computed(graph_name, raw, value, dev)
-        value, device = _place(frame, value)
+                keyed = initializer if known_shape is not None and not from_value else None
+                value = _stacked_value(
+                    frame, name, graph_name, init_fn, keyed, known_shape, dt, axis
+                )
+            value, device = _place(frame, value)
     else:
         value = _lookup(frame, graph_name, name)
-        _check_stored(name, value, known_shape, dt)
+        expect = known_shape
+        if axis is not None and known_shape is not None:
+            expect = _insert(known_shape, axis, _lift.member_lift(frame).member.n)
+        _check_stored(name, value, expect, dt)
         device = frame.device_stack[-1][0] if frame.device_stack else None
-    _register(frame, graph_name, name, value, bool(trainable), collections, device)
+    handle = _register(frame, graph_name, name, value, bool(trainable), colls, device)
+    handle._stack_axis = axis
+    if frame.lifts:
+        value = _lift.read(frame, handle)
     if regularizer:
-        loss = regularizer(value)
+        loss = _lift.regularize(frame, regularizer, handle, value)
         if loss is not None:
             frame.collections.setdefault(GraphKeys.REGULARIZATION_LOSSES, []).append(loss)
             frame.reg_losses.append((graph_name, loss))
+    return value
+
+
+def _visible_shape(frame: Frame, handle: VariableHandle) -> tuple[int, ...]:
+    """The shape the function sees: a per-member variable's member shape inside its lift."""
+    axis = handle._stack_axis
+    if axis is None or not frame.lifts or _lift.member_lift(frame) is None:
+        return handle.shape
+    return handle.shape[:axis] + handle.shape[axis + 1 :]
+
+
+def _insert(shape: tuple[int, ...], axis: int, n: int) -> tuple[int, ...]:
+    return (*shape[:axis], n, *shape[axis:])
+
+
+def _initial_value(
+    frame: Frame,
+    name: str,
+    graph_name: str,
+    init_fn: Callable[[], Any],
+    drawn: list[Initializer],
+    known_shape: tuple[int, ...] | None,
+    dt: np.dtype | None,
+) -> Any:
+    """A new variable's initial value (and, in fast init's discovery, how to make it)."""
+    try:
+        raw = value = init_fn()
+    except (ValueError, TypeError) as e:
+        if isinstance(e, InitializerError) or str(e).startswith(f"Variable {name}"):
+            raise
+        raise InitializerError(f"Variable {name}: the initializer failed: {e}") from e
+    value = _checked(name, value, known_shape, dt)
+    plan = frame.plan
+    if plan is not None:  # fast init's discovery: record how to make the value
+        dev = frame.device_stack[-1][1] if frame.device_stack else None
+        if drawn:
+            plan.drawn(graph_name, name, drawn[0], known_shape, dt, value, dev)
+        else:
+            plan.computed(graph_name, raw, value, dev)
+    return value
+
+
+def _checked(name: str, value: Any, known_shape: Any, dt: np.dtype | None) -> jax.Array:
+    if not isinstance(value, jax.Array):
+        value = jnp.asarray(value)
+    if dt is not None and value.dtype != dt:
+        value = value.astype(dt)
+    if known_shape is not None and tuple(value.shape) != known_shape:
+        raise InitializerError(
+            f"Variable {name}: the initializer returned shape {_fmt_shape(value.shape)}, "
+            f"expected {_fmt_shape(known_shape)}."
+        )
+    return value
+
+
+def _stacked_value(
+    frame: Frame,
+    name: str,
+    graph_name: str,
+    init_fn: Callable[[], Any],
+    initializer: Any,
+    known_shape: tuple[int, ...] | None,
+    dt: np.dtype | None,
+    axis: int,
+) -> Any:
+    """A per-member variable (sj.vmap / sj.layer_stack): one draw per member, stacked."""
+    n = _lift.member_lift(frame).member.n
+    keyed = initializer is not None
+    if keyed:
+        inst = initializer() if inspect.isclass(initializer) else initializer
+        shape: tuple[int, ...] = known_shape  # type: ignore[assignment]
+        if isinstance(inst, Initializer):
+            keyed = inst.needs_key
+
+            def make(k: Any) -> Any:
+                return inst.draw(k, shape, dt)
+
+        elif _tf_style(inst):
+
+            def make(k: Any) -> Any:
+                saved, frame.key_rng = frame.key_rng, k
+                try:
+                    return inst(list(shape), dtype=dt)
+                finally:
+                    frame.key_rng = saved
+
+        else:
+
+            def make(k: Any) -> Any:
+                return inst(k, shape, dt)
+
+    else:
+
+        def make(k: Any) -> Any:
+            return init_fn()
+
+    try:
+        value = _lift.stacked_initial(frame, name, make, n, 0, keyed)
+    except (ValueError, TypeError) as e:
+        if isinstance(e, InitializerError):
+            raise
+        raise InitializerError(f"Variable {name}: the initializer failed: {e}") from e
+    per_member = None if known_shape is None else _insert(known_shape, 0, n)
+    value = _checked(name, value, per_member, dt)
+    if axis:
+        value = jnp.moveaxis(value, 0, axis)
+    if frame.plan is not None:
+        dev = frame.device_stack[-1][1] if frame.device_stack else None
+        frame.plan.computed(graph_name, value, value, dev)
     return value
 
 
@@ -557,23 +670,36 @@ def Variable(  # noqa: N802 - TF1's name
         graph_name = ""
     frame.check_trace("Variable created variable ", graph_name)
     dt = None if dtype is None else as_dtype(dtype, f"Variable {graph_name}")
+    colls = _collection_list(graph_name, collections, bool(trainable))
+    axis = _lift.stack_axis(frame, colls) if frame.lifts else None
     if frame.is_init:
-        raw = initial_value() if callable(initial_value) else initial_value
-        value = jnp.asarray(raw, dt)
-        if frame.plan is not None:  # fast init's discovery
-            dev = frame.device_stack[-1][1] if frame.device_stack else None
-            frame.plan.computed(graph_name, raw, value, dev)
-        value, device = _place(frame, value)
+        with _lift.creating(frame):
+            if axis is None:
+                raw = initial_value() if callable(initial_value) else initial_value
+                value = jnp.asarray(raw, dt)
+                if frame.plan is not None:  # fast init's discovery
+                    dev = frame.device_stack[-1][1] if frame.device_stack else None
+                    frame.plan.computed(graph_name, raw, value, dev)
+            else:
+
+                def make() -> Any:
+                    return initial_value() if callable(initial_value) else initial_value
+
+                value = _stacked_value(frame, graph_name, graph_name, make, None, None, dt, axis)
+            value, device = _place(frame, value)
     else:
         value = _lookup(frame, graph_name, None)
         if not callable(initial_value):
             expect = tuple(np.shape(initial_value))
+            if axis is not None:
+                expect = _insert(expect, axis, _lift.member_lift(frame).member.n)
             if dt is None:
                 dt = np.dtype(jax.dtypes.canonicalize_dtype(jnp.result_type(initial_value)))
             _check_stored(graph_name, value, expect, dt)
         device = frame.device_stack[-1][0] if frame.device_stack else None
-    _register(frame, graph_name, None, value, bool(trainable), collections, device)
-    return value
+    handle = _register(frame, graph_name, None, value, bool(trainable), colls, device)
+    handle._stack_axis = axis
+    return _lift.read(frame, handle) if frame.lifts else value
 
 
 def _resolve(frame: Frame, ref: Any, api: str) -> VariableHandle:
@@ -616,13 +742,17 @@ def variable_handle(ref: str | jax.Array | VariableHandle) -> VariableHandle:
 
 
 def _mutable_allows(frame: Frame, handle: VariableHandle) -> bool:
-    m = frame.mutable
-    if m is True:
+    return mutable_allows_collections(frame.mutable, handle.collections)
+
+
+def mutable_allows_collections(mutable: Any, collections: Any) -> bool:
+    """Whether ``apply(..., mutable=mutable)`` lets a variable in ``collections`` change."""
+    if mutable is True:
         return True
-    if not m:
+    if not mutable:
         return False
-    keys = (m,) if isinstance(m, str) else tuple(m)
-    return any(c in keys for c in handle.collections)
+    keys = (mutable,) if isinstance(mutable, str) else tuple(mutable)
+    return any(c in keys for c in collections)
 
 
 def assign(ref: str | jax.Array | VariableHandle, value: Any) -> jax.Array:
@@ -657,10 +787,11 @@ def assign(ref: str | jax.Array | VariableHandle, value: Any) -> jax.Array:
             f"variable is in collections {handle.collections})"
         )
     value = jnp.asarray(value)
-    if tuple(value.shape) != handle.shape:
+    shape = _visible_shape(frame, handle)
+    if tuple(value.shape) != shape:
         raise AssignError(
             f"assign to variable {handle.name}: value has shape {_fmt_shape(value.shape)}, the "
-            f"variable has shape {_fmt_shape(handle.shape)}."
+            f"variable has shape {_fmt_shape(shape)}."
         )
     if value.dtype != handle.dtype:
         weak_int = getattr(value, "weak_type", False) and jnp.issubdtype(value.dtype, jnp.integer)
@@ -671,8 +802,10 @@ def assign(ref: str | jax.Array | VariableHandle, value: Any) -> jax.Array:
                 f"assign to variable {handle.name}: value has dtype {value.dtype.name}, the "
                 f"variable has dtype {handle.dtype.name}; cast it first."
             )
-    handle._value = value
     frame.value_ids[id(value)] = (handle, value)
+    if _lift.write(frame, handle, value):  # inside sj.scan/vmap/...: a local value
+        return value
+    handle._value = value
     frame.assigned[handle.name] = value
     return value
 
@@ -681,11 +814,11 @@ def assign_add(ref: str | jax.Array | VariableHandle, delta: Any) -> jax.Array:
     """``assign(ref, value + delta)`` (TF1's ``tf.assign_add``)."""
     frame = current_frame("assign_add")
     handle = _resolve(frame, ref, "assign_add")
-    return assign(handle, handle._value + delta)
+    return assign(handle, _lift.read(frame, handle) + delta)
 
 
 def assign_sub(ref: str | jax.Array | VariableHandle, delta: Any) -> jax.Array:
     """``assign(ref, value - delta)`` (TF1's ``tf.assign_sub``)."""
     frame = current_frame("assign_sub")
     handle = _resolve(frame, ref, "assign_sub")
-    return assign(handle, handle._value - delta)
+    return assign(handle, _lift.read(frame, handle) - delta)

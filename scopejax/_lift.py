@@ -1,0 +1,247 @@
+"""Variables inside JAX transformations opened by scopejax (``sj.scan``, ``sj.vmap``, ...).
+
+A lifted body is traced by a JAX transformation (``lax.scan``, ``jax.vmap``,
+``jax.checkpoint``, ``lax.switch``) inside the transformed function. While it
+runs, a :class:`Lift` is open on the frame:
+
+* a variable created in the body is created in the trace that owns the frame
+  (``set_current_trace``), so its value is a value of the whole ``init`` and
+  the body closes over it: it exists once, shared by every step or member;
+* a *per-member* variable (``sj.vmap`` with ``variable_axes``,
+  ``sj.layer_stack``) is created stacked, ``n`` draws on one axis, and the body
+  reads its member's slice (``dynamic_index`` by the member index);
+* ``assign`` in the body writes to the lift's ``local`` values, never to the
+  frame, so nothing leaks; the lifted transform threads them out (a scan's
+  carry, a vmap's outputs) and commits them when it returns;
+* ``next_rng_key()`` draws from a per-step / per-member key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import jax
+import jax.numpy as jnp
+
+from scopejax._context import Frame, current_trace_state
+
+try:  # public since jax 0.4.36
+    from jax.extend.core import set_current_trace
+except ImportError:  # pragma: no cover
+    set_current_trace = None
+
+if TYPE_CHECKING:
+    from scopejax._variables import VariableHandle
+
+
+class Member:
+    """Per-member variables of a lift: ``n`` members, indexed by ``index`` in the body."""
+
+    __slots__ = ("n", "index", "axes")
+
+    def __init__(self, n: int, index: Any, axes: Callable[[list[Any]], int | None]) -> None:
+        self.n = n
+        self.index = index  # a tracer of the body: this step's / member's number
+        self.axes = axes  # collections -> stacking axis (None: shared)
+
+
+class Lift:
+    """One open lifted body."""
+
+    __slots__ = ("what", "trace_state", "local", "assigned", "member", "saved_rng")
+
+    def __init__(self, what: str, local: dict[str, Any], member: Member | None) -> None:
+        self.what = what
+        self.trace_state = current_trace_state()
+        self.local = local  # variable name -> its value in this body
+        self.assigned: set[str] = set()
+        self.member = member
+        self.saved_rng: Any = None
+
+
+class lifted:  # noqa: N801 - used as a context manager
+    """Open a :class:`Lift` on ``frame`` for the body being traced."""
+
+    def __init__(
+        self,
+        frame: Frame,
+        what: str,
+        local: Mapping[str, Any] | None = None,
+        member: Member | None = None,
+        rng: Any = None,
+    ) -> None:
+        self.frame = frame
+        parent = frame.lifts[-1].local if frame.lifts else {}
+        self.lift = Lift(what, {**parent, **(local or {})}, member)
+        self.rng = rng
+
+    def __enter__(self) -> Lift:
+        frame = self.frame
+        lift = self.lift
+        lift.saved_rng = (frame.rng, frame.rng_count)
+        if self.rng is not None:
+            frame.rng, frame.rng_count = self.rng, 0
+        frame.lifts.append(lift)
+        return lift
+
+    def __exit__(self, *exc: Any) -> None:
+        frame = self.frame
+        popped = frame.lifts.pop()
+        assert popped is self.lift, "scopejax lift stack corrupted"
+        frame.rng, frame.rng_count = self.lift.saved_rng
+
+
+def in_lift(frame: Frame) -> bool:
+    return bool(frame.lifts)
+
+
+def creating(frame: Frame) -> Any:
+    """Context for creating a variable: inside a lift, switch to the frame's own trace."""
+    if frame.lifts and frame.owner_trace is not None and set_current_trace is not None:
+        return set_current_trace(frame.owner_trace)
+    return _NULL
+
+
+class _Null:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: Any) -> None:
+        return None
+
+
+_NULL = _Null()
+
+
+def member_lift(frame: Frame) -> Lift | None:
+    """The innermost open lift that has per-member variables."""
+    for lift in reversed(frame.lifts):
+        if lift.member is not None:
+            return lift
+    return None
+
+
+def stack_axis(frame: Frame, collections: list[Any]) -> int | None:
+    """The stacking axis of a variable registered now with ``collections`` (None: shared)."""
+    lift = member_lift(frame)
+    if lift is None:
+        return None
+    return lift.member.axes(collections)
+
+
+def read(frame: Frame, handle: VariableHandle) -> Any:
+    """The value a body sees for ``handle``: its local value, or its (member's) value."""
+    lifts = frame.lifts
+    if not lifts:
+        return handle._value
+    local = lifts[-1].local
+    if handle.name in local:
+        return local[handle.name]
+    value = handle._value
+    axis = handle._stack_axis
+    if axis is not None:
+        lift = member_lift(frame)
+        if lift is not None:
+            value = jax.lax.dynamic_index_in_dim(value, lift.member.index, axis, keepdims=False)
+    return value
+
+
+def write(frame: Frame, handle: VariableHandle, value: Any) -> bool:
+    """``assign`` inside a lift: record ``value`` locally. False outside lifts."""
+    lifts = frame.lifts
+    if not lifts:
+        return False
+    lift = lifts[-1]
+    if lift.what == "sj.vmap" and handle._stack_axis is None and not frame.is_init:
+        from scopejax._errors import AssignError
+
+        raise AssignError(
+            f"assign to variable {handle.name} inside sj.vmap: the variable is shared by every "
+            "member, which would each write a different value. Give its collection a "
+            "per-member axis with sj.vmap(..., variable_axes={collection: 0}), or assign it "
+            "outside the vmap."
+        )
+    lift.local[handle.name] = value
+    lift.assigned.add(handle.name)
+    return True
+
+
+def commit(frame: Frame, values: Mapping[str, Any]) -> None:
+    """Make the values a lifted transform threaded out current, as ``assign`` would."""
+    if not values:
+        return
+    if frame.lifts:
+        lift = frame.lifts[-1]
+        lift.local.update(values)
+        lift.assigned.update(values)
+        return
+    for name, value in values.items():
+        handle = frame.variables[name]
+        handle._value = value
+        frame.value_ids[id(value)] = (handle, value)
+        if not frame.is_init:
+            frame.assigned[name] = value
+
+
+def carried_state(frame: Frame) -> dict[str, Any]:
+    """At ``apply``: every variable ``assign`` may change, by name, with its current value.
+
+    A scan carries them (and a cond passes them through every branch), since which
+    ones the body assigns is known only after it is traced.
+    """
+    if frame.is_init or not frame.mutable or not frame.params:
+        return {}
+    from scopejax._variables import mutable_allows_collections
+
+    local = frame.lifts[-1].local if frame.lifts else {}
+    out: dict[str, Any] = {}
+    for name, stored in frame.params.items():
+        handle = frame.variables.get(name)
+        if handle is not None:
+            colls = handle.collections
+            if handle._stack_axis is not None and member_lift(frame) is not None:
+                continue  # per-member state is threaded by the member transform itself
+        else:
+            colls = (frame.param_colls or {}).get(name)
+            if colls is None and frame.mutable is not True:
+                continue
+        if not mutable_allows_collections(frame.mutable, colls or ()):
+            continue
+        if name in local:
+            out[name] = local[name]
+        elif handle is not None:
+            out[name] = handle._value
+        else:
+            out[name] = stored
+    return out
+
+
+def stacked_initial(
+    frame: Frame, name: str, make: Callable[[Any], Any], n: int, axis: int, keyed: bool
+) -> Any:
+    """``n`` initial values stacked on ``axis``: member ``i`` drawn from ``fold_in(key, i)``."""
+    from scopejax._rng import variable_key
+
+    if keyed:
+        keys = jax.vmap(lambda i: jax.random.fold_in(variable_key(frame.init_key, name), i))(
+            jnp.arange(n, dtype=jnp.uint32)
+        )
+        value = jax.vmap(make)(keys)
+    else:
+        one = jnp.asarray(make(None))
+        value = jnp.broadcast_to(one, (n, *one.shape))
+    return jnp.moveaxis(value, 0, axis) if axis else value
+
+
+def regularize(frame: Frame, regularizer: Callable, handle: VariableHandle, value: Any) -> Any:
+    """A variable's regularization loss; inside a lift, on its whole value in the owner trace."""
+    if not frame.lifts:
+        return regularizer(value)
+    with creating(frame):
+        whole = handle._value
+        axis = handle._stack_axis
+        if axis is None:
+            return regularizer(whole)
+        losses = jax.vmap(regularizer, in_axes=axis)(whole)
+        return None if losses is None else jnp.sum(losses)
