@@ -29,6 +29,9 @@ from scopejax._collections import global_variables as global_variables
 from scopejax._collections import local_variables as local_variables
 from scopejax._collections import model_variables as model_variables
 from scopejax._collections import trainable_variables as trainable_variables
+from scopejax._control import cond as cond
+from scopejax._control import remat as remat
+from scopejax._control import switch as switch
 from scopejax._device import device as device
 from scopejax._errors import AssignError as AssignError
 from scopejax._errors import InitializerError as InitializerError
@@ -48,12 +51,16 @@ from scopejax._errors import VariableShapeError as VariableShapeError
 from scopejax._module import Module as Module
 from scopejax._rng import next_rng_key as next_rng_key
 from scopejax._rng import stable_hash as stable_hash
+from scopejax._scan import layer_stack as layer_stack
+from scopejax._scan import scan as scan
 from scopejax._scope import AUTO_REUSE as AUTO_REUSE
 from scopejax._scope import VariableScope as VariableScope
 from scopejax._scope import get_name_scope as get_name_scope
 from scopejax._scope import get_variable_scope as get_variable_scope
 from scopejax._scope import name_scope as name_scope
 from scopejax._scope import variable_scope as variable_scope
+from scopejax._stacking import stack_layers as stack_layers
+from scopejax._stacking import unstack_layers as unstack_layers
 from scopejax._store import Store as Store
 from scopejax._store import StoreKeyError as StoreKeyError
 from scopejax._store import VariableInfo as VariableInfo
@@ -69,6 +76,7 @@ from scopejax._variables import assign_add as assign_add
 from scopejax._variables import assign_sub as assign_sub
 from scopejax._variables import get_variable as get_variable
 from scopejax._variables import variable_handle as variable_handle
+from scopejax._vmap import vmap as vmap
 
 try:
     __version__ = version("scopejax")

@@ -36,14 +36,26 @@ if TYPE_CHECKING:
 
 
 class Member:
-    """Per-member variables of a lift: ``n`` members, indexed by ``index`` in the body."""
+    """Per-member variables of a lift: ``n`` members, indexed by ``index`` in the body.
 
-    __slots__ = ("n", "index", "axes")
+    With ``full_local`` (a layer stack's scan) the local value of a per-member
+    variable is the whole stack, read and updated at ``index``; otherwise (a vmap)
+    it is the member's own value.
+    """
 
-    def __init__(self, n: int, index: Any, axes: Callable[[list[Any]], int | None]) -> None:
+    __slots__ = ("n", "index", "axes", "full_local")
+
+    def __init__(
+        self,
+        n: int,
+        index: Any,
+        axes: Callable[[list[Any]], int | None],
+        full_local: bool = False,
+    ) -> None:
         self.n = n
         self.index = index  # a tracer of the body: this step's / member's number
         self.axes = axes  # collections -> stacking axis (None: shared)
+        self.full_local = full_local
 
 
 class Lift:
@@ -136,14 +148,16 @@ def read(frame: Frame, handle: VariableHandle) -> Any:
     if not lifts:
         return handle._value
     local = lifts[-1].local
-    if handle.name in local:
-        return local[handle.name]
-    value = handle._value
     axis = handle._stack_axis
-    if axis is not None:
-        lift = member_lift(frame)
-        if lift is not None:
-            value = jax.lax.dynamic_index_in_dim(value, lift.member.index, axis, keepdims=False)
+    lift = member_lift(frame) if axis is not None else None
+    if handle.name in local:
+        value = local[handle.name]
+        if lift is None or not lift.member.full_local:
+            return value
+    else:
+        value = handle._value
+    if lift is not None:
+        value = jax.lax.dynamic_index_in_dim(value, lift.member.index, axis, keepdims=False)
     return value
 
 
@@ -162,6 +176,11 @@ def write(frame: Frame, handle: VariableHandle, value: Any) -> bool:
             "per-member axis with sj.vmap(..., variable_axes={collection: 0}), or assign it "
             "outside the vmap."
         )
+    axis = handle._stack_axis
+    owner = member_lift(frame) if axis is not None else None
+    if owner is not None and owner.member.full_local:  # update this layer's slice
+        whole = lift.local.get(handle.name, handle._value)
+        value = jax.lax.dynamic_update_index_in_dim(whole, value, owner.member.index, axis)
     lift.local[handle.name] = value
     lift.assigned.add(handle.name)
     return True
@@ -200,8 +219,10 @@ def carried_state(frame: Frame) -> dict[str, Any]:
         handle = frame.variables.get(name)
         if handle is not None:
             colls = handle.collections
-            if handle._stack_axis is not None and member_lift(frame) is not None:
-                continue  # per-member state is threaded by the member transform itself
+            if handle._stack_axis is not None:
+                lift = member_lift(frame)
+                if lift is not None and not lift.member.full_local:
+                    continue  # a vmap threads its members' state itself
         else:
             colls = (frame.param_colls or {}).get(name)
             if colls is None and frame.mutable is not True:

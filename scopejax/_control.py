@@ -1,0 +1,118 @@
+"""``sj.remat``, ``sj.cond`` and ``sj.switch`` for functions that call ``get_variable``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import jax
+
+from scopejax import _lift
+from scopejax._context import current_frame
+from scopejax._errors import TransformError
+
+
+def remat(
+    fn: Callable[..., Any],
+    *,
+    policy: Callable[..., bool] | None = None,
+    prevent_cse: bool = True,
+    static_argnums: int | tuple[int, ...] = (),
+) -> Callable[..., Any]:
+    """``jax.checkpoint`` (rematerialisation) for functions that call ``get_variable``.
+
+    Activations inside ``fn`` are recomputed on the backward pass instead of
+    stored (``policy`` chooses what may be saved, as in ``jax.checkpoint``).
+    Variables and ``assign`` behave as without it.
+
+    >>> import jax, jax.numpy as jnp, scopejax as sj
+    >>> block = sj.remat(lambda x: jnp.tanh(sj.nn.Dense(4)(x)))
+    >>> net = sj.transform(lambda x: block(x).sum())
+    >>> store = net.init(jax.random.key(0), jnp.ones([2, 4]))
+    >>> jax.grad(net.apply)(store, jnp.ones([2, 4]))["dense/kernel"].shape
+    (4, 4)
+    """
+    if not callable(fn):
+        raise TransformError(f"sj.remat takes a function, got {type(fn).__name__}.")
+
+    def rematted(*args: Any) -> Any:
+        frame = current_frame("remat")
+
+        def body(*a: Any) -> tuple[Any, dict[str, Any]]:
+            with _lift.lifted(frame, "sj.remat") as lift:
+                out = fn(*a)
+                return out, {k: lift.local[k] for k in sorted(lift.assigned)}
+
+        out, state = jax.checkpoint(
+            body, policy=policy, prevent_cse=prevent_cse, static_argnums=static_argnums
+        )(*args)
+        _lift.commit(frame, state)
+        return out
+
+    rematted.__name__ = f"remat_{getattr(fn, '__name__', 'fn')}"
+    return rematted
+
+
+def _branch(frame: Any, fn: Callable[..., Any], what: str, assigned: set[str]):
+    def body(state: dict[str, Any], *operands: Any) -> tuple[Any, dict[str, Any]]:
+        with _lift.lifted(frame, what, local=state) as lift:
+            out = fn(*operands)
+            assigned.update(lift.assigned)
+            return out, {k: lift.local[k] for k in state}
+
+    return body
+
+
+def cond(pred: Any, true_fn: Callable[..., Any], false_fn: Callable[..., Any], *operands: Any):
+    """``jax.lax.cond`` for branches that call ``get_variable``.
+
+    As with TF1's ``tf.cond``, both branches are built: at ``init`` the
+    variables of each are created (``true_fn``'s first), and the store holds
+    them all; at ``apply`` only the chosen branch runs. Both branches must
+    return the same structure. Variables either branch may ``assign``
+    (``apply(..., mutable=...)``) pass through both.
+
+    >>> import jax, jax.numpy as jnp, scopejax as sj
+    >>> def f(x, training):
+    ...     return sj.cond(training, lambda x: sj.nn.Dense(2, name="a")(x),
+    ...                    lambda x: sj.nn.Dense(2, name="b")(x), x)
+    >>> net = sj.transform(f)
+    >>> store = net.init(jax.random.key(0), jnp.ones([1, 3]), True)
+    >>> store.names()
+    ['a/bias', 'a/kernel', 'b/bias', 'b/kernel']
+    """
+    frame = current_frame("cond")
+    state = _lift.carried_state(frame)
+    assigned: set[str] = set()
+    out, new = jax.lax.cond(
+        pred,
+        _branch(frame, true_fn, "sj.cond", assigned),
+        _branch(frame, false_fn, "sj.cond", assigned),
+        state,
+        *operands,
+    )
+    _lift.commit(frame, {k: new[k] for k in sorted(assigned) if k in new})
+    return out
+
+
+def switch(index: Any, branches: Sequence[Callable[..., Any]], *operands: Any) -> Any:
+    """``jax.lax.switch`` for branches that call ``get_variable`` (every branch is built).
+
+    >>> import jax, jax.numpy as jnp, scopejax as sj
+    >>> def f(x, i):
+    ...     heads = [lambda x, k=k: sj.nn.Dense(k + 1, name=f"h{k}")(x).sum() for k in range(3)]
+    ...     return sj.switch(i, heads, x)
+    >>> net = sj.transform(f)
+    >>> store = net.init(jax.random.key(0), jnp.ones([1, 3]), 0)
+    >>> sorted({n.split("/")[0] for n in store.names()})
+    ['h0', 'h1', 'h2']
+    """
+    frame = current_frame("switch")
+    if not branches or not all(callable(b) for b in branches):
+        raise TransformError("sj.switch takes a non-empty sequence of functions as branches.")
+    state = _lift.carried_state(frame)
+    assigned: set[str] = set()
+    bodies = [_branch(frame, b, "sj.switch", assigned) for b in branches]
+    out, new = jax.lax.switch(index, bodies, state, *operands)
+    _lift.commit(frame, {k: new[k] for k in sorted(assigned) if k in new})
+    return out

@@ -1,0 +1,151 @@
+"""``sj.scan`` and ``sj.layer_stack``: loops over steps or layers that create variables."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+from scopejax import _lift
+from scopejax._context import Frame, current_frame
+from scopejax._errors import TransformError
+from scopejax._rng import next_rng_key
+
+
+def _length(xs: Any, length: int | None, api: str) -> int:
+    leaves = jax.tree.leaves(xs)
+    sizes = {int(jnp.shape(x)[0]) if jnp.ndim(x) else -1 for x in leaves}
+    if -1 in sizes:
+        raise TransformError(f"{api}: every leaf of xs needs a leading axis to scan over.")
+    if length is not None:
+        sizes.add(int(length))
+    if not sizes:
+        raise TransformError(f"{api} needs xs or length= to know how many steps to run.")
+    if len(sizes) > 1:
+        raise TransformError(
+            f"{api}: the leading axes of xs (and length) disagree: {sorted(sizes)}; every leaf "
+            "must have the same number of steps."
+        )
+    return sizes.pop()
+
+
+def _step_keys(frame: Frame, n: int) -> Any:
+    """One key per step, for ``next_rng_key()`` in the body (None without an rng)."""
+    if frame.rng is None and frame.key_rng is None:
+        return None
+    return jax.random.split(next_rng_key(), n)
+
+
+def scan(
+    fn: Callable[[Any, Any], tuple[Any, Any]],
+    init: Any,
+    xs: Any = None,
+    length: int | None = None,
+    reverse: bool = False,
+    unroll: int | bool = 1,
+) -> tuple[Any, Any]:
+    """``jax.lax.scan`` for functions that call ``get_variable``: one set of variables.
+
+    The variables ``fn`` asks for are created once, from the first step's shapes,
+    and shared by every step, with the names a Python loop would give them
+    (TF1's ``tf.while_loop`` RNN with ``reuse_variables()``): a model can switch
+    between the loop and the scan without touching its checkpoint. The body is
+    traced once, so compile time does not grow with the number of steps.
+
+    At ``apply(..., mutable=...)`` the variables ``assign`` may change are
+    carried from step to step and the final values returned in the new store.
+    ``next_rng_key()`` gives a different key at every step.
+
+    >>> import jax, jax.numpy as jnp, scopejax as sj
+    >>> def rnn(xs):
+    ...     cell = sj.nn.BasicRNNCell(4)
+    ...     def step(h, x):
+    ...         out, h = cell(x, h)
+    ...         return h, out
+    ...     h, ys = sj.scan(step, jnp.zeros([2, 4]), xs)
+    ...     return ys
+    >>> net = sj.transform(rnn)
+    >>> xs = jnp.ones([7, 2, 3])                      # [time, batch, features]
+    >>> store = net.init(jax.random.key(0), xs)
+    >>> store.names()
+    ['basic_rnn_cell/bias', 'basic_rnn_cell/kernel']
+    >>> net.apply(store, xs).shape
+    (7, 2, 4)
+    """
+    frame = current_frame("scan")
+    n = _length(xs, length, "sj.scan")
+    state = _lift.carried_state(frame)
+    keys = _step_keys(frame, n)
+    assigned: set[str] = set()
+
+    def body(carry: Any, inp: Any) -> tuple[Any, Any]:
+        st, c = carry
+        x, key = inp
+        with _lift.lifted(frame, "sj.scan", local=st, rng=key) as lift:
+            out = fn(c, x)
+            if not (isinstance(out, tuple) and len(out) == 2):
+                raise TransformError(
+                    "sj.scan: fn(carry, x) must return a pair (new_carry, y); got "
+                    f"{type(out).__name__}."
+                )
+            assigned.update(lift.assigned)
+            return ({k: lift.local[k] for k in st}, out[0]), out[1]
+
+    (st, carry), ys = jax.lax.scan(
+        body, (state, init), (xs, keys), length=n, reverse=reverse, unroll=unroll
+    )
+    _lift.commit(frame, {k: st[k] for k in sorted(assigned) if k in st})
+    return carry, ys
+
+
+def layer_stack(
+    num_layers: int, fn: Callable[..., Any], *, unroll: int | bool = 1
+) -> Callable[..., Any]:
+    """``fn`` applied ``num_layers`` times in sequence, each with its own variables, in one scan.
+
+    ``fn(x, *args) -> x`` is one block. Every variable it creates is stacked:
+    one name (``blocks/dense/kernel``) with a leading axis of ``num_layers``, and
+    layer ``i`` reads slice ``i``; variables created outside the stack are
+    shared by all layers. Compile time is that of one block.
+    :func:`unstack_layers` / :func:`stack_layers` convert to and from the names
+    of an unrolled model (``block_0/dense/kernel``, ...).
+
+    >>> import jax, jax.numpy as jnp, scopejax as sj
+    >>> def model(x):
+    ...     with sj.variable_scope("blocks"):
+    ...         return sj.layer_stack(6, lambda h: jnp.tanh(sj.nn.Dense(8)(h)))(x)
+    >>> net = sj.transform(model)
+    >>> store = net.init(jax.random.key(0), jnp.ones([2, 8]))
+    >>> store["blocks/dense/kernel"].shape
+    (6, 8, 8)
+    """
+    if not isinstance(num_layers, int) or num_layers < 1:
+        raise TransformError(f"sj.layer_stack: num_layers must be an int >= 1, got {num_layers!r}.")
+    if not callable(fn):
+        raise TransformError(f"sj.layer_stack takes a function, got {type(fn).__name__}.")
+
+    def stacked(x: Any, *args: Any) -> Any:
+        frame = current_frame("layer_stack")
+        state = _lift.carried_state(frame)
+        keys = _step_keys(frame, num_layers)
+        assigned: set[str] = set()
+
+        def body(carry: Any, inp: Any) -> tuple[Any, None]:
+            st, h = carry
+            i, key = inp
+            member = _lift.Member(num_layers, i, lambda colls: 0, full_local=True)
+            with _lift.lifted(frame, "sj.layer_stack", local=st, member=member, rng=key) as lift:
+                h = fn(h, *args)
+                assigned.update(lift.assigned)
+                return ({k: lift.local[k] for k in st}, h), None
+
+        (st, out), _ = jax.lax.scan(
+            body, (state, x), (jnp.arange(num_layers), keys), length=num_layers, unroll=unroll
+        )
+        _lift.commit(frame, {k: st[k] for k in sorted(assigned) if k in st})
+        return out
+
+    stacked.__name__ = f"layer_stack_{getattr(fn, '__name__', 'fn')}"
+    return stacked
