@@ -1,7 +1,54 @@
-"""Checkpoints: save and restore Stores by name, and read TF1/TF2 checkpoints without TF."""
+"""Checkpoints: save and restore Stores by name, and read TF1/TF2 checkpoints without TF.
+
+* :func:`save` / :func:`restore`: a Store (values and metadata), optionally an optax state
+  and the step, through orbax-checkpoint; atomic, SHA-256 per array, nothing pickled.
+* :class:`CheckpointManager`: one checkpoint per step, the last K kept, async saves.
+* :func:`init_from_checkpoint`: TF1's assignment maps (``{'old_scope/': 'new_scope/'}``),
+  functional, with a :class:`RestoreReport` of what was and was not restored.
+* :func:`list_variables` / :func:`load_variables`: any checkpoint (ours or TensorFlow's) by
+  name; ``python -m scopejax.checkpoint ls PATH`` lists one.
+
+orbax-checkpoint is imported only when a scopejax checkpoint is written or read.
+"""
 
 from __future__ import annotations
 
-from scopejax.checkpoint._errors import CheckpointCorruptError, CheckpointError, RestoreError
+from typing import Any
 
-__all__ = ["CheckpointCorruptError", "CheckpointError", "RestoreError"]
+from scopejax.checkpoint._assign import init_from_checkpoint
+from scopejax.checkpoint._errors import CheckpointCorruptError, CheckpointError, RestoreError
+from scopejax.checkpoint._format import is_scopejax_checkpoint
+from scopejax.checkpoint._manager import CheckpointManager
+from scopejax.checkpoint._report import Mismatch, RestoreReport
+from scopejax.checkpoint._restore import Checkpoint, restore
+from scopejax.checkpoint._save import save
+from scopejax.checkpoint._source import list_variables, load_variables
+
+__all__ = [
+    "Checkpoint",
+    "CheckpointCorruptError",
+    "CheckpointError",
+    "CheckpointManager",
+    "Mismatch",
+    "RestoreError",
+    "RestoreReport",
+    "init_from_checkpoint",
+    "is_scopejax_checkpoint",
+    "is_tf_checkpoint",
+    "list_variables",
+    "load_tf_checkpoint",
+    "load_variables",
+    "restore",
+    "save",
+]
+
+_TF_NAMES = ("is_tf_checkpoint", "load_tf_checkpoint")
+
+
+def __getattr__(name: str) -> Any:
+    """The TensorFlow bundle reader's functions, imported on first use."""
+    if name in _TF_NAMES:
+        from scopejax.checkpoint import _tf_bundle
+
+        return getattr(_tf_bundle, name)
+    raise AttributeError(f"module 'scopejax.checkpoint' has no attribute {name!r}")

@@ -1,0 +1,145 @@
+"""``restore``: a checkpoint back into a Store (and optimizer state and step), by name."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, NamedTuple, TypeVar
+
+import jax
+import numpy as np
+
+from scopejax._store import Store
+from scopejax.checkpoint._assign import _place, assign
+from scopejax.checkpoint._errors import RestoreError
+from scopejax.checkpoint._source import (
+    TENSORFLOW,
+    ScopejaxSource,
+    TFSource,
+    locate,
+)
+from scopejax.checkpoint._tree import rebuild, restore_into
+
+T = TypeVar("T")
+
+
+class Checkpoint(NamedTuple):
+    """What :func:`restore` gives without a target."""
+
+    store: Store
+    """Every variable, with the metadata it was saved with."""
+    opt_state: Any
+    """The optimizer state rebuilt from its description (None if none was saved)."""
+    step: int | None
+    """The step saved with it (None if none)."""
+    metadata: dict[str, Any]
+    """The ``metadata=`` dict given to ``save``."""
+    path: Path
+    """The checkpoint directory read."""
+
+
+def _is_state(x: Any) -> bool:
+    return isinstance(x, tuple) and {"store", "opt_state", "step"} <= set(
+        getattr(type(x), "_fields", ())
+    )
+
+
+def _to_jax(v: np.ndarray) -> jax.Array:
+    return jax.device_put(v)
+
+
+def _convert(value: Any, like: Any) -> Any:
+    if isinstance(like, (bool, int, float)):
+        return type(like)(np.asarray(value))
+    dt = getattr(like, "dtype", None)
+    return _place(value, like, np.dtype(dt if dt is not None else np.asarray(value).dtype))
+
+
+def restore(path: str | os.PathLike[str], target: Any = None, *, verify: bool = True) -> Any:
+    """Read a checkpoint written by :func:`save` (or a TensorFlow checkpoint's variables).
+
+    Without ``target``: a :class:`Checkpoint` ``(store, opt_state, step, metadata, path)``;
+    the optimizer state is rebuilt from its saved description (optax's state classes).
+
+    With ``target``, the result has the target's type and structure, and everything is
+    checked against it by name (a missing, extra or mis-shaped variable or optimizer-state
+    leaf is a RestoreError that names it):
+
+    * a Store (e.g. ``net.init(...)`` or ``net.init_abstract(...)``): a Store with the
+      target's metadata and the checkpoint's values; only the variables are read;
+    * a TrainState (``store``, ``opt_state``, ``step``; ``jax.eval_shape(trainer.init, ...)``
+      is enough): the same, with the optimizer state restored leaf by leaf into the
+      target's structure, and the step.
+
+    Arrays land on the target's sharding when it has one, else on the default device.
+    ``verify=False`` skips the checksums. Partial or renamed restores:
+    :func:`init_from_checkpoint`.
+
+    >>> import jax, jax.numpy as jnp, tempfile, scopejax as sj
+    >>> store = sj.Store({"w": jnp.arange(3.0)})
+    >>> path = sj.checkpoint.save(tempfile.mkdtemp() + "/c", store)
+    >>> sj.checkpoint.restore(path, target=store)["w"]
+    Array([0., 1., 2.], dtype=float32)
+    """
+    kind, p = locate(path)
+    if kind == TENSORFLOW:
+        src: Any = TFSource(p, verify=verify)
+        if target is None:
+            values = src.read(src.variables())
+            return Checkpoint(Store({n: _to_jax(v) for n, v in values.items()}), None, None, {}, p)
+        if _is_state(target):
+            raise RestoreError(
+                f"{src.description} holds variables only; restore into a Store, or use "
+                "init_from_checkpoint."
+            )
+        return _restore_store(src, target)
+    src = ScopejaxSource(p, verify=verify)
+    meta = src.meta
+    where = f"Checkpoint {p}: "
+    if target is None:
+        values, opt_values = src.read_all()
+        infos = [v.info for v in meta.variables]
+        store = Store([_to_jax(values[i.name]) for i in infos], infos)
+        opt_state = None
+        if meta.opt_leaves is not None:
+            leaves = []
+            for e, v in zip(meta.opt_leaves, opt_values, strict=True):
+                py = e.raw.get("py")
+                leaves.append(
+                    {"int": int, "float": float, "bool": bool}[py](v) if py else _to_jax(v)
+                )
+            known = {i.name: i for i in infos}
+            opt_state = rebuild(meta.opt_tree, leaves, known, where)
+        return Checkpoint(store, opt_state, meta.step, dict(meta.user), p)
+    if isinstance(target, Store):
+        return _restore_store(src, target)
+    if _is_state(target):
+        store = _restore_store(src, target.store)
+        opt_state = target.opt_state
+        if target.opt_state is not None:
+            if meta.opt_leaves is None:
+                raise RestoreError(f"{where}no optimizer state was saved, the target has one.")
+            opt_state = restore_into(
+                target.opt_state, src.opt_leaves(), src.read_opt, _convert, where
+            )
+        step = target.step
+        if target.step is not None:
+            if meta.step is None:
+                raise RestoreError(f"{where}no step was saved, the target has one.")
+            step = _convert(np.asarray(meta.step), target.step)
+        return target._replace(store=store, opt_state=opt_state, step=step)
+    raise TypeError(
+        "restore(target=...) takes a Store or a TrainState (store, opt_state, step); got "
+        f"{type(target).__name__}."
+    )
+
+
+def _restore_store(src: Any, target: Store) -> Store:
+    store, report = assign(src, None, target)
+    if not report.ok:
+        raise RestoreError(
+            report.summary(limit=20)
+            + "\nrestore(target=...) needs the same variables; for a partial or renamed "
+            "restore use init_from_checkpoint(path, assignment_map, store)."
+        )
+    return store
