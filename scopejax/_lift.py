@@ -158,6 +158,7 @@ def read(frame: Frame, handle: VariableHandle) -> Any:
         value = handle._value
     if lift is not None:
         value = jax.lax.dynamic_index_in_dim(value, lift.member.index, axis, keepdims=False)
+        frame.value_ids[id(value)] = (handle, value)  # assign(value) finds its variable
     return value
 
 

@@ -108,9 +108,8 @@ def stack_layers(store: Store | Mapping[str, Any], layer: str, stacked: str) -> 
         groups.setdefault(m.group(2), {})[int(m.group(1))] = name
     if not groups:
         raise StoreError(f"stack_layers: no variable matches the layer pattern {layer!r}.")
-    counts = {len(g) for g in groups.values()}
+    n = max(max(g) for g in groups.values()) + 1
     for rest, members in sorted(groups.items()):
-        n = max(counts)
         if sorted(members) != list(range(n)):
             raise StoreError(
                 f"stack_layers: {stacked}{rest} needs layers 0..{n - 1}, found layers "
