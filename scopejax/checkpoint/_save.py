@@ -91,6 +91,8 @@ def _host(x: Any, what: str, copy: bool) -> np.ndarray:
             "no values to save."
         )
     if isinstance(x, jax.Array):
+        if jax.dtypes.issubdtype(x.dtype, jax.dtypes.prng_key):
+            dtype_name(np.dtype(object))  # the error that says to save key_data
         x = jax.device_get(x)
     a = np.array(x, copy=True) if copy else np.asarray(x)
     dtype_name(a.dtype)  # raises for non-numeric dtypes
