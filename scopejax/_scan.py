@@ -76,25 +76,53 @@ def scan(
     """
     frame = current_frame("scan")
     n = _length(xs, length, "sj.scan")
+
+    def step(c: Any, x: Any, i: Any) -> tuple[Any, Any]:
+        out = fn(c, x)
+        if not (isinstance(out, tuple) and len(out) == 2):
+            raise TransformError(
+                "sj.scan: fn(carry, x) must return a pair (new_carry, y); got "
+                f"{type(out).__name__}."
+            )
+        return out
+
+    return _lifted_scan(frame, "sj.scan", step, init, xs, n, None, reverse, unroll)
+
+
+def _lifted_scan(
+    frame: Frame,
+    what: str,
+    step: Callable[[Any, Any, Any], tuple[Any, Any]],
+    init: Any,
+    xs: Any,
+    n: int,
+    per_step: int | None,
+    reverse: bool,
+    unroll: int | bool,
+) -> tuple[Any, Any]:
+    """``lax.scan`` of ``step(carry, x, i)`` in a lift: carried state, per-step keys.
+
+    With ``per_step`` (a layer stack) every variable created in the body is
+    stacked, one slice per step.
+    """
     state = _lift.carried_state(frame)
     keys = _step_keys(frame, n)
     assigned: set[str] = set()
 
     def body(carry: Any, inp: Any) -> tuple[Any, Any]:
         st, c = carry
-        x, key = inp
-        with _lift.lifted(frame, "sj.scan", local=st, rng=key) as lift:
-            out = fn(c, x)
-            if not (isinstance(out, tuple) and len(out) == 2):
-                raise TransformError(
-                    "sj.scan: fn(carry, x) must return a pair (new_carry, y); got "
-                    f"{type(out).__name__}."
-                )
+        x, i, key = inp
+        member = None
+        if per_step is not None:
+            member = _lift.Member(per_step, i, lambda colls: 0, full_local=True)
+        with _lift.lifted(frame, what, local=st, member=member, rng=key) as lift:
+            c, y = step(c, x, i)
             assigned.update(lift.assigned)
-            return ({k: lift.local[k] for k in st}, out[0]), out[1]
+            return ({k: lift.local[k] for k in st}, c), y
 
+    steps = jnp.arange(n)
     (st, carry), ys = jax.lax.scan(
-        body, (state, init), (xs, keys), length=n, reverse=reverse, unroll=unroll
+        body, (state, init), (xs, steps, keys), length=n, reverse=reverse, unroll=unroll
     )
     _lift.commit(frame, {k: st[k] for k in sorted(assigned) if k in st})
     return carry, ys
@@ -128,23 +156,13 @@ def layer_stack(
 
     def stacked(x: Any, *args: Any) -> Any:
         frame = current_frame("layer_stack")
-        state = _lift.carried_state(frame)
-        keys = _step_keys(frame, num_layers)
-        assigned: set[str] = set()
 
-        def body(carry: Any, inp: Any) -> tuple[Any, None]:
-            st, h = carry
-            i, key = inp
-            member = _lift.Member(num_layers, i, lambda colls: 0, full_local=True)
-            with _lift.lifted(frame, "sj.layer_stack", local=st, member=member, rng=key) as lift:
-                h = fn(h, *args)
-                assigned.update(lift.assigned)
-                return ({k: lift.local[k] for k in st}, h), None
+        def step(h: Any, _: Any, i: Any) -> tuple[Any, None]:
+            return fn(h, *args), None
 
-        (st, out), _ = jax.lax.scan(
-            body, (state, x), (jnp.arange(num_layers), keys), length=num_layers, unroll=unroll
+        out, _ = _lifted_scan(
+            frame, "sj.layer_stack", step, x, None, num_layers, num_layers, False, unroll
         )
-        _lift.commit(frame, {k: st[k] for k in sorted(assigned) if k in st})
         return out
 
     stacked.__name__ = f"layer_stack_{getattr(fn, '__name__', 'fn')}"
