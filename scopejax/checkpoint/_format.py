@@ -331,7 +331,7 @@ def meta_path(path: Path) -> Path:
 
 def is_scopejax_checkpoint(path: str | os.PathLike[str]) -> bool:
     """True if ``path`` is a directory holding a scopejax checkpoint's metadata file."""
-    return meta_path(Path(path)).is_file()
+    return meta_path(Path(path)).exists()
 
 
 def read_metadata(path: Path) -> Metadata:

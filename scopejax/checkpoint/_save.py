@@ -207,9 +207,8 @@ def recover(path: Path) -> None:
         found = fallback(path)
         if found is not None:
             os.rename(found, path)
-    if path.exists():
-        for p in _siblings(path, TMP_TAG) + _siblings(path, OLD_TAG):
-            shutil.rmtree(p, ignore_errors=True)
+    for p in _siblings(path, TMP_TAG) + _siblings(path, OLD_TAG):
+        shutil.rmtree(p, ignore_errors=True)
 
 
 def _commit(staging: Path, path: Path, overwrite: bool) -> None:

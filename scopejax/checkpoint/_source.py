@@ -19,8 +19,10 @@ import jax
 import numpy as np
 
 from scopejax._store import Store, flatten_mapping
-from scopejax.checkpoint._errors import CheckpointError
+from scopejax.checkpoint._errors import CheckpointCorruptError, CheckpointError
 from scopejax.checkpoint._format import (
+    META_FILE,
+    META_ITEM,
     OPT_STATE,
     VARIABLES,
     Entry,
@@ -71,6 +73,11 @@ def locate(path: str | os.PathLike[str]) -> tuple[str, Path]:
         steps = step_dirs(p)
         if steps:
             return SCOPEJAX, steps[max(steps)]
+    if (p / META_ITEM).is_dir():
+        raise CheckpointCorruptError(
+            f"Checkpoint {p}: {META_ITEM}/{META_FILE} is missing: the checkpoint is incomplete "
+            "or damaged; restore another one."
+        )
     raise CheckpointError(_not_found(p, tf is not None))
 
 
