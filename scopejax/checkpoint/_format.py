@@ -200,15 +200,16 @@ class Entry:
         self.label = label
         self.raw = raw
 
-    def check(self, value: np.ndarray, path: Path) -> None:
-        """Raise CheckpointCorruptError unless ``value`` has this entry's shape, dtype, hash."""
+    def check(self, value: np.ndarray, path: Path, digest: str | None = None) -> None:
+        """Raise CheckpointCorruptError unless ``value`` has this entry's shape, dtype, hash
+        (``digest``: its SHA-256 if already computed)."""
         if tuple(value.shape) != self.shape or value.dtype != self.dtype:
             raise CheckpointCorruptError(
                 f"Checkpoint {path}: {self.label} was recorded as {self.dtype.name}"
                 f"{list(self.shape)} but its array data reads as {value.dtype}"
                 f"{list(value.shape)}: the checkpoint is corrupt."
             )
-        got = sha256(value)
+        got = sha256(value) if digest is None else digest
         if got != self.digest:
             raise CheckpointCorruptError(
                 f"Checkpoint {path}: {self.label} fails its {CHECKSUM} checksum (recorded "

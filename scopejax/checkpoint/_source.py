@@ -29,6 +29,7 @@ from scopejax.checkpoint._format import (
     Metadata,
     is_scopejax_checkpoint,
     read_metadata,
+    sha256_many,
 )
 
 SCOPEJAX = "scopejax"
@@ -127,12 +128,18 @@ class ScopejaxSource:
         got = _orbax.read(self.path, wanted, present)
         out: dict[str, list[np.ndarray]] = {}
         for g, es in want.items():
-            vals = []
-            for e in es:
-                v = got[g][e.array] if e.array is not None else np.zeros(e.shape, e.dtype)
-                if self.verify:
-                    e.check(v, self.path)
-                vals.append(v)
+            vals = [
+                got[g][e.array] if e.array is not None else np.zeros(e.shape, e.dtype) for e in es
+            ]
+            if self.verify:
+                ok = [
+                    tuple(v.shape) == e.shape and v.dtype == e.dtype
+                    for e, v in zip(es, vals, strict=True)
+                ]
+                digests = sha256_many(v for v, good in zip(vals, ok, strict=True) if good)
+                it = iter(digests)
+                for e, v, good in zip(es, vals, ok, strict=True):
+                    e.check(v, self.path, next(it) if good else None)
             out[g] = vals
         return out
 
