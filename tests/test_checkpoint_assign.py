@@ -245,6 +245,9 @@ def test_a_tf1_checkpoint_restores_by_name_and_runs():
     assert "dense/kernel/Adam" in r.unused and "global_step" in r.unused
     expected = json.loads((TF1 / "expected.json").read_text())["model_variables"]
     assert sorted(n for n, _, _ in ck.list_variables(TF1)) == expected
+    assert ck.restore(TF1).store.names() == expected  # without a target: a Store by name
+    with pytest.raises(ck.RestoreError, match="holds variables only"):
+        ck.restore(TF1, target=sj.train.TrainState(store, None, None))
     # into a renamed scope: {'/': 'tf1/'}
     wrapped = sj.transform(lambda x: _in_scope("tf1", _tf1_model, x))
     store2, r2 = ck.init_from_checkpoint(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
@@ -85,7 +86,15 @@ def restore(path: str | os.PathLike[str], target: Any = None, *, verify: bool = 
     if kind == TENSORFLOW:
         src: Any = TFSource(p, verify=verify)
         if target is None:
-            values = src.read(src.variables())
+            have = src.variables()
+            numeric = [n for n, (_, dt) in have.items() if dt not in ("object", "string")]
+            if len(numeric) < len(have):
+                warnings.warn(
+                    f"{src.description}: string tensors left out of the Store: "
+                    f"{sorted(set(have) - set(numeric))} (load_variables reads them).",
+                    stacklevel=2,
+                )
+            values = src.read(numeric)
             return Checkpoint(Store({n: _to_jax(v) for n, v in values.items()}), None, None, {}, p)
         if _is_state(target):
             raise RestoreError(
