@@ -232,6 +232,9 @@ def test_vmap_per_member_variables_build_an_ensemble():
         )
     assert not np.allclose(out[0], out[1])
     assert_same_store(sj.transform(lambda x: ensemble(x, {"variables": 0})).init(KEY, x), store)
+    forward = sj.transform(lambda x: ensemble(x, {"trainable_variables": 0}), fast_init=False)
+    assert_same_store(forward.init(KEY, x), store)
+    assert_same_store(jax.jit(net.init)(KEY, x), store)
 
 
 def test_vmap_shared_variables_are_broadcast():
