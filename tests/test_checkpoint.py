@@ -258,20 +258,17 @@ def test_cli_ls_and_verify(state, tmp_path, capsys):
 
 def test_cli_entry_point_and_import_boundary(tmp_path):
     """``python -m scopejax.checkpoint`` works, and ``import scopejax`` (or even
-    ``scopejax.checkpoint``) does not import orbax."""
+    ``scopejax.checkpoint``) does not import orbax: only saving or restoring does."""
+    p = str(tmp_path / "c")
     code = (
-        "import sys, scopejax, scopejax.checkpoint as ck, jax.numpy as jnp\n"
+        "import runpy, sys, scopejax, scopejax.checkpoint as ck, jax.numpy as jnp\n"
         "assert 'orbax' not in sys.modules, 'import pulled in orbax'\n"
-        f"ck.save({str(tmp_path / 'c')!r}, {{'a/w': jnp.ones([2, 3])}})\n"
+        f"ck.save({p!r}, {{'a/w': jnp.ones([2, 3])}})\n"
         "assert 'orbax.checkpoint' in sys.modules\n"
+        f"sys.argv = ['python -m scopejax.checkpoint', 'ls', {p!r}]\n"
+        "runpy.run_module('scopejax.checkpoint', run_name='__main__')\n"
     )
-    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
-    out = subprocess.run(
-        [sys.executable, "-m", "scopejax.checkpoint", "ls", str(tmp_path / "c")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert "a/w" in out.stdout and "1 variables, 6 parameters, 24 B" in out.stdout
 

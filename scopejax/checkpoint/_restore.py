@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import warnings
 from pathlib import Path
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar, overload
 
 import jax
 import numpy as np
@@ -54,6 +54,14 @@ def _convert(value: Any, like: Any) -> Any:
         return type(like)(np.asarray(value))
     dt = getattr(like, "dtype", None)
     return _place(value, like, np.dtype(dt if dt is not None else np.asarray(value).dtype))
+
+
+@overload
+def restore(
+    path: str | os.PathLike[str], target: None = None, *, verify: bool = ...
+) -> Checkpoint: ...
+@overload
+def restore(path: str | os.PathLike[str], target: T, *, verify: bool = ...) -> T: ...
 
 
 def restore(path: str | os.PathLike[str], target: Any = None, *, verify: bool = True) -> Any:

@@ -270,6 +270,12 @@ def load_variables(
 
     Checksums are verified unless ``verify=False``. A name not in the checkpoint is a
     CheckpointError that lists close names.
+
+    >>> import numpy as np, tempfile, scopejax as sj
+    >>> p = sj.checkpoint.save(tempfile.mkdtemp() + "/c", {"a/w": np.eye(2), "b": np.ones(3)})
+    >>> sj.checkpoint.load_variables(p, ["a/w"])
+    {'a/w': array([[1., 0.],
+           [0., 1.]])}
     """
     src = open_source(path, verify=verify, include_slots=include_slots)
     have = src.variables()
