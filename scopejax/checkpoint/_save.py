@@ -17,6 +17,7 @@ back in place. One writer per path at a time.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import json
 import os
@@ -139,7 +140,10 @@ def snapshot(
         key = str(i) if a.size else None
         if key is not None:
             arrays[VARIABLES][key] = a
-        e = variable_entry(name, infos[name], a, key, "")
+        info = infos[name]
+        if store._prefix and info.key is not None and info.key.startswith(store._prefix):
+            info = dataclasses.replace(info, key=info.key[len(store._prefix) :])
+        e = variable_entry(name, info, a, key, "")
         var_entries.append(e)
         entries.append((e, a))
     opt_meta = None

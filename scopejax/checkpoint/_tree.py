@@ -7,8 +7,9 @@ and describes the structure with a few safe node kinds: ``none``, ``tuple``, ``l
 recorded as ``opaque``: its leaves are saved, but rebuilding it needs a target.
 
 Restoring rebuilds the tree from that description without unpickling or evaluating
-anything: a namedtuple class is looked up only in ``optax`` and ``scopejax`` modules (and
-only if its fields match); otherwise a plain ``collections.namedtuple`` with the same name
+anything: a namedtuple class is looked up only in ``optax`` and ``scopejax`` modules that
+are already imported (a checkpoint never causes an import), and only if its fields match;
+otherwise a plain ``collections.namedtuple`` with the same name
 and fields stands in. Restoring *into a target* (the structure ``optimizer.init`` gives,
 or ``jax.eval_shape`` of it) matches leaves by key path and checks shapes and dtypes: that
 is the exact way, and the one to use for resuming training.
@@ -17,8 +18,8 @@ is the exact way, and the one to use for resuming training.
 from __future__ import annotations
 
 import collections
-import importlib
 import re
+import sys
 import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -140,13 +141,11 @@ def _resolve_namedtuple(spec: Any, fields: list[str], where: str) -> type:
     if not isinstance(spec, str) or spec.count(":") != 1:
         raise CheckpointCorruptError(f"{where}bad namedtuple class {spec!r}.")
     module, qualname = spec.split(":")
+    obj: Any = None
     if _SAFE_MODULE.fullmatch(module) and _QUALNAME.fullmatch(qualname):
-        try:
-            obj: Any = importlib.import_module(module)
-            for part in qualname.split("."):
-                obj = getattr(obj, part)
-        except (ImportError, AttributeError):
-            obj = None
+        obj = sys.modules.get(module)  # never imported because a checkpoint says so
+        for part in qualname.split("."):
+            obj = getattr(obj, part, None)
         if (
             isinstance(obj, type)
             and issubclass(obj, tuple)
