@@ -6,7 +6,6 @@ scopejax.checkpoint``) never pays for it; only saving or restoring our own forma
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -26,8 +25,6 @@ def ocp() -> Any:
             "scopejax checkpoints are written with orbax-checkpoint, which is not installed: "
             "pip install 'scopejax[checkpoint]' (or pip install orbax-checkpoint)."
         ) from e
-    for name in ("absl", "orbax"):  # orbax logs every step at INFO through absl
-        logging.getLogger(name).setLevel(max(logging.getLogger(name).level, logging.WARNING))
     return ocp
 
 

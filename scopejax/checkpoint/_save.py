@@ -270,7 +270,7 @@ def save(
     >>> ckpt.step, ckpt.store.names()
     (10, ['l1/b', 'l1/w'])
     """
-    path = Path(path).absolute()
+    path = Path(path).expanduser().absolute()
     recover(path)
     if path.exists() and not overwrite:
         raise CheckpointError(
