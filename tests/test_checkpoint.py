@@ -19,7 +19,7 @@ import pytest
 import scopejax as sj
 from scopejax import checkpoint as ck
 from scopejax.checkpoint.__main__ import main as cli
-from tests.helpers import assert_same_store
+from helpers import assert_same_store
 
 
 def _loss(x, y):
