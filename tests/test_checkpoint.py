@@ -15,11 +15,11 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
+from helpers import assert_same_store
 
 import scopejax as sj
 from scopejax import checkpoint as ck
 from scopejax.checkpoint.__main__ import main as cli
-from helpers import assert_same_store
 
 
 def _loss(x, y):
