@@ -307,3 +307,35 @@ def test_things_that_are_not_checkpoints(tmp_path):
         plain.save(tmp_path / "plain", {"w": np.ones(2)})
     with pytest.raises(ck.CheckpointError, match="orbax checkpoint without scopejax metadata"):
         ck.restore(tmp_path / "plain")
+
+
+def test_orbax_closed_loop_noise_is_dropped_and_nothing_else(monkeypatch):
+    """After a failed read, orbax's closed event loop makes tensorstore's other completions
+    print "RuntimeError: Event loop is closed" through sys.unraisablehook; that one message
+    is dropped, everything else still reaches the previous hook."""
+    import types
+
+    from scopejax.checkpoint import _orbax
+
+    seen = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda u: seen.append(str(u.exc_value)))
+    _orbax.ocp()  # installs the filter over the hook in place
+
+    def call_soon_threadsafe(msg):
+        raise RuntimeError(msg)
+
+    def unraisable(msg):
+        try:
+            call_soon_threadsafe(msg)
+        except RuntimeError as e:
+            return types.SimpleNamespace(
+                exc_type=RuntimeError,
+                exc_value=e,
+                exc_traceback=e.__traceback__,
+                err_msg=None,
+                object=None,
+            )
+
+    sys.unraisablehook(unraisable("Event loop is closed"))
+    sys.unraisablehook(unraisable("something else"))
+    assert seen == ["something else"]

@@ -6,7 +6,9 @@ scopejax.checkpoint``) never pays for it; only saving or restoring our own forma
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+import sys
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +27,41 @@ def ocp() -> Any:
             "scopejax checkpoints are written with orbax-checkpoint, which is not installed: "
             "pip install 'scopejax[checkpoint]' (or pip install orbax-checkpoint)."
         ) from e
+    _quiet_closed_loop_callbacks()
     return ocp
+
+
+def _is_closed_loop_callback(u: Any) -> bool:
+    """An unraisable ``RuntimeError('Event loop is closed')`` from ``call_soon_threadsafe``."""
+    if not (isinstance(u.exc_value, RuntimeError) and str(u.exc_value) == "Event loop is closed"):
+        return False
+    tb = u.exc_traceback
+    while tb is not None:
+        if tb.tb_frame.f_code.co_name in ("call_soon_threadsafe", "_check_closed"):
+            return True
+        tb = tb.tb_next
+    return False
+
+
+def _quiet_closed_loop_callbacks() -> None:
+    """Drop one known, harmless message from orbax's failure path (and only that one).
+
+    When one array of a restore fails to read (a corrupt file), orbax raises and closes its
+    event loop while tensorstore still completes the other reads; each completion then tries
+    to call back into the closed loop and Python prints "RuntimeError: Event loop is closed"
+    through ``sys.unraisablehook``, dozens of times, after the real error was raised. This
+    hook swallows exactly those; everything else goes to the previous hook.
+    """
+    if getattr(sys.unraisablehook, "_scopejax", False):
+        return
+    previous = sys.unraisablehook
+
+    def hook(u: Any) -> None:
+        if not _is_closed_loop_callback(u):
+            previous(u)
+
+    hook._scopejax = True  # type: ignore[attr-defined]
+    sys.unraisablehook = hook
 
 
 def _checkpointer(ocp: Any, with_arrays: bool) -> Any:
@@ -58,8 +94,11 @@ def read(
     path: Path,
     wanted: Mapping[str, Mapping[str, tuple[tuple[int, ...], np.dtype]]],
     present: Mapping[str, list[str]],
+    describe: Callable[[str, str], str] | None = None,
 ) -> dict[str, dict[str, np.ndarray]]:
     """Read the arrays ``wanted`` (``{group: {key: (shape, dtype)}}``) as numpy arrays.
+
+    ``describe(group, key)`` names an array in error messages (e.g. its variable).
 
     ``present`` lists every key saved per group. Only the wanted arrays are read (orbax's
     partial restore); each comes back with the dtype and shape stored on disk, which the
@@ -90,11 +129,15 @@ def read(
             ),
         )[ARRAYS_ITEM]
     except Exception as e:
-        msg = " ".join(str(e).split())
+        msg = " ".join(str(e).split()).split(" [tensorstore_spec=")[0]
         if len(msg) > 600:
             msg = msg[:600] + " …"
+        which = ""
+        hit = re.search(r"\b(" + "|".join(map(re.escape, present)) + r")\.(\d+)\b", msg)
+        if hit and describe is not None:
+            which = f" ({describe(hit.group(1), hit.group(2))})"
         raise CheckpointCorruptError(
-            f"Checkpoint {path}: reading its arrays ({ARRAYS_ITEM}/) failed: "
+            f"Checkpoint {path}: reading its arrays ({ARRAYS_ITEM}/) failed{which}: "
             f"{type(e).__name__}: {msg}. The checkpoint is incomplete or corrupt; restore "
             "another one."
         ) from None

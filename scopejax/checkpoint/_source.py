@@ -125,7 +125,7 @@ class ScopejaxSource:
             g: {e.array: (e.shape, e.dtype) for e in es if e.array is not None}
             for g, es in want.items()
         }
-        got = _orbax.read(self.path, wanted, present)
+        got = _orbax.read(self.path, wanted, present, self._describe)
         out: dict[str, list[np.ndarray]] = {}
         for g, es in want.items():
             vals = [
@@ -142,6 +142,10 @@ class ScopejaxSource:
                     e.check(v, self.path, next(it) if good else None)
             out[g] = vals
         return out
+
+    def _describe(self, group: str, key: str) -> str:
+        entries = self.meta.variables if group == VARIABLES else (self.meta.opt_leaves or [])
+        return next((e.label for e in entries if e.array == key), f"array {group}/{key}")
 
     def read(self, names: Iterable[str]) -> dict[str, np.ndarray]:
         names = list(dict.fromkeys(names))
