@@ -13,6 +13,7 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
+from scopejax import checkpoint as checkpoint
 from scopejax import getters as getters
 from scopejax import initializers as initializers
 from scopejax import layers as layers

@@ -15,7 +15,7 @@ get_regularization_loss get_variable Module nn layers getters train get_variable
 global_variables initializers
 local_variables merge model_variables name_scope next_rng_key stable_hash transform
 transform_multi trainable_variables variable_handle variable_scope
-scan layer_stack stack_layers unstack_layers vmap remat cond switch
+scan layer_stack stack_layers unstack_layers vmap remat cond switch checkpoint
 """.split()
 
 
@@ -25,7 +25,7 @@ def test_public_names():
         for n in dir(sj)
         if not n.startswith("_")
         and (
-            n in ("initializers", "nn", "layers", "getters", "train")
+            n in ("initializers", "nn", "layers", "getters", "train", "checkpoint")
             or not isinstance(getattr(sj, n), types.ModuleType)
         )
     }
