@@ -43,7 +43,7 @@ class Member:
     it is the member's own value.
     """
 
-    __slots__ = ("n", "index", "axes", "full_local")
+    __slots__ = ("n", "index", "axes", "full_local", "sliced", "seen")
 
     def __init__(
         self,
@@ -51,11 +51,16 @@ class Member:
         index: Any,
         axes: Callable[[list[Any]], int | None],
         full_local: bool = False,
+        sliced: dict[str, Any] | None = None,
     ) -> None:
         self.n = n
         self.index = index  # a tracer of the body: this step's / member's number
         self.axes = axes  # collections -> stacking axis (None: shared)
         self.full_local = full_local
+        # member slices the transform already cut (a layer stack's scan passes the stacked
+        # values as xs: autodiff then needs neither saved slices nor a gradient carry)
+        self.sliced = sliced or {}
+        self.seen: set[str] = set()  # per-member variables the body read
 
 
 class Lift:
@@ -157,7 +162,13 @@ def read(frame: Frame, handle: VariableHandle) -> Any:
     else:
         value = handle._value
     if lift is not None:
-        value = jax.lax.dynamic_index_in_dim(value, lift.member.index, axis, keepdims=False)
+        member = lift.member
+        member.seen.add(handle.name)
+        given = member.sliced.get(handle.name) if axis == 0 else None
+        if given is not None and handle.name not in local:
+            value = given
+        else:
+            value = jax.lax.dynamic_index_in_dim(value, member.index, axis, keepdims=False)
         frame.value_ids[id(value)] = (handle, value)  # assign(value) finds its variable
     return value
 

@@ -89,6 +89,38 @@ def scan(
     return _lifted_scan(frame, "sj.scan", step, init, xs, n, None, reverse, unroll)
 
 
+# (layer block's code, variable scope) -> the stacked variables its last trace read: at
+# apply they are passed to the scan as xs (see _known_stacks)
+_STACK_HINTS: dict[Any, frozenset[str]] = {}
+
+
+def _known_stacks(frame: Frame, hint: Any, state: dict[str, Any], n: int) -> dict[str, Any]:
+    """At ``apply``: the stacked variables a layer stack's body is known to read, by name.
+
+    Passed as the scan's xs, each layer receives its slice directly, and reverse-mode
+    autodiff stacks the gradients instead of saving slices and carrying a gradient
+    buffer. Only a hint from an earlier trace of the same block under the same scope:
+    a variable is used only if it is registered as per-layer when read, has the layer
+    axis, and is not carried state.
+    """
+    if hint is None or frame.is_init or not frame.params:
+        return {}
+    out = {}
+    for name in _STACK_HINTS.get(hint, ()):
+        value = frame.params.get(name)
+        handle = frame.variables.get(name)
+        if (
+            value is None
+            or name in state
+            or (handle is not None and handle._stack_axis != 0)
+            or jnp.ndim(value) < 1
+            or jnp.shape(value)[0] != n
+        ):
+            continue
+        out[name] = value
+    return out
+
+
 def _lifted_scan(
     frame: Frame,
     what: str,
@@ -99,6 +131,7 @@ def _lifted_scan(
     per_step: int | None,
     reverse: bool,
     unroll: int | bool,
+    hint_key: Any = None,
 ) -> tuple[Any, Any]:
     """``lax.scan`` of ``step(carry, x, i)`` in a lift: carried state, per-step keys.
 
@@ -108,22 +141,34 @@ def _lifted_scan(
     state = _lift.carried_state(frame)
     keys = _step_keys(frame, n)
     assigned: set[str] = set()
+    hint = None if per_step is None else (hint_key, frame.var_scope.name)
+    stacked = _known_stacks(frame, hint, state, n)
+    seen: set[str] = set()
 
     def body(carry: Any, inp: Any) -> tuple[Any, Any]:
         st, c = carry
-        x, i, key = inp
+        x, i, key, layer = inp
         member = None
         if per_step is not None:
-            member = _lift.Member(per_step, i, lambda colls: 0, full_local=True)
+            member = _lift.Member(per_step, i, lambda colls: 0, full_local=True, sliced=layer)
         with _lift.lifted(frame, what, local=st, member=member, rng=key) as lift:
             c, y = step(c, x, i)
             assigned.update(lift.assigned)
+            if member is not None:
+                seen.update(member.seen)
             return ({k: lift.local[k] for k in st}, c), y
 
     steps = jnp.arange(n)
     (st, carry), ys = jax.lax.scan(
-        body, (state, init), (xs, steps, keys), length=n, reverse=reverse, unroll=unroll
+        body,
+        (state, init),
+        (xs, steps, keys, stacked),
+        length=n,
+        reverse=reverse,
+        unroll=unroll,
     )
+    if hint is not None:
+        _STACK_HINTS[hint] = frozenset(seen)
     _lift.commit(frame, {k: st[k] for k in sorted(assigned) if k in st})
     return carry, ys
 
@@ -161,7 +206,16 @@ def layer_stack(
             return fn(h, *args), None
 
         out, _ = _lifted_scan(
-            frame, "sj.layer_stack", step, x, None, num_layers, num_layers, False, unroll
+            frame,
+            "sj.layer_stack",
+            step,
+            x,
+            None,
+            num_layers,
+            num_layers,
+            False,
+            unroll,
+            hint_key=getattr(fn, "__code__", fn),
         )
         return out
 

@@ -361,3 +361,33 @@ def test_raw_jax_transforms_inside_lifted_bodies_still_leak_loudly():
 
     with pytest.raises(sj.TracerLeakError):
         sj.transform(f).init(KEY, XS)
+
+
+def test_layer_stack_gradient_needs_no_extra_copy_of_the_weights():
+    n, w = 12, 64
+
+    def blk(h):
+        return h + jnp.tanh(h @ sj.get_variable("w", [w, w]))
+
+    def stacked(x):
+        with sj.variable_scope("blocks"):
+            return sj.layer_stack(n, blk)(x).sum()
+
+    def by_hand(store, x):  # the stack passed to lax.scan as xs
+        step = lambda h, wi: (h + jnp.tanh(h @ wi), None)  # noqa: E731
+        return jax.lax.scan(step, x, store["blocks/w"])[0].sum()
+
+    net = sj.transform(stacked)
+    x = jnp.ones([8, w])
+    store = net.init(KEY, x)
+
+    def temp_bytes(f):
+        return jax.jit(jax.grad(f)).lower(store, x).compile().memory_analysis().temp_size_in_bytes
+
+    weights = n * w * w * 4
+    assert temp_bytes(net.apply) < temp_bytes(by_hand) + weights // 2
+    np.testing.assert_allclose(
+        jax.grad(net.apply)(store, x)["blocks/w"],
+        jax.grad(by_hand)(store, x)["blocks/w"],
+        rtol=1e-5,
+    )
