@@ -99,14 +99,18 @@ def _known_stacks(frame: Frame, hint: Any, state: dict[str, Any], n: int) -> dic
 
     Passed as the scan's xs, each layer receives its slice directly, and reverse-mode
     autodiff stacks the gradients instead of saving slices and carrying a gradient
-    buffer. Only a hint from an earlier trace of the same block under the same scope:
-    a variable is used only if it is registered as per-layer when read, has the layer
-    axis, and is not carried state.
+    buffer. Candidates: the stored variables under the current variable scope, plus
+    those an earlier trace of the same block read. Each is a hint only: it is sliced
+    in the body only if it is registered as per-layer when read; a candidate must
+    have the layer axis, not be carried state, and not be registered as shared.
     """
     if hint is None or frame.is_init or not frame.params:
         return {}
+    scope = hint[1]
+    names = set(_STACK_HINTS.get(hint, ()))
+    names.update(n for n in frame.params if not scope or n.startswith(scope + "/"))
     out = {}
-    for name in _STACK_HINTS.get(hint, ()):
+    for name in sorted(names):
         value = frame.params.get(name)
         handle = frame.variables.get(name)
         if (
