@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from scopejax import _lift
 from scopejax._context import Frame, current_frame
 
 
@@ -102,6 +103,8 @@ def add_to_collection(name: Any, value: Any) -> None:
     item = _as_item(frame, value)
     frame.collections.setdefault(_key(name), []).append(item)
     _note(item, name)
+    if frame.lifts:
+        _lift.collect(frame, _key(name), item)
 
 
 def add_to_collections(names: Any, value: Any) -> None:
@@ -118,6 +121,8 @@ def add_to_collections(names: Any, value: Any) -> None:
     for n in seen:
         frame.collections.setdefault(_key(n), []).append(item)
         _note(item, n)
+        if frame.lifts:
+            _lift.collect(frame, _key(n), item)
 
 
 def get_collection_ref(key: Any) -> list[Any]:

@@ -38,15 +38,20 @@ def remat(
     def rematted(*args: Any) -> Any:
         frame = current_frame("remat")
 
-        def body(*a: Any) -> tuple[Any, dict[str, Any]]:
+        added_keys: list[Any] = []
+
+        def body(*a: Any) -> tuple[Any, dict[str, Any], list[Any]]:
             with _lift.lifted(frame, "sj.remat") as lift:
                 out = fn(*a)
-                return out, {k: lift.local[k] for k in sorted(lift.assigned)}
+                added = _lift.take_added(frame, lift, "sj.remat")
+                added_keys[:] = [k for k, _ in lift.added]
+                return out, {k: lift.local[k] for k in sorted(lift.assigned)}, added
 
-        out, state = jax.checkpoint(
+        out, state, added = jax.checkpoint(
             body, policy=policy, prevent_cse=prevent_cse, static_argnums=static_argnums
         )(*args)
         _lift.commit(frame, state)
+        _lift.add_back(frame, added_keys, added)
         return out
 
     rematted.__name__ = f"remat_{getattr(fn, '__name__', 'fn')}"
@@ -58,6 +63,7 @@ def _branch(frame: Any, fn: Callable[..., Any], what: str, assigned: set[str]):
         with _lift.lifted(frame, what, local=state) as lift:
             out = fn(*operands)
             assigned.update(lift.assigned)
+            _lift.take_added(frame, lift, what, allowed=False)
             return out, {k: lift.local[k] for k in state}
 
     return body

@@ -25,6 +25,7 @@ import jax
 import jax.numpy as jnp
 
 from scopejax._context import Frame, current_trace_state
+from scopejax._errors import TransformError
 
 try:  # public since jax 0.4.36
     from jax.extend.core import set_current_trace
@@ -66,7 +67,7 @@ class Member:
 class Lift:
     """One open lifted body."""
 
-    __slots__ = ("what", "trace_state", "local", "assigned", "member", "saved_rng")
+    __slots__ = ("what", "trace_state", "local", "assigned", "member", "saved_rng", "added")
 
     def __init__(self, what: str, local: dict[str, Any], member: Member | None) -> None:
         self.what = what
@@ -75,6 +76,43 @@ class Lift:
         self.assigned: set[str] = set()
         self.member = member
         self.saved_rng: Any = None
+        self.added: list[tuple[Any, Any]] = []  # (collection, array) added in the body
+
+
+def collect(frame: Frame, key: Any, item: Any) -> None:
+    """``add_to_collection`` of an array (not a variable): inside a lift, remember it.
+
+    The lifted transform takes it out of the collection, threads it out of the
+    body (stacked over steps or members) and adds the result back.
+    """
+    if frame.lifts and isinstance(item, jax.core.Tracer):
+        frame.lifts[-1].added.append((key, item))
+
+
+def take_added(frame: Frame, lift: Lift, what: str, allowed: bool = True) -> list[Any]:
+    """The arrays the body added to collections, removed from them (to thread out)."""
+    if not lift.added:
+        return []
+    if not allowed:
+        keys = sorted({str(k) for k, _ in lift.added})
+        raise TransformError(
+            f"{what}: a branch added arrays to collections {keys}; branches cannot pass "
+            "collection items out. Return the values from the branch instead."
+        )
+    for key, item in lift.added:
+        items = frame.collections.get(key, [])
+        for i in range(len(items) - 1, -1, -1):
+            if items[i] is item:
+                del items[i]
+                break
+    return [item for _, item in lift.added]
+
+
+def add_back(frame: Frame, keys: list[Any], values: list[Any]) -> None:
+    """Add the threaded-out collection items (one array per add) after the transform."""
+    for key, value in zip(keys, values, strict=True):
+        frame.collections.setdefault(key, []).append(value)
+        collect(frame, key, value)
 
 
 class lifted:  # noqa: N801 - used as a context manager

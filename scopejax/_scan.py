@@ -148,6 +148,7 @@ def _lifted_scan(
     hint = None if per_step is None else (hint_key, frame.var_scope.name)
     stacked = _known_stacks(frame, hint, state, n)
     seen: set[str] = set()
+    added_keys: list[Any] = []  # collections the body added arrays to, one per add
 
     def body(carry: Any, inp: Any) -> tuple[Any, Any]:
         st, c = carry
@@ -160,10 +161,12 @@ def _lifted_scan(
             assigned.update(lift.assigned)
             if member is not None:
                 seen.update(member.seen)
-            return ({k: lift.local[k] for k in st}, c), y
+            added = _lift.take_added(frame, lift, what)
+            added_keys[:] = [k for k, _ in lift.added]
+            return ({k: lift.local[k] for k in st}, c), (y, added)
 
     steps = jnp.arange(n)
-    (st, carry), ys = jax.lax.scan(
+    (st, carry), (ys, added) = jax.lax.scan(
         body,
         (state, init),
         (xs, steps, keys, stacked),
@@ -171,6 +174,7 @@ def _lifted_scan(
         reverse=reverse,
         unroll=unroll,
     )
+    _lift.add_back(frame, added_keys, added)
     if hint is not None:
         _STACK_HINTS[hint] = frozenset(seen)
     _lift.commit(frame, {k: st[k] for k in sorted(assigned) if k in st})

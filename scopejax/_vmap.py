@@ -89,7 +89,7 @@ def vmap(
         base = None if frame.rng is None and frame.key_rng is None else next_rng_key()
         stack_axes: dict[str, int] = {}
 
-        def body(*a: Any) -> tuple[Any, dict[str, Any]]:
+        def body(*a: Any) -> tuple[Any, dict[str, Any], list[Any]]:
             index = jax.lax.axis_index(name)
             member = _lift.Member(_axis_size(name), index, axes)
             rng = None
@@ -98,15 +98,19 @@ def vmap(
             with _lift.lifted(frame, "sj.vmap", member=member, rng=rng) as lift:
                 out = fn(*a)
                 state = {k: lift.local[k] for k in sorted(lift.assigned)}
+                added = _lift.take_added(frame, lift, "sj.vmap")
+                added_keys[:] = [k for k, _ in lift.added]
             for k in state:
                 axis = frame.variables[k]._stack_axis
                 stack_axes[k] = 0 if axis is None else axis
-            return out, state
+            return out, state, added
 
-        out, state = jax.vmap(
-            body, in_axes=in_axes, out_axes=(out_axes, 0), axis_size=axis_size, axis_name=name
+        added_keys: list[Any] = []
+        out, state, added = jax.vmap(
+            body, in_axes=in_axes, out_axes=(out_axes, 0, 0), axis_size=axis_size, axis_name=name
         )(*args)
         _lift.commit(frame, {k: jnp.moveaxis(v, 0, stack_axes[k]) for k, v in state.items()})
+        _lift.add_back(frame, added_keys, added)
         return out
 
     mapped.__name__ = f"vmap_{getattr(fn, '__name__', 'fn')}"

@@ -414,3 +414,45 @@ def test_layer_stack_fast_gradient_path_without_a_previous_trace():
     got = jax.grad(net.apply)(store, x)
     for name in store.names():
         np.testing.assert_allclose(got[name], expected[name], rtol=1e-5)
+
+
+def test_arrays_added_to_collections_inside_lifted_bodies_come_back_stacked():
+    def f(xs):
+        def step(c, x):
+            w = sj.get_variable("w", [3, 2])
+            h = jnp.tanh(x @ w)
+            sj.add_to_collection("acts", h)
+            sj.add_to_collection("weights", w)  # stands for the variable
+            return c + h.sum(), None
+
+        c, _ = sj.scan(step, 0.0, xs)
+        per_member = sj.vmap(lambda x: sj.add_to_collection("m", x * 2) or x)(xs[0])
+        sj.remat(lambda x: sj.add_to_collection("r", x + 1) or x)(xs[0])
+        acts = sj.get_collection("acts")
+        return (
+            c,
+            acts,
+            per_member,
+            sj.get_collection("m"),
+            sj.get_collection("r"),
+            [v.name for v in sj.get_collection("weights")],
+        )
+
+    net = sj.transform(f)
+    store = net.init(KEY, XS)
+    c, acts, _, m, r, weights = net.apply(store, XS)
+    assert len(acts) == 1 and acts[0].shape == (6, 2, 2)  # one add, stacked over 6 steps
+    np.testing.assert_allclose(acts[0].sum(), c, rtol=1e-5)
+    np.testing.assert_allclose(m[0], XS[0] * 2)
+    np.testing.assert_allclose(r[0], XS[0] + 1)
+    assert weights == ["w"]
+
+    def g(x):
+        def branch(x):
+            sj.add_to_collection("acts", x * 2)
+            return x
+
+        return sj.cond(True, branch, lambda x: x, x)
+
+    with pytest.raises(sj.TransformError, match="branches cannot pass collection items"):
+        sj.transform(g).init(KEY, jnp.ones(2))
