@@ -8,23 +8,10 @@ The notebook is generated so that it can be reviewed as code. Edit the cells her
 
 from __future__ import annotations
 
-from pathlib import Path
+from _nbgen import Notebook
 
-import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
-
-OUT = Path(__file__).with_name("03_training_with_optax.ipynb")
-
-CELLS: list[tuple[str, str]] = []
-
-
-def md(text: str) -> None:
-    CELLS.append(("markdown", text.strip("\n")))
-
-
-def code(text: str) -> None:
-    CELLS.append(("code", text.strip("\n")))
-
+nb = Notebook(__file__, "03_training_with_optax.ipynb")
+md, code = nb.md, nb.code
 
 # ---------------------------------------------------------------------------------------------
 md(r"""
@@ -509,22 +496,5 @@ md(r"""
 """)
 
 
-def build() -> nbformat.NotebookNode:
-    nb = new_notebook()
-    nb.metadata["kernelspec"] = {
-        "display_name": "Python 3",
-        "language": "python",
-        "name": "python3",
-    }
-    nb.metadata["language_info"] = {"name": "python"}
-    for i, (kind, src) in enumerate(CELLS):
-        cell = new_markdown_cell(src) if kind == "markdown" else new_code_cell(src)
-        cell["id"] = f"cell-{i:02d}"  # stable ids keep the generated file diff-friendly
-        nb.cells.append(cell)
-    nbformat.validate(nb)
-    return nb
-
-
 if __name__ == "__main__":
-    nbformat.write(build(), OUT)
-    print(f"wrote {OUT} ({len(CELLS)} cells)")
+    nb.main(execute=False)

@@ -9,25 +9,10 @@ The notebook is generated so that it can be reviewed as code. Edit the cells her
 
 from __future__ import annotations
 
-import argparse
-import time
-from pathlib import Path
+from _nbgen import Notebook
 
-import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
-
-OUT = Path(__file__).with_name("04_rnns_and_scan.ipynb")
-
-CELLS: list[tuple[str, str]] = []
-
-
-def md(text: str) -> None:
-    CELLS.append(("markdown", text.strip("\n")))
-
-
-def code(text: str) -> None:
-    CELLS.append(("code", text.strip("\n")))
-
+nb = Notebook(__file__, "04_rnns_and_scan.ipynb")
+md, code = nb.md, nb.code
 
 # ---------------------------------------------------------------------------------------------
 md(r"""
@@ -553,43 +538,5 @@ print(f"notebook ran in {elapsed:.1f} s")
 """)
 
 
-def build() -> nbformat.NotebookNode:
-    nb = new_notebook()
-    nb.metadata["kernelspec"] = {
-        "display_name": "Python 3",
-        "language": "python",
-        "name": "python3",
-    }
-    nb.metadata["language_info"] = {"name": "python"}
-    for i, (kind, src) in enumerate(CELLS):
-        cell = new_markdown_cell(src) if kind == "markdown" else new_code_cell(src)
-        cell["id"] = f"cell-{i:02d}"  # stable ids keep the generated file diff-friendly
-        nb.cells.append(cell)
-    nbformat.validate(nb)
-    return nb
-
-
-def execute(nb: nbformat.NotebookNode, timeout: int = 600) -> nbformat.NotebookNode:
-    """Run every cell in a fresh kernel, outputs kept (what ``pytest --nbmake`` runs)."""
-    from nbclient import NotebookClient
-
-    NotebookClient(
-        nb,
-        timeout=timeout,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(OUT.parent)}},
-    ).execute()
-    return nb
-
-
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--no-execute", action="store_true", help="write without outputs")
-    args = parser.parse_args()
-    nb = build()
-    if not args.no_execute:
-        start = time.perf_counter()
-        nb = execute(nb)
-        print(f"executed in {time.perf_counter() - start:.1f} s")
-    nbformat.write(nb, OUT)
-    print(f"wrote {OUT} ({len(CELLS)} cells)")
+    nb.main(execute=True)

@@ -9,24 +9,10 @@ The notebook is generated so that it can be reviewed as code. Edit the cells her
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+from _nbgen import Notebook
 
-import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
-
-OUT = Path(__file__).with_name("05_checkpoints.ipynb")
-
-CELLS: list[tuple[str, str]] = []
-
-
-def md(text: str) -> None:
-    CELLS.append(("markdown", text.strip("\n")))
-
-
-def code(text: str) -> None:
-    CELLS.append(("code", text.strip("\n")))
-
+nb = Notebook(__file__, "05_checkpoints.ipynb")
+md, code = nb.md, nb.code
 
 # ---------------------------------------------------------------------------------------------
 md(r"""
@@ -418,37 +404,5 @@ md(r"""
 """)
 
 
-def build() -> nbformat.NotebookNode:
-    nb = new_notebook()
-    nb.metadata["kernelspec"] = {
-        "display_name": "Python 3",
-        "language": "python",
-        "name": "python3",
-    }
-    nb.metadata["language_info"] = {"name": "python"}
-    for i, (kind, src) in enumerate(CELLS):
-        cell = new_markdown_cell(src) if kind == "markdown" else new_code_cell(src)
-        cell["id"] = f"cell-{i:02d}"  # stable ids keep the generated file diff-friendly
-        nb.cells.append(cell)
-    nbformat.validate(nb)
-    return nb
-
-
-def execute(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Run every cell in the notebook's folder (as nbmake does) and keep the outputs."""
-    from nbclient import NotebookClient
-
-    NotebookClient(
-        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(OUT.parent)}}
-    ).execute()
-    for cell in nb.cells:  # keep the file stable across runs
-        cell.get("metadata", {}).pop("execution", None)
-    return nb
-
-
 if __name__ == "__main__":
-    nb = build()
-    if "--no-execute" not in sys.argv[1:]:
-        nb = execute(nb)
-    nbformat.write(nb, OUT)
-    print(f"wrote {OUT} ({len(CELLS)} cells)")
+    nb.main(execute=True)

@@ -18,6 +18,7 @@ runs, a :class:`Lift` is open on the frame:
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -44,7 +45,7 @@ class Member:
     it is the member's own value.
     """
 
-    __slots__ = ("n", "index", "axes", "full_local", "sliced", "seen")
+    __slots__ = ("n", "index", "axes", "full_local", "sliced")
 
     def __init__(
         self,
@@ -61,7 +62,6 @@ class Member:
         # member slices the transform already cut (a layer stack's scan passes the stacked
         # values as xs: autodiff then needs neither saved slices nor a gradient carry)
         self.sliced = sliced or {}
-        self.seen: set[str] = set()  # per-member variables the body read
 
 
 class Lift:
@@ -147,26 +147,11 @@ class lifted:  # noqa: N801 - used as a context manager
         frame.rng, frame.rng_count = self.lift.saved_rng
 
 
-def in_lift(frame: Frame) -> bool:
-    return bool(frame.lifts)
-
-
 def creating(frame: Frame) -> Any:
     """Context for creating a variable: inside a lift, switch to the frame's own trace."""
     if frame.lifts and frame.owner_trace is not None and set_current_trace is not None:
         return set_current_trace(frame.owner_trace)
-    return _NULL
-
-
-class _Null:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: Any) -> None:
-        return None
-
-
-_NULL = _Null()
+    return contextlib.nullcontext()
 
 
 def member_lift(frame: Frame) -> Lift | None:
@@ -201,7 +186,6 @@ def read(frame: Frame, handle: VariableHandle) -> Any:
         value = handle._value
     if lift is not None:
         member = lift.member
-        member.seen.add(handle.name)
         given = member.sliced.get(handle.name) if axis == 0 else None
         if given is not None and handle.name not in local:
             value = given

@@ -89,32 +89,23 @@ def scan(
     return _lifted_scan(frame, "sj.scan", step, init, xs, n, None, reverse, unroll)
 
 
-# (layer block's code, variable scope) -> the stacked variables its last trace read: at
-# apply they are passed to the scan as xs (see _known_stacks)
-_STACK_HINTS: dict[Any, frozenset[str]] = {}
-
-
-def _known_stacks(frame: Frame, hint: Any, state: dict[str, Any], n: int) -> dict[str, Any]:
-    """At ``apply``: the stacked variables a layer stack's body is known to read, by name.
+def _known_stacks(frame: Frame, scope: str, state: dict[str, Any], n: int) -> dict[str, Any]:
+    """At ``apply``: the stored per-layer variables of a layer stack under ``scope``, by name.
 
     Passed as the scan's xs, each layer receives its slice directly, and reverse-mode
     autodiff stacks the gradients instead of saving slices and carrying a gradient
-    buffer. Candidates: the stored variables under the current variable scope, plus
-    those an earlier trace of the same block read. Each is a hint only: it is sliced
-    in the body only if it is registered as per-layer when read; a candidate must
-    have the layer axis, not be carried state, and not be registered as shared.
+    buffer. A candidate is only used if the body reads it as a per-layer variable
+    (see ``_lift.read``); it must have the layer axis, not be carried state, and not
+    be registered as shared.
     """
-    if hint is None or frame.is_init or not frame.params:
+    if frame.is_init or not frame.params:
         return {}
-    scope = hint[1]
-    names = set(_STACK_HINTS.get(hint, ()))
-    names.update(n for n in frame.params if not scope or n.startswith(scope + "/"))
+    prefix = scope + "/" if scope else ""
     out = {}
-    for name in sorted(names):
-        value = frame.params.get(name)
+    for name, value in sorted(frame.params.items()):
         handle = frame.variables.get(name)
         if (
-            value is None
+            not name.startswith(prefix)
             or name in state
             or (handle is not None and handle._stack_axis != 0)
             or jnp.ndim(value) < 1
@@ -135,7 +126,6 @@ def _lifted_scan(
     per_step: int | None,
     reverse: bool,
     unroll: int | bool,
-    hint_key: Any = None,
 ) -> tuple[Any, Any]:
     """``lax.scan`` of ``step(carry, x, i)`` in a lift: carried state, per-step keys.
 
@@ -145,9 +135,7 @@ def _lifted_scan(
     state = _lift.carried_state(frame)
     keys = _step_keys(frame, n)
     assigned: set[str] = set()
-    hint = None if per_step is None else (hint_key, frame.var_scope.name)
-    stacked = _known_stacks(frame, hint, state, n)
-    seen: set[str] = set()
+    stacked = {} if per_step is None else _known_stacks(frame, frame.var_scope.name, state, n)
     added_keys: list[Any] = []  # collections the body added arrays to, one per add
 
     def body(carry: Any, inp: Any) -> tuple[Any, Any]:
@@ -159,8 +147,6 @@ def _lifted_scan(
         with _lift.lifted(frame, what, local=st, member=member, rng=key) as lift:
             c, y = step(c, x, i)
             assigned.update(lift.assigned)
-            if member is not None:
-                seen.update(member.seen)
             added = _lift.take_added(frame, lift, what)
             added_keys[:] = [k for k, _ in lift.added]
             return ({k: lift.local[k] for k in st}, c), (y, added)
@@ -175,8 +161,6 @@ def _lifted_scan(
         unroll=unroll,
     )
     _lift.add_back(frame, added_keys, added)
-    if hint is not None:
-        _STACK_HINTS[hint] = frozenset(seen)
     _lift.commit(frame, {k: st[k] for k in sorted(assigned) if k in st})
     return carry, ys
 
@@ -223,7 +207,6 @@ def layer_stack(
             num_layers,
             False,
             unroll,
-            hint_key=getattr(fn, "__code__", fn),
         )
         return out
 
