@@ -7,6 +7,8 @@ for that sentence, so code that matched TF's errors keeps working.
 
 from __future__ import annotations
 
+import re
+
 
 class ScopejaxError(Exception):
     """Base class of every error scopejax raises on purpose."""
@@ -87,3 +89,8 @@ class TracerLeakError(ScopejaxError, ValueError):
 
 class TransformError(ScopejaxError, ValueError):
     """``transform`` / ``init`` / ``apply`` was called with arguments it cannot use."""
+
+
+class InvalidPatternError(ScopejaxError, ValueError, re.error):
+    """A regular expression given to select variables (``regex=``, ``scope=``) does not
+    compile. It is also a ``re.error``, so code that caught TF1's raw error still works."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from scopejax._errors import InvalidNameError
+from scopejax._errors import InvalidNameError, InvalidPatternError
 
 # TensorFlow's own patterns (tensorflow/python/framework/ops.py).
 VALID_ROOT_NAME = re.compile(r"^[A-Za-z0-9.][A-Za-z0-9_.\\/>-]*$")
@@ -32,3 +32,31 @@ def check_str(name: object, api: str) -> str:
     if not isinstance(name, str):
         raise TypeError(f"{api} expects a string name, got {type(name).__name__}: {name!r}.")
     return name
+
+
+def compile_pattern(pattern: object, what: str) -> re.Pattern[str]:
+    """``re.compile(pattern)``, or an InvalidPatternError that names ``what`` and the pattern.
+
+    Args:
+      pattern: the regular expression (a ``str``).
+      what: the argument it came from, e.g. ``"Store.partition(regex=...)"``.
+
+    Returns:
+      The compiled pattern.
+
+    Raises:
+      TypeError: ``pattern`` is not a string.
+      InvalidPatternError: it does not compile (also a ``ValueError`` and ``re.error``).
+
+    >>> compile_pattern("l1/.*", "regex").pattern
+    'l1/.*'
+    """
+    if not isinstance(pattern, str):
+        raise TypeError(f"{what} takes a regular expression string, got {pattern!r}.")
+    try:
+        return re.compile(pattern)
+    except re.error as e:
+        raise InvalidPatternError(
+            f"{what}: {pattern!r} is not a valid regular expression ({e}). To match a name "
+            f"literally, pass re.escape(name)."
+        ) from e

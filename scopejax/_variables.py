@@ -286,9 +286,28 @@ def _graph_name(frame: Frame, name: str) -> str:
     """The unique graph name of a variable created under name_scope(None)."""
     if name and name[-1] == "/":
         validate_scope_name(name, nested=False)
-        return name[:-1]
+        return _claim(frame, name[:-1], name)
     validate_scope_name(name, nested=False)
-    return frame.unique_name(name)
+    return _claim(frame, frame.unique_name(name), name)
+
+
+def _claim(frame: Frame, graph_name: str, asked: str) -> str:
+    """``graph_name``, unless another variable already has it (TF1: a duplicate node).
+
+    A trailing ``/`` is dropped from a graph name but kept in a ``get_variable`` key, and
+    ``unique_name`` never sees names made that way, so two variables can ask for one
+    graph name (``a/`` then ``a``). TF1 refuses the second; merging them would make two
+    variables share one value.
+    """
+    prior = frame.variables.get(graph_name)
+    if prior is None:
+        return graph_name
+    first = prior.key if prior.key is not None else graph_name
+    raise VariableExistsError(
+        f"Duplicate node name in graph: '{graph_name}'. The variable asked for as {asked!r} "
+        f"would have the graph name of variable {first!r} (a trailing '/' is dropped from a "
+        "variable's name). Give one of them another name."
+    )
 
 
 def _true_getter(
@@ -662,10 +681,10 @@ def Variable(  # noqa: N802 - TF1's name
     scope_name = "Variable" if name is None else check_str(name, "Variable")
     if scope_name and scope_name[-1] == "/":
         validate_scope_name(scope_name, nested=bool(frame.name_stack))
-        graph_name = scope_name[:-1]
+        graph_name = _claim(frame, scope_name[:-1], scope_name)
     elif scope_name:
         validate_scope_name(scope_name, nested=bool(frame.name_stack))
-        graph_name = frame.unique_name(scope_name)
+        graph_name = _claim(frame, frame.unique_name(scope_name), scope_name)
     else:
         graph_name = ""
     frame.check_trace("Variable created variable ", graph_name)

@@ -1045,6 +1045,32 @@ def prog_r11_empty_scope_nested(api, rec):
 
 
 @program
+def prog_r11_trailing_slash_variable_names(api, rec):
+    # A trailing '/' is dropped from the graph name (one only), while the get_variable
+    # key keeps it: two keys can then claim one graph name, which TF refuses.
+    try_var(api, rec, "var a/", "a/", shape=(2,))
+    try_var(api, rec, "var a (same graph name)", "a", shape=(3,))
+    try_var(api, rec, "var a/ again", "a/", shape=(2,))
+    try_tfvar(api, rec, "tf.Variable a/", "a/")
+    try_tfvar(api, rec, "tf.Variable a", "a")
+    with api.variable_scope("s") as s:
+        rec_scope(api, rec, "s", s)
+        try_var(api, rec, "s > w", "w")
+        try_var(api, rec, "s > w/", "w/")
+    with api.variable_scope("t", reuse=api.AUTO_REUSE):
+        try_var(api, rec, "t > w/ auto", "w/")
+        try_var(api, rec, "t > w/ auto again", "w/")
+        try_var(api, rec, "t > w auto", "w")
+    try_var(api, rec, "var d//", "d//")
+    try_var(api, rec, "var e/f/", "e/f/")
+    try_tfvar(api, rec, "tf.Variable V then V/", "V")
+    try_tfvar(api, rec, "tf.Variable V/", "V/")
+    try_tfvar(api, rec, "tf.Variable U/", "U/")
+    try_tfvar(api, rec, "tf.Variable U/ again", "U/")
+    final(api, rec)
+
+
+@program
 def prog_r11_trailing_slash_scope(api, rec):
     for i in range(2):
         with api.variable_scope("a/", reuse=api.AUTO_REUSE) as a:
