@@ -37,6 +37,8 @@ from scopejax._device import device as device
 from scopejax._errors import AssignError as AssignError
 from scopejax._errors import InitializerError as InitializerError
 from scopejax._errors import InvalidNameError as InvalidNameError
+from scopejax._errors import InvalidPatternError as InvalidPatternError
+from scopejax._errors import InvalidShapeError as InvalidShapeError
 from scopejax._errors import MissingRNGError as MissingRNGError
 from scopejax._errors import NotInTransformError as NotInTransformError
 from scopejax._errors import ScopejaxError as ScopejaxError

@@ -8,12 +8,12 @@ Store's metadata, so collection views (``store.trainable()``) work anywhere.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Any
 
 from scopejax import _lift
 from scopejax._context import Frame, current_frame
+from scopejax._names import compile_pattern
 
 
 class GraphKeys:
@@ -141,7 +141,7 @@ def filter_by_scope(items: Iterable[Any], scope: str | None) -> list[Any]:
         return list(items)
     from scopejax._variables import VariableHandle
 
-    regex = re.compile(scope)
+    regex = compile_pattern(scope, "get_collection(scope=...)")
     out = []
     for item in items:
         name = getattr(item, "name", None)
@@ -219,7 +219,7 @@ def get_regularization_loss(scope: str | None = None) -> Any:
     frame = current_frame("get_regularization_loss")
     losses = frame.collections.get(GraphKeys.REGULARIZATION_LOSSES, [])
     if scope is not None:
-        regex = re.compile(scope)
+        regex = compile_pattern(scope, "get_regularization_loss(scope=...)")
         names = {id(loss): n for n, loss in frame.reg_losses}
         losses = [x for x in losses if regex.match(names.get(id(x), ""))]
     if not losses:

@@ -106,6 +106,7 @@ class Frame:
         "owner_trace",
         "lifts",
         "param_colls",
+        "max_bytes",
     )
 
     def __init__(
@@ -159,6 +160,7 @@ class Frame:
         self.owner_trace: Any = current_trace()  # where variables are created (see _lift)
         self.lifts: list[Any] = []  # open lifted bodies (sj.scan, sj.vmap, ...), innermost last
         self.param_colls: dict[str, Any] | None = None  # apply: each stored variable's collections
+        self.max_bytes: int | None = None  # init: the most bytes one variable may take
 
     # -- TF's Graph.unique_name ------------------------------------------------
     def unique_name(self, name: str, mark_as_used: bool = True) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import os
 import re
 import warnings
 from typing import Any
@@ -84,3 +86,22 @@ class device:  # noqa: N801 - TF1's name
 
     def __exit__(self, *exc: Any) -> None:
         self._frame.device_stack.pop()
+
+
+@functools.cache
+def memory_bytes() -> int | None:
+    """The memory of the default backend's local devices, in bytes (None if unknown).
+
+    Accelerators report their own limit (``memory_stats()["bytes_limit"]``, summed over
+    local devices); CPU devices share the host's physical memory, counted once.
+    """
+    devices = jax.local_devices()
+    if devices and devices[0].platform != "cpu":
+        limits = [(d.memory_stats() or {}).get("bytes_limit") for d in devices]
+        if all(isinstance(x, int) and x > 0 for x in limits):
+            return int(sum(limits))  # type: ignore[arg-type]
+        return None
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # pragma: no cover - not POSIX
+        return None

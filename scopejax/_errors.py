@@ -57,6 +57,10 @@ class ScopeUsageError(ScopejaxError, ValueError):
     """A ``variable_scope`` / ``name_scope`` call is not well formed."""
 
 
+class InvalidShapeError(ScopejaxError, ValueError):
+    """A variable's shape has a negative or out-of-range dimension."""
+
+
 class InitializerError(ScopejaxError, ValueError):
     """A variable cannot be created with the initializer, shape and dtype given."""
 

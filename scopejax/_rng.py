@@ -44,7 +44,13 @@ RNG_STREAM = "\x00next_rng_key"  # cannot collide: not a legal variable name
 def as_key(rng: Any, api: str) -> jax.Array:
     """Accept a typed key, a raw uint32[2] key or an int seed."""
     if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
-        return jax.random.key(int(rng))
+        seed = int(rng)
+        if not -(2**63) <= seed < 2**63:
+            raise TransformError(
+                f"{api}: the seed {seed} does not fit in 64 bits; pass an int in "
+                f"[-2**63, 2**63) or a key (jax.random.key(0))."
+            )
+        return jax.random.key(seed)
     if isinstance(rng, (jax.Array, np.ndarray)):
         if jax.dtypes.issubdtype(rng.dtype, jax.dtypes.prng_key):
             if rng.shape != ():

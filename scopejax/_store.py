@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
@@ -19,6 +18,7 @@ import jax
 import numpy as np
 
 from scopejax._errors import StoreError
+from scopejax._names import compile_pattern
 
 GLOBAL = "variables"
 TRAINABLE = "trainable_variables"
@@ -364,7 +364,7 @@ def _predicate(
         wanted = (collection,) if isinstance(collection, str) else tuple(collection)
         tests.append(lambda i: any(c in i.collections for c in wanted))
     if regex is not None:
-        rx = re.compile(regex)
+        rx = compile_pattern(regex, "Store.partition(regex=...)")
         tests.append(lambda i: rx.search(i.name) is not None)
     if predicate is not None:
         tests.append(predicate)

@@ -10,6 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from scopejax._context import Frame, push_frame
+from scopejax._device import memory_bytes
 from scopejax._errors import StoreError, TransformError, UnusedVariablesError
 from scopejax._fastinit import abstract_values, discover, materialise
 from scopejax._rng import RNG_STREAM, as_key, variable_key
@@ -113,8 +114,10 @@ def read_store(store: Any) -> dict[str, Any]:
         for k, v in flat.items():
             if not isinstance(v, (jax.Array, np.ndarray)):
                 try:
+                    if v is None:
+                        raise TypeError
                     flat[k] = jnp.asarray(v)
-                except TypeError:
+                except (TypeError, ValueError):
                     raise StoreError(
                         f"Variable {k}: the store passed to apply holds a {type(v).__name__}, "
                         "not an array."
@@ -153,14 +156,17 @@ def _run(frame: Frame, fn: Callable[..., Any], args: Any, kwargs: Any) -> Any:
             raise
 
 
-def _init_frame(rng: Any, named_scopes: bool) -> Frame:
+def _init_frame(rng: Any, named_scopes: bool, abstract: bool = False) -> Frame:
     key = as_key(rng, "init")
-    return Frame(
+    frame = Frame(
         is_init=True,
         init_key=key,
         rng=variable_key(key, RNG_STREAM),
         named_scopes=named_scopes,
     )
+    if not abstract:  # init_abstract only gives shapes: any size is fine there
+        frame.max_bytes = memory_bytes()
+    return frame
 
 
 Runner = Callable[[Frame, tuple, dict], Any]
@@ -188,7 +194,7 @@ def _init(run: Runner, rng: Any, args: tuple, kwargs: dict, named_scopes: bool, 
 def _abstract(run: Runner, rng: Any, args: tuple, kwargs: dict) -> Store:
     """``init_abstract``: the Store of discovery, values as ShapeDtypeStructs."""
     key = jax.random.key(0) if rng is None else rng
-    found = discover(lambda: _init_frame(key, False), run, args, kwargs)
+    found = discover(lambda: _init_frame(key, False, abstract=True), run, args, kwargs)
     if found is not None:
         frame = found[0]
         try:
@@ -198,6 +204,21 @@ def _abstract(run: Runner, rng: Any, args: tuple, kwargs: dict) -> Store:
     # the function needs concrete values: run init forward and keep the shapes
     store = _init(run, rng if rng is not None else 0, args, kwargs, False, False)
     return jax.tree.map(lambda v: jax.ShapeDtypeStruct(v.shape, v.dtype), store)
+
+
+def _check_mutable(mutable: Any) -> Any:
+    """``apply``'s ``mutable``: a bool, a collection name, or a collection of names."""
+    if isinstance(mutable, (bool, np.bool_)) or mutable is None:
+        return bool(mutable)
+    if isinstance(mutable, str):
+        return mutable
+    if isinstance(mutable, (list, tuple, set, frozenset)):
+        return tuple(mutable)
+    raise TransformError(
+        f"apply's `mutable` must be True/False, a collection name or a list of collection "
+        f"names (e.g. mutable=True or mutable=[sj.GraphKeys.MOVING_AVERAGE_VARIABLES]); got "
+        f"{mutable!r}."
+    )
 
 
 def _apply_frame(store: Any, rng: Any, mutable: Any, named_scopes: bool) -> Frame:
@@ -212,7 +233,7 @@ def _apply_frame(store: Any, rng: Any, mutable: Any, named_scopes: bool) -> Fram
     frame = Frame(
         is_init=False,
         params=params,
-        mutable=mutable,
+        mutable=_check_mutable(mutable),
         rng=None if rng is None else as_key(rng, "apply"),
         named_scopes=named_scopes,
     )

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import difflib
 import inspect
-from collections.abc import Callable, Sequence
+import math
+import operator
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import jax
@@ -23,6 +25,8 @@ from scopejax._dtypes import as_dtype, is_floating, is_int_or_bool
 from scopejax._errors import (
     AssignError,
     InitializerError,
+    InvalidShapeError,
+    StoreError,
     VariableDtypeError,
     VariableExistsError,
     VariableNotFoundError,
@@ -117,16 +121,46 @@ def _fmt_shape(shape: Sequence[Any] | None) -> str:
     return "(" + ", ".join(dims) + ("," if len(dims) == 1 else "") + ")"
 
 
-def _as_shape(shape: Any, name: str) -> tuple[int | None, ...]:
-    if isinstance(shape, (int, np.integer)):
-        return (int(shape),)
+_MAX_DIM = 2**63 - 1  # XLA's dimension sizes are int64
+
+
+def _as_dim(d: Any, name: str) -> int | None:
+    """One dimension: an int (anything with ``__index__`` but a bool) or None, as TF1."""
+    if d is None:
+        return None
+    if isinstance(d, (bool, np.bool_)):
+        raise TypeError(
+            f"Variable {name}: shape dimension {d!r} is a bool; give dimensions as ints "
+            "(or None for an unknown one)."
+        )
     try:
-        return tuple([d if type(d) is int else (None if d is None else int(d)) for d in shape])
-    except (TypeError, ValueError):
+        v = operator.index(d)
+    except TypeError:
+        raise TypeError(
+            f"Variable {name}: Dimension value must be integer or None or have an __index__ "
+            f"method, got value {d!r} with type {type(d)}. Give the shape as ints, e.g. [3, 4] "
+            "(a float like 2.0 is not rounded for you)."
+        ) from None
+    if v < 0:
+        raise InvalidShapeError(f"Variable {name}: Dimension {v} must be >= 0.")
+    if v > _MAX_DIM:
+        raise InvalidShapeError(
+            f"Variable {name}: dimension {v} is larger than the largest array dimension "
+            f"({_MAX_DIM})."
+        )
+    return v
+
+
+def _as_shape(shape: Any, name: str) -> tuple[int | None, ...]:
+    """A ``get_variable`` shape as a tuple of ints and Nones, checked as TF1 checks it."""
+    if isinstance(shape, (int, np.integer)) and not isinstance(shape, (bool, np.bool_)):
+        return (_as_dim(shape, name),)
+    if isinstance(shape, (str, bytes)) or not isinstance(shape, Iterable):
         raise TypeError(
             f"Variable {name}: shape must be a sequence of ints (or None for unknown dims), "
             f"got {shape!r}."
-        ) from None
+        )
+    return tuple([d if type(d) is int and 0 <= d <= _MAX_DIM else _as_dim(d, name) for d in shape])
 
 
 def _compatible(a: tuple[int | None, ...], b: tuple[int, ...]) -> bool:
@@ -203,6 +237,11 @@ def _lookup(frame: Frame, graph_name: str, key: str | None) -> Any:
         if value is not None:
             graph_name = key
     if value is None:
+        if params is not None and (graph_name in params or (key is not None and key in params)):
+            raise StoreError(
+                f"Variable {graph_name}: the store passed to apply holds None for it, not an "
+                "array. Put its value back (e.g. from the store init returned)."
+            )
         raise _missing_in_store(frame, graph_name)
     frame.used.add(graph_name)
     return value
@@ -386,6 +425,8 @@ def _true_getter(
         if shape is not None and None not in shape:
             full: tuple[int, ...] = shape  # type: ignore[assignment]
             known_shape = full
+            if frame.max_bytes is not None:
+                _check_size(name, full, dt, frame.max_bytes)
             fn = initializer
 
             def init_fn() -> Any:
@@ -438,6 +479,25 @@ def _true_getter(
             frame.collections.setdefault(GraphKeys.REGULARIZATION_LOSSES, []).append(loss)
             frame.reg_losses.append((graph_name, loss))
     return value
+
+
+def _fmt_bytes(n: float) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if n < 1024 or unit == "PiB":
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+    raise AssertionError  # pragma: no cover
+
+
+def _check_size(name: str, shape: tuple[int, ...], dt: np.dtype, limit: int) -> None:
+    """Refuse, before any allocation, a variable larger than the devices' memory."""
+    nbytes = math.prod(shape) * dt.itemsize
+    if nbytes > limit:
+        raise InitializerError(
+            f"Variable {name}: shape {_fmt_shape(shape)} of {dt.name} needs "
+            f"{_fmt_bytes(nbytes)}, more than the {_fmt_bytes(limit)} of memory the devices "
+            "have. Check the shape; net.init_abstract(...) gives shapes without allocating."
+        )
 
 
 def _visible_shape(frame: Frame, handle: VariableHandle) -> tuple[int, ...]:
@@ -685,8 +745,12 @@ def Variable(  # noqa: N802 - TF1's name
     elif scope_name:
         validate_scope_name(scope_name, nested=bool(frame.name_stack))
         graph_name = _claim(frame, frame.unique_name(scope_name), scope_name)
-    else:
-        graph_name = ""
+    else:  # TF1 (ref variables): name_scope("") resets to the root, the op type names it
+        saved, frame.name_stack = frame.name_stack, ""
+        try:
+            graph_name = _claim(frame, frame.unique_name("VariableV2"), scope_name)
+        finally:
+            frame.name_stack = saved
     frame.check_trace("Variable created variable ", graph_name)
     dt = None if dtype is None else as_dtype(dtype, f"Variable {graph_name}")
     colls = _collection_list(graph_name, collections, bool(trainable))

@@ -19,7 +19,6 @@ custom_getter=...)`` (inherited by nested scopes, chained with theirs) or to
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -28,6 +27,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from scopejax._dtypes import as_dtype, is_floating
+from scopejax._names import compile_pattern
 
 Getter = Callable[..., Any]
 
@@ -63,7 +63,7 @@ def weight_norm(pattern: str = r"(^|/)kernel$", axis: int | None = None) -> Gett
     weights) is created beside it; reads return ``g * v / ||v||`` with the
     norm over every axis but the last (or ``axis``).
     """
-    rx = re.compile(pattern)
+    rx = compile_pattern(pattern, "getters.weight_norm(pattern)")
 
     def getter(getter: Getter, name: str, shape: Any = None, dtype: Any = None, *args, **kwargs):
         v = getter(name, shape, dtype, *args, **kwargs)
@@ -107,7 +107,7 @@ def constraint(fn: Callable[[jax.Array], jax.Array], pattern: str = r"(^|/)kerne
     flow through the constraint (a reparametrisation, not TF1's post-update
     projection).
     """
-    rx = re.compile(pattern)
+    rx = compile_pattern(pattern, "getters.constraint(pattern=...)")
 
     def getter(getter: Getter, name: str, *args: Any, **kwargs: Any) -> Any:
         v = getter(name, *args, **kwargs)

@@ -5,7 +5,8 @@ import types
 import scopejax as sj
 
 PUBLIC = """
-AUTO_REUSE AssignError GraphKeys InitializerError InvalidNameError MissingRNGError
+AUTO_REUSE AssignError GraphKeys InitializerError InvalidNameError InvalidPatternError
+InvalidShapeError MissingRNGError
 MultiTransformed NotInTransformError ScopeUsageError ScopejaxError Store StoreError
 StoreKeyError TracerLeakError TransformError Transformed UnusedVariablesError Variable
 VariableDtypeError VariableExistsError VariableHandle VariableInfo VariableNotFoundError
