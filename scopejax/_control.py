@@ -90,13 +90,15 @@ def cond(pred: Any, true_fn: Callable[..., Any], false_fn: Callable[..., Any], *
     frame = current_frame("cond")
     state = _lift.carried_state(frame)
     assigned: set[str] = set()
-    out, new = jax.lax.cond(
-        pred,
+    branches = (
         _branch(frame, true_fn, "sj.cond", assigned),
         _branch(frame, false_fn, "sj.cond", assigned),
-        state,
-        *operands,
     )
+
+    def run(pred: Any, state: Any, operands: tuple) -> Any:
+        return jax.lax.cond(pred, *branches, state, *operands)
+
+    out, new = _lift.run_eager("sj.cond", run, pred, state, operands)
     _lift.commit(frame, {k: new[k] for k in sorted(assigned) if k in new})
     return out
 
@@ -119,6 +121,10 @@ def switch(index: Any, branches: Sequence[Callable[..., Any]], *operands: Any) -
     state = _lift.carried_state(frame)
     assigned: set[str] = set()
     bodies = [_branch(frame, b, "sj.switch", assigned) for b in branches]
-    out, new = jax.lax.switch(index, bodies, state, *operands)
+
+    def run(index: Any, state: Any, operands: tuple) -> Any:
+        return jax.lax.switch(index, bodies, state, *operands)
+
+    out, new = _lift.run_eager("sj.switch", run, index, state, operands)
     _lift.commit(frame, {k: new[k] for k in sorted(assigned) if k in new})
     return out

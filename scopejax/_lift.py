@@ -14,18 +14,27 @@ runs, a :class:`Lift` is open on the frame:
   frame, so nothing leaks; the lifted transform threads them out (a scan's
   carry, a vmap's outputs) and commits them when it returns;
 * ``next_rng_key()`` draws from a per-step / per-member key.
+
+Run eagerly (``apply`` outside ``jax.jit``), the control-flow primitive of a
+lifted transform would be compiled anew at every call, since its body is a new
+closure: :func:`run_eager` traces it and runs one cached program per distinct
+computation instead.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import jax
 import jax.numpy as jnp
+from jax.extend.core import ClosedJaxpr, Jaxpr, jaxpr_as_fun
 
-from scopejax._context import Frame, current_trace_state
+from scopejax._context import Frame, current_trace_state, is_eager
 from scopejax._errors import TransformError
 
 try:  # public since jax 0.4.36
@@ -300,3 +309,106 @@ def regularize(frame: Frame, regularizer: Callable, handle: VariableHandle, valu
             return regularizer(whole)
         losses = jax.vmap(regularizer, in_axes=axis)(whole)
         return None if losses is None else jnp.sum(losses)
+
+
+# -- eager calls: one compiled program per distinct traced computation ----------------
+EAGER_CACHE_SIZE = 64  # compiled programs kept (least recently used dropped); 0: no cache
+_eager_cache: OrderedDict[Any, Callable[..., Any]] = OrderedDict()
+_eager_lock = threading.Lock()
+# primitives whose callable parameters only matter to autodiff (jvp / vjp rules, remat
+# policies): an eager call evaluates them forward, so those callables do not change it
+_AD_ONLY = frozenset(
+    {
+        "custom_jvp_call",
+        "custom_vjp_call",
+        "custom_vjp_call_jaxpr",
+        "custom_lin",
+        "remat2",
+        "checkpoint",
+    }
+)
+
+
+class _Same:
+    """A cache-key part equal only to the same object (held, so its id is not reused)."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: Any) -> None:
+        self.obj = obj
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Same) and other.obj is self.obj
+
+    def __hash__(self) -> int:
+        return id(self.obj)
+
+
+def _opaque(value: Any, ad_only: bool, out: list[_Same]) -> None:
+    """The parts of an equation parameter that the printed jaxpr does not show."""
+    if isinstance(value, ClosedJaxpr):
+        out.extend(_Same(c) for c in value.consts)
+        _opaque_eqns(value.jaxpr, out)
+    elif isinstance(value, Jaxpr):
+        _opaque_eqns(value, out)
+    elif isinstance(value, (tuple, list)):
+        for v in value:
+            _opaque(v, ad_only, out)
+    elif callable(value) and not isinstance(value, type) and not ad_only:
+        out.append(_Same(getattr(value, "callback_func", value)))  # e.g. a pure_callback
+
+
+def _opaque_eqns(jaxpr: Any, out: list[_Same]) -> None:
+    for eqn in jaxpr.eqns:
+        ad_only = eqn.primitive.name in _AD_ONLY
+        for value in eqn.params.values():
+            _opaque(value, ad_only, out)
+
+
+def _eval(jaxpr: Any, consts: list[Any], args: list[Any]) -> list[Any]:
+    return jaxpr_as_fun(ClosedJaxpr(jaxpr, consts))(*args)
+
+
+def eager_cache_clear() -> None:
+    """Drop every program :func:`run_eager` compiled."""
+    with _eager_lock:
+        _eager_cache.clear()
+
+
+def run_eager(what: str, run: Callable[..., Any], *operands: Any) -> Any:
+    """``run(*operands)``; eagerly, through a compiled program cached by its computation.
+
+    ``run`` calls a JAX control-flow function (``lax.scan``, ``lax.cond``) on a body
+    that is a new closure at every call, so JAX's own caches miss and an eager call
+    compiles (and keeps) a new program each time. Here the call is traced once per
+    call (the body's effects on the frame happen as before) and keyed by its printed
+    jaxpr, which holds the shapes, dtypes, literals and parameters, plus the identity
+    of what printing hides (callbacks, constants of nested jaxprs). Programs live in
+    a bounded LRU (``EAGER_CACHE_SIZE``). Under a trace (``jit``, ``grad``, an outer
+    lift) or ``jax.disable_jit`` this is just ``run(*operands)``.
+
+    Args:
+      what: the lifted transform (part of the key).
+      run: the function to run.
+      *operands: its arguments, pytrees of arrays.
+
+    Returns:
+      ``run(*operands)``, bit-identical to the uncached call.
+    """
+    if EAGER_CACHE_SIZE <= 0 or not is_eager() or jax.config.jax_disable_jit:
+        return run(*operands)
+    closed, shapes = jax.make_jaxpr(run, return_shape=True)(*operands)
+    opaque: list[_Same] = []
+    _opaque_eqns(closed.jaxpr, opaque)
+    key = (what, str(closed.jaxpr), tuple(opaque))
+    with _eager_lock:
+        fn = _eager_cache.get(key)
+        if fn is None:
+            fn = jax.jit(functools.partial(_eval, closed.jaxpr))
+            _eager_cache[key] = fn
+            while len(_eager_cache) > EAGER_CACHE_SIZE:
+                _eager_cache.popitem(last=False)
+        else:
+            _eager_cache.move_to_end(key)
+    out = fn(list(closed.consts), jax.tree.leaves(operands))
+    return jax.tree.unflatten(jax.tree.structure(shapes), out)

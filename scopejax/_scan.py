@@ -151,15 +151,11 @@ def _lifted_scan(
             added_keys[:] = [k for k, _ in lift.added]
             return ({k: lift.local[k] for k in st}, c), (y, added)
 
+    def run(carry: Any, inputs: Any) -> Any:
+        return jax.lax.scan(body, carry, inputs, length=n, reverse=reverse, unroll=unroll)
+
     steps = jnp.arange(n)
-    (st, carry), (ys, added) = jax.lax.scan(
-        body,
-        (state, init),
-        (xs, steps, keys, stacked),
-        length=n,
-        reverse=reverse,
-        unroll=unroll,
-    )
+    (st, carry), (ys, added) = _lift.run_eager(what, run, (state, init), (xs, steps, keys, stacked))
     _lift.add_back(frame, added_keys, added)
     _lift.commit(frame, {k: st[k] for k in sorted(assigned) if k in st})
     return carry, ys

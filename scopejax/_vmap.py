@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -10,11 +9,9 @@ import jax
 import jax.numpy as jnp
 
 from scopejax import _lift
-from scopejax._context import current_frame
+from scopejax._context import current_frame, frame_stack
 from scopejax._errors import TransformError
 from scopejax._rng import next_rng_key
-
-_names = itertools.count()
 
 
 def _check_axes(variable_axes: Any) -> dict[Any, int | None]:
@@ -85,7 +82,10 @@ def vmap(
 
     def mapped(*args: Any) -> Any:
         frame = current_frame("vmap")
-        name = axis_name or f"scopejax_vmap_{next(_names)}"
+        # the same name at every call (a new one would make each eager op of the body
+        # compile again: the axis name is part of JAX's cache keys); unique among the
+        # axes open around it, since each nesting level opens a frame or a lift
+        name = axis_name or f"scopejax_vmap_{len(frame_stack())}_{len(frame.lifts)}"
         base = None if frame.rng is None and frame.key_rng is None else next_rng_key()
         stack_axes: dict[str, int] = {}
 
