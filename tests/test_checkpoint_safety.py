@@ -223,7 +223,8 @@ def _edit(path: Path, fn) -> None:
         (lambda d: d["variables"][0].update(sha256="zz"), "64 hex digits"),
         (lambda d: d["variables"].append(d["variables"][0]), "listed twice"),
         (lambda d: d.update(format="pickle"), "not a scopejax checkpoint"),
-        (lambda d: d.update(step="7"), "'step' must be an integer"),
+        (lambda d: d.update(step="7"), "'step' must be null or an integer"),
+        (lambda d: d.update(step=2**80), "'step' must be .* fits in 64 bits, got 1208925819614"),
         (lambda d: d["opt_state"].update(tree={"t": "eval", "c": []}), "unknown optimizer-state"),
         (
             lambda d: d["opt_state"].update(tree={"t": "tuple", "c": [{"t": "leaf"}] * 2}),
@@ -242,6 +243,7 @@ def _edit(path: Path, fn) -> None:
         "duplicate",
         "format",
         "step",
+        "step_2**80",
         "tree_kind",
         "tree_leaves",
     ],

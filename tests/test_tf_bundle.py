@@ -364,9 +364,14 @@ def test_hand_made_bundle_reads(tmp_path):
 HOSTILE = {
     "size_mismatch": ([(b"w", entry_proto(size=12, data=DATA))], "has 12 bytes but .* need 8"),
     "huge_shape": (
-        [(b"w", entry_proto(dims=(2**30, 2**30), size=2**62, data=DATA))],
+        [(b"w", entry_proto(dims=(2**20, 2**20), size=2**42, data=DATA))],
         r"needs bytes 0\.\.\d+ but the file has 16",
     ),
+    "implausible_shape": (
+        [(b"w", entry_proto(dims=(0, 2**40, 2**40), size=0, data=DATA))],
+        r"'w' has an implausible shape \(0, 1099511627776, 1099511627776\)",
+    ),
+    "rank_65": ([(b"w", entry_proto(dims=(1,) * 65, size=4, data=DATA))], "'w' has rank 65"),
     "past_eof": ([(b"w", entry_proto(offset=12, size=8, data=DATA))], "needs bytes 12..20"),
     "negative_offset": ([(b"w", entry_proto(offset=-8, data=DATA))], "needs bytes -8..0"),
     "shard_out_of_range": ([(b"w", entry_proto(shard=3, data=DATA))], "in shard 3 of 1"),
@@ -397,9 +402,21 @@ HOSTILE = {
         [
             (b"p", entry_proto(dims=(4,), size=0, slices=[[(0, 2)], [(1, 2)]])),
             (tfb.slice_key(b"p", ((0, 2),)), entry_proto(size=8, data=DATA)),
-            (tfb.slice_key(b"p", ((1, 2),)), entry_proto(size=8, data=DATA)),
+            (tfb.slice_key(b"p", ((1, 2),)), entry_proto(offset=8, size=8, data=DATA)),
         ],
         "two slices overlap",
+    ),
+    "slices_share_bytes": (
+        [
+            (b"p", entry_proto(dims=(4,), size=0, slices=[[(0, 2)], [(2, 2)]])),
+            (tfb.slice_key(b"p", ((0, 2),)), entry_proto(size=8, data=DATA)),
+            (tfb.slice_key(b"p", ((2, 2),)), entry_proto(offset=4, size=8, data=DATA)),
+        ],
+        r"the bytes of a slice of 'p' \(0\.\.8\) and of a slice of 'p' \(4\.\.12\) overlap",
+    ),
+    "tensors_share_bytes": (
+        [(b"v", entry_proto(data=DATA)), (b"w", entry_proto(data=DATA))],
+        r"the bytes of 'v' \(0\.\.8\) and of 'w' \(0\.\.8\) overlap in data shard 0",
     ),
 }
 
@@ -447,7 +464,8 @@ def test_no_header_compressed_blocks_and_unsupported_dtypes(tmp_path):
     pre = bundle(tmp_path, [(b"w", entry_proto(data=DATA))], DATA, kind=1)
     with pytest.raises(CheckpointError, match=r"h\.ckpt\.index has a compressed block \(snappy\)"):
         list_variables(pre)
-    pre = bundle(tmp_path, [(b"r", entry_proto(dtype=20)), (b"z", entry_proto(dtype=99))], DATA)
+    rz = [(b"r", entry_proto(dtype=20)), (b"z", entry_proto(dtype=99, offset=8))]
+    pre = bundle(tmp_path, rz, DATA)
     assert list_variables(pre) == [("r", (2,), "resource"), ("z", (2,), "dtype99")]
     with pytest.raises(CheckpointError, match=r"'r' in .*h\.ckpt has TensorFlow dtype 'resource'"):
         load_tf_checkpoint(pre)
@@ -593,3 +611,20 @@ def test_dtype_table_covers_ml_dtypes():
     assert tfb.DTYPES[14] == np.dtype(ml_dtypes.bfloat16)
     assert set(tfb.DTYPES).isdisjoint(tfb.UNSUPPORTED)
     assert all(not d.hasobject or k == 7 for k, d in tfb.DTYPES.items())
+
+
+def test_slices_sharing_bytes_cannot_inflate_an_allocation(tmp_path):
+    """256 slices of 16 KiB, every one pointing at the same (valid) bytes, would make a
+    16 KiB data file a 4 MiB tensor; refused before anything is allocated."""
+    n, rows = 256, 4096  # each slice: one row of 4096 float32 = 16 KiB
+    data = np.arange(rows, dtype=np.float32).tobytes()
+    slices = [[(i, 1), None] for i in range(n)]
+    entries = [(b"big", entry_proto(dims=(n, rows), size=0, slices=slices))]
+    for i in range(n):
+        key = tfb.slice_key(b"big", ((i, 1), (0, None)))
+        entries.append((key, entry_proto(dims=(1, rows), size=len(data), data=data)))
+    pre = bundle(tmp_path, entries, data)
+    with pytest.raises(CheckpointCorruptError, match=r"slice of 'big' .* overlap in data shard"):
+        load_tf_checkpoint(pre)
+    with pytest.raises(CheckpointCorruptError, match="overlap"):
+        sj.checkpoint.restore(pre)

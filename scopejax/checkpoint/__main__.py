@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -157,11 +158,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "ls":
             info = listing(args.path, slots=args.slots)
-            print(json.dumps(info, indent=1) if args.json else render(info))
+            text = json.dumps(info, indent=1) if args.json else render(info)
         else:
-            print(verify(args.path))
-    except CheckpointError as e:
-        print(f"error: {e}", file=sys.stderr)
+            text = verify(args.path)
+    except (CheckpointError, OSError) as e:
+        print("error: " + " ".join(str(e).split()), file=sys.stderr)
+        return 1
+    try:
+        print(text)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `... | head`: the reader left early; no traceback for that
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the flush at exit does not fail again
+        os.close(devnull)
         return 1
     return 0
 

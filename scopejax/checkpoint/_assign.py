@@ -31,10 +31,10 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from scopejax._store import Store, VariableInfo
+from scopejax.checkpoint._convert import to_jax
 from scopejax.checkpoint._report import Mismatch, RestoreReport
 from scopejax.checkpoint._source import open_source
 
@@ -91,14 +91,9 @@ def _selector(var_list: Any) -> Callable[[VariableInfo], bool]:
     return as_selector(var_list)
 
 
-def _place(value: Any, like: Any, dtype: np.dtype) -> jax.Array:
-    a = value if isinstance(value, jax.Array) else np.asarray(value)
-    if a.dtype != dtype:
-        a = a.astype(dtype)
-    sharding = getattr(like, "sharding", None)
-    if isinstance(sharding, jax.sharding.Sharding):
-        return jax.device_put(a, sharding)
-    return jnp.asarray(a)
+def _place(value: Any, like: Any, dtype: np.dtype, what: str) -> jax.Array:
+    """``value`` as ``dtype`` on ``like``'s sharding (if any); see :func:`to_jax`."""
+    return to_jax(value, what, getattr(like, "sharding", None), dtype)
 
 
 def _close(name: str, names: Iterable[str]) -> str:
@@ -199,7 +194,8 @@ def assign(
                 f"{src.description}: tensor {c!r} was listed as {infos[n].shape} but reads as "
                 f"{tuple(np.shape(v))}."
             )
-        new[n] = _place(v, old[n], np.dtype(infos[n].dtype))
+        what = f"{src.description}: tensor {c!r}" + (f" (for variable {n!r})" if n != c else "")
+        new[n] = _place(v, old[n], np.dtype(infos[n].dtype), what)
     report = RestoreReport(
         source=src.description,
         restored=restored,

@@ -42,6 +42,7 @@ import numpy as np
 
 from scopejax._store import VariableInfo
 from scopejax.checkpoint._errors import CheckpointCorruptError, CheckpointError
+from scopejax.checkpoint._files import check_tree, kind, open_regular
 
 FORMAT = "scopejax-checkpoint"
 VERSION = 1
@@ -64,6 +65,8 @@ _ML_DTYPES = (
     "bfloat16 float8_e4m3fn float8_e5m2 float8_e4m3fnuz float8_e5m2fnuz float8_e4m3b11fnuz "
     "int4 uint4"
 ).split()
+# dtypes tensorstore cannot store, written as the same bytes in another dtype of their size
+STORED_AS = {np.dtype(ml_dtypes.uint4): np.dtype(np.uint8)}
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _ARRAY_KEY = re.compile(r"(0|[1-9][0-9]{0,8})")
 
@@ -176,7 +179,7 @@ class Entry:
             )
         self.shape = tuple(shape)
         size = math.prod(self.shape)
-        if size > MAX_ELEMENTS:
+        if math.prod(d for d in self.shape if d) > MAX_ELEMENTS:
             raise CheckpointCorruptError(f"{at}shape {self.shape} is implausibly large.")
         self.dtype = dtype_from_name(raw.get("dtype"), at)
         nbytes = raw.get("nbytes")
@@ -317,8 +320,13 @@ class Metadata:
                     raise CheckpointCorruptError(f"{where}{e.label}: bad 'py' {leaf.get('py')!r}.")
                 self.opt_leaves.append(e)
         step = raw.get("step")
-        if step is not None and (not isinstance(step, int) or isinstance(step, bool)):
-            raise CheckpointCorruptError(f"{where}'step' must be an integer or null.")
+        if step is not None and (
+            not isinstance(step, int) or isinstance(step, bool) or not -(2**63) <= step < 2**64
+        ):
+            raise CheckpointCorruptError(
+                f"{where}'step' must be null or an integer that fits in 64 bits, got "
+                f"{str(step)[:40]}."
+            )
         self.step = step
         user = raw.get("metadata", {})
         self.user = user if isinstance(user, dict) else {}
@@ -336,7 +344,11 @@ def is_scopejax_checkpoint(path: str | os.PathLike[str]) -> bool:
 
 
 def read_metadata(path: Path) -> Metadata:
-    """Read and validate ``PATH/scopejax/scopejax.json`` (size-limited, regular file only)."""
+    """Read and validate ``PATH/scopejax/scopejax.json`` (size-limited, regular file only).
+
+    Every file under ``path`` is checked to be a regular file first (see ``_files``), so
+    that no later read (ours, orbax's, tensorstore's) can block on a FIFO.
+    """
     f = meta_path(path)
     try:
         st = f.stat()
@@ -347,21 +359,25 @@ def read_metadata(path: Path) -> Metadata:
         ) from None
     except OSError as e:
         raise CheckpointError(f"Checkpoint {path}: cannot read {f}: {e}") from None
+    where = f"Checkpoint {path}: "
     if not stat.S_ISREG(st.st_mode):
-        raise CheckpointCorruptError(f"Checkpoint {path}: {f} is not a regular file.")
+        raise CheckpointCorruptError(f"{where}{f} is {kind(st.st_mode)}, not a regular file.")
+    check_tree(path, where)
     if st.st_size > MAX_META_BYTES:
         raise CheckpointCorruptError(
             f"Checkpoint {path}: {f} is {st.st_size} bytes, more than the {MAX_META_BYTES} "
             "allowed for metadata."
         )
     try:
-        with open(f, "rb") as fh:
+        with open_regular(f, where) as fh:
             data = fh.read(MAX_META_BYTES + 1)
         raw = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
+    except (ValueError, RecursionError) as e:  # bad JSON or UTF-8, deep nesting, long ints
+        why = f"is not valid JSON ({type(e).__name__}: {e}"[:300] + ")"
+        if type(e) is ValueError:  # Python's limit on integer digits
+            why = "holds an integer with thousands of digits, which no checkpoint field has"
         raise CheckpointCorruptError(
-            f"Checkpoint {path}: {f} is not valid JSON ({type(e).__name__}: {e}"[:300]
-            + "): the file is truncated or corrupt."
+            f"Checkpoint {path}: {f} {why}: the file is truncated or corrupt."
         ) from None
     except OSError as e:
         raise CheckpointError(f"Checkpoint {path}: cannot read {f}: {e}") from None

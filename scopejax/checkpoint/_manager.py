@@ -20,7 +20,14 @@ from typing import Any
 
 from scopejax.checkpoint._errors import CheckpointError
 from scopejax.checkpoint._format import is_scopejax_checkpoint
-from scopejax.checkpoint._save import ORBAX_TMP, TMP_TAG, recover, snapshot, write_snapshot
+from scopejax.checkpoint._save import (
+    ORBAX_TMP,
+    TMP_TAG,
+    recover,
+    snapshot,
+    write_snapshot,
+    writing,
+)
 
 _STEP = re.compile(r"(0|[1-9][0-9]*)")
 DELETING_TAG = ".scopejax-deleting-"
@@ -87,7 +94,7 @@ class CheckpointManager:
         return steps[-1] if steps else None
 
     def _cleanup(self) -> None:
-        """Leftovers of killed saves and deletions (this manager is the only writer)."""
+        """Leftovers of killed saves and deletions; a step another writer holds is left be."""
         for p in self.directory.iterdir():
             name = p.name
             stem = name.split(".", 1)[0]
@@ -95,14 +102,23 @@ class CheckpointManager:
                 if DELETING_TAG in name:
                     shutil.rmtree(p, ignore_errors=True)
                 elif TMP_TAG in name or name.endswith(ORBAX_TMP):
-                    recover(self.directory / stem)
-                    if p.exists():
-                        shutil.rmtree(p, ignore_errors=True)
+                    try:
+                        with writing(self.directory / stem):
+                            recover(self.directory / stem)
+                            if p.exists():
+                                shutil.rmtree(p, ignore_errors=True)
+                    except CheckpointError:  # being saved right now, by another process
+                        pass
 
     def _delete(self, step: int) -> None:
+        """Remove ``step`` (renamed aside first); skipped while another writer saves it."""
         p = self.path(step)
         gone = p.with_name(p.name + DELETING_TAG + uuid.uuid4().hex[:8])
-        os.rename(p, gone)
+        try:
+            with writing(p):
+                os.rename(p, gone)
+        except (CheckpointError, FileNotFoundError):  # being saved, or already deleted
+            return
         shutil.rmtree(gone, ignore_errors=True)
 
     # -- saving ------------------------------------------------------------------------------
@@ -138,7 +154,6 @@ class CheckpointManager:
         return path
 
     def _write(self, path: Path, snap: Any, overwrite: bool) -> None:
-        recover(path)
         write_snapshot(path, snap, overwrite=overwrite)
         if self.max_to_keep is not None:
             for old in self.steps()[: -self.max_to_keep]:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar, overload
 
-import jax
 import numpy as np
 
 from scopejax._store import Store
 from scopejax.checkpoint._assign import _place, assign
+from scopejax.checkpoint._convert import cast_exact, to_jax
 from scopejax.checkpoint._errors import RestoreError
 from scopejax.checkpoint._source import (
     TENSORFLOW,
@@ -45,15 +46,31 @@ def _is_state(x: Any) -> bool:
     )
 
 
-def _to_jax(v: np.ndarray) -> jax.Array:
-    return jax.device_put(v)
+def _converter(where: str) -> Callable[[str, Any, Any], Any]:
+    """``convert(path, value, target_leaf)`` for optimizer-state leaves (see restore_into)."""
+
+    def convert(path: str, value: Any, like: Any) -> Any:
+        if isinstance(like, (bool, int, float)):
+            return type(like)(np.asarray(value))
+        dt = getattr(like, "dtype", None)
+        dtype = np.dtype(dt if dt is not None else np.asarray(value).dtype)
+        return _place(value, like, dtype, f"{where}optimizer-state leaf {path}")
+
+    return convert
 
 
-def _convert(value: Any, like: Any) -> Any:
+def _step(step: int, like: Any, where: str) -> Any:
+    """The saved step in the type (and dtype) of the target's step, exactly."""
     if isinstance(like, (bool, int, float)):
-        return type(like)(np.asarray(value))
+        return type(like)(step)
     dt = getattr(like, "dtype", None)
-    return _place(value, like, np.dtype(dt if dt is not None else np.asarray(value).dtype))
+    dtype = np.dtype(dt if dt is not None else np.asarray(step).dtype)
+    fix = (
+        f"The target's step is {dtype.name}: use a Python int or an int64 step (64-bit mode: "
+        'jax.config.update("jax_enable_x64", True) or JAX_ENABLE_X64=1)'
+    )
+    value = cast_exact(np.asarray(step), dtype, f"{where}the step", fix)
+    return _place(value, like, dtype, f"{where}the step")
 
 
 @overload
@@ -103,7 +120,9 @@ def restore(path: str | os.PathLike[str], target: Any = None, *, verify: bool = 
                     stacklevel=2,
                 )
             values = src.read(numeric)
-            return Checkpoint(Store({n: _to_jax(v) for n, v in values.items()}), None, None, {}, p)
+            at = f"{src.description}: variable "
+            store = Store({n: to_jax(v, f"{at}{n!r}") for n, v in values.items()})
+            return Checkpoint(store, None, None, {}, p)
         if _is_state(target):
             raise RestoreError(
                 f"{src.description} holds variables only; restore into a Store, or use "
@@ -116,14 +135,15 @@ def restore(path: str | os.PathLike[str], target: Any = None, *, verify: bool = 
     if target is None:
         values, opt_values = src.read_all()
         infos = [v.info for v in meta.variables]
-        store = Store([_to_jax(values[i.name]) for i in infos], infos)
+        store = Store([to_jax(values[i.name], f"{where}variable {i.name!r}") for i in infos], infos)
         opt_state = None
         if meta.opt_leaves is not None:
             leaves = []
             for e, v in zip(meta.opt_leaves, opt_values, strict=True):
                 py = e.raw.get("py")
+                what = f"{where}optimizer-state leaf {e.raw['path']}"
                 leaves.append(
-                    {"int": int, "float": float, "bool": bool}[py](v) if py else _to_jax(v)
+                    {"int": int, "float": float, "bool": bool}[py](v) if py else to_jax(v, what)
                 )
             known = {i.name: i for i in infos}
             opt_state = rebuild(meta.opt_tree, leaves, known, where)
@@ -137,13 +157,13 @@ def restore(path: str | os.PathLike[str], target: Any = None, *, verify: bool = 
             if meta.opt_leaves is None:
                 raise RestoreError(f"{where}no optimizer state was saved, the target has one.")
             opt_state = restore_into(
-                target.opt_state, src.opt_leaves(), src.read_opt, _convert, where
+                target.opt_state, src.opt_leaves(), src.read_opt, _converter(where), where
             )
         step = target.step
         if target.step is not None:
             if meta.step is None:
                 raise RestoreError(f"{where}no step was saved, the target has one.")
-            step = _convert(np.asarray(meta.step), target.step)
+            step = _step(meta.step, target.step, where)
         return target._replace(store=store, opt_state=opt_state, step=step)
     raise TypeError(
         "restore(target=...) takes a Store or a TrainState (store, opt_state, step); got "

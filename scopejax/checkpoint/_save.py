@@ -12,24 +12,40 @@ A save never exposes a half-written checkpoint at ``path``:
 A process killed at any point therefore leaves either the previous or the new checkpoint
 complete. If it dies between the two renames of an overwrite, ``path`` is briefly absent:
 ``restore`` then reads the complete sibling (with a warning) and the next ``save`` puts it
-back in place. One writer per path at a time.
+back in place.
+
+One writer per path, enforced: a save holds an exclusive ``flock`` on the sibling file
+``<name>.scopejax-lock`` (holding the writer's pid and host) from its first look at ``path``
+to its last rename, and removes it when done. The kernel drops the lock of a process that
+dies, so a killed writer never blocks the next. A second save of the same path meanwhile,
+from any process or thread, fails at once with a CheckpointError naming the writer.
+Everything a save cleans up (staging folders of interrupted saves) it touches only while
+holding the lock, so it never removes another live writer's files.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as _dt
 import json
 import os
 import shutil
+import socket
+import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jax
 import numpy as np
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: an exclusive-create claim instead
+    fcntl = None  # type: ignore[assignment]
 
 from scopejax._store import Store
 from scopejax.checkpoint import _orbax
@@ -38,6 +54,7 @@ from scopejax.checkpoint._format import (
     CHECKSUM,
     FORMAT,
     OPT_STATE,
+    STORED_AS,
     VARIABLES,
     VERSION,
     dtype_name,
@@ -50,6 +67,7 @@ from scopejax.checkpoint._tree import describe, leaves_with_paths
 
 TMP_TAG = ".scopejax-tmp-"
 OLD_TAG = ".scopejax-old-"
+LOCK_TAG = ".scopejax-lock"
 ORBAX_TMP = ".orbax-checkpoint-tmp"
 
 
@@ -139,7 +157,7 @@ def snapshot(
         a = _host(value, f"variable {name}", copy)
         key = str(i) if a.size else None
         if key is not None:
-            arrays[VARIABLES][key] = a
+            arrays[VARIABLES][key] = a.view(STORED_AS.get(a.dtype, a.dtype))
         info = infos[name]
         if store._prefix and info.key is not None and info.key.startswith(store._prefix):
             info = dataclasses.replace(info, key=info.key[len(store._prefix) :])
@@ -154,7 +172,7 @@ def snapshot(
             a = _host(leaf, f"optimizer state leaf {p}", copy)
             key = str(i) if a.size else None
             if key is not None:
-                arrays[OPT_STATE][key] = a
+                arrays[OPT_STATE][key] = a.view(STORED_AS.get(a.dtype, a.dtype))
             py = type(leaf).__name__ if type(leaf) in (bool, int, float) else None
             e = {
                 "path": p,
@@ -182,6 +200,101 @@ def snapshot(
     return Snapshot(meta, arrays, entries)
 
 
+# -- one writer per path ---------------------------------------------------------------------
+def lock_path(path: Path) -> Path:
+    """The lock file of checkpoint ``path``."""
+    return path.with_name(path.name + LOCK_TAG)
+
+
+def _holder(fd: int) -> str:
+    """Who holds the lock on ``fd``'s file, from what it wrote there."""
+    for _ in range(100):  # it writes its name right after locking; give it a moment
+        try:
+            raw = os.pread(fd, 4096, 0)
+            info = json.loads(raw.decode("utf-8")) if raw else None
+        except (OSError, ValueError):
+            info = None
+        if isinstance(info, dict):
+            return (
+                f"pid {info.get('pid')!s:.20} on host {info.get('host')!s:.100}, since "
+                f"{info.get('since')!s:.40}"
+            )
+        time.sleep(0.002)
+    return "a process that has not recorded its pid and host"
+
+
+def _busy(path: Path, holder: str) -> CheckpointError:
+    return CheckpointError(
+        f"Checkpoint {path} is being saved by another writer ({holder}) right now: only one "
+        "writer per path at a time, so this save was not started and nothing was changed. "
+        "Save to another path (a CheckpointManager gives each step its own directory), or "
+        "wait for that save to finish."
+    )
+
+
+def _claim(lock: Path, path: Path) -> int:
+    """An open descriptor of ``lock``, exclusively locked, with this writer's name in it."""
+    me = json.dumps(
+        {
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "since": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        }
+    ).encode()
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(1000):
+        try:
+            fd = os.open(lock, flags if fcntl is not None else flags | os.O_EXCL, 0o644)
+        except FileExistsError:  # no fcntl: the file itself is the claim
+            fd = os.open(lock, os.O_RDONLY)
+            try:
+                raise _busy(path, _holder(fd) + f"; if it is gone, delete {lock}") from None
+            finally:
+                os.close(fd)
+        except OSError as e:
+            raise CheckpointError(
+                f"Cannot create the lock file {lock} to save checkpoint {path}: {e}."
+            ) from None
+        if fcntl is None:
+            os.write(fd, me)
+            return fd
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            try:
+                raise _busy(path, _holder(fd)) from None
+            finally:
+                os.close(fd)
+        except OSError as e:
+            os.close(fd)
+            raise CheckpointError(f"Cannot lock {lock} to save checkpoint {path}: {e}.") from None
+        try:
+            current = os.stat(lock)
+        except FileNotFoundError:
+            current = None
+        if current is not None and os.path.samestat(os.fstat(fd), current):
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, me, 0)
+            return fd
+        os.close(fd)  # its last holder removed that file as we opened it: take the new one
+    raise CheckpointError(f"Cannot lock {lock} to save checkpoint {path}: it keeps changing.")
+
+
+@contextlib.contextmanager
+def writing(path: Path) -> Iterator[None]:
+    """Hold ``path``'s writer lock (see the module docstring); CheckpointError if taken."""
+    lock = lock_path(path)
+    fd = _claim(lock, path)
+    try:
+        yield
+    finally:
+        try:
+            os.unlink(lock)  # while still locked, so no one else is holding this file
+        except OSError:
+            pass
+        os.close(fd)
+
+
 # -- atomic placement -------------------------------------------------------------------------
 def _siblings(path: Path, tag: str) -> list[Path]:
     prefix = path.name + tag
@@ -206,7 +319,10 @@ def fallback(path: Path) -> Path | None:
 
 
 def recover(path: Path) -> None:
-    """Finish an interrupted save of ``path``: put a complete sibling back, drop leftovers."""
+    """Finish an interrupted save of ``path``: put a complete sibling back, drop leftovers.
+
+    Call it only while holding ``writing(path)``: then every sibling is a dead writer's.
+    """
     if not path.exists():
         found = fallback(path)
         if found is not None:
@@ -215,32 +331,68 @@ def recover(path: Path) -> None:
         shutil.rmtree(p, ignore_errors=True)
 
 
+def _exists(path: Path) -> CheckpointError:
+    return CheckpointError(
+        f"Checkpoint {path} already exists; pass overwrite=True to replace it (atomically), "
+        "or use a CheckpointManager to keep one directory per step."
+    )
+
+
 def _commit(staging: Path, path: Path, overwrite: bool) -> None:
-    if not path.exists():
+    """Rename the complete ``staging`` to ``path`` (moving an old one aside first)."""
+    old = None
+    if path.exists():
+        if not overwrite:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise _exists(path)
+        old = path.with_name(path.name + OLD_TAG + uuid.uuid4().hex[:8])
+    try:
+        if old is not None:
+            os.rename(path, old)
         os.rename(staging, path)
-        return
-    if not overwrite:
+    except OSError as e:
+        if old is not None and not path.exists():
+            with contextlib.suppress(OSError):
+                os.rename(old, path)
         shutil.rmtree(staging, ignore_errors=True)
-        raise CheckpointError(f"Checkpoint {path} already exists; pass overwrite=True.")
-    old = path.with_name(path.name + OLD_TAG + uuid.uuid4().hex[:8])
-    os.rename(path, old)
-    os.rename(staging, path)
-    shutil.rmtree(old, ignore_errors=True)
+        raise CheckpointError(
+            f"Saving checkpoint {path} failed at its final rename ({e}); "
+            + ("the previous checkpoint is unchanged." if old is not None else "nothing changed.")
+        ) from None
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def write_snapshot(path: Path, snap: Snapshot, *, overwrite: bool = False) -> Path:
-    """Fill in the checksums and write ``snap`` at ``path`` atomically."""
+    """Fill in the checksums and write ``snap`` at ``path`` atomically, as its only writer.
+
+    Args:
+      path: the checkpoint directory (its parent must exist).
+      snap: what to write (from :func:`snapshot`).
+      overwrite: replace an existing checkpoint at ``path``.
+
+    Returns:
+      ``path``.
+
+    Raises:
+      CheckpointError: ``path`` exists (and not ``overwrite``), another writer is saving it,
+        or writing failed (the previous checkpoint, if any, is then unchanged).
+    """
     digests = sha256_many(a for _, a in snap.entries)
     for (e, _), d in zip(snap.entries, digests, strict=True):
         e[CHECKSUM] = d
-    staging = path.with_name(path.name + TMP_TAG + uuid.uuid4().hex[:8])
-    try:
-        _orbax.write(staging, snap.arrays, snap.meta)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        shutil.rmtree(staging.with_name(staging.name + ORBAX_TMP), ignore_errors=True)
-        raise
-    _commit(staging, path, overwrite)
+    with writing(path):
+        recover(path)
+        if path.exists() and not overwrite:
+            raise _exists(path)
+        staging = path.with_name(path.name + TMP_TAG + uuid.uuid4().hex)
+        try:
+            _orbax.write(staging, snap.arrays, snap.meta)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            shutil.rmtree(staging.with_name(staging.name + ORBAX_TMP), ignore_errors=True)
+            raise
+        _commit(staging, path, overwrite)
     return path
 
 
@@ -271,12 +423,8 @@ def save(
     (10, ['l1/b', 'l1/w'])
     """
     path = Path(path).expanduser().absolute()
-    recover(path)
     if path.exists() and not overwrite:
-        raise CheckpointError(
-            f"Checkpoint {path} already exists; pass overwrite=True to replace it (atomically), "
-            "or use a CheckpointManager to keep one directory per step."
-        )
+        raise _exists(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     snap = snapshot(state, opt_state=opt_state, step=step, metadata=metadata)
     return write_snapshot(path, snap, overwrite=overwrite)

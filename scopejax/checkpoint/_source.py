@@ -24,6 +24,7 @@ from scopejax.checkpoint._format import (
     META_FILE,
     META_ITEM,
     OPT_STATE,
+    STORED_AS,
     VARIABLES,
     Entry,
     Metadata,
@@ -97,6 +98,13 @@ def _not_found(p: Path, have_tf: bool) -> str:
     )
 
 
+def _stored(v: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """An array as read, viewed back as ``dtype`` if it was stored as another (STORED_AS)."""
+    if dtype in STORED_AS and v.dtype == STORED_AS[dtype]:
+        return v.view(dtype)
+    return v
+
+
 class ScopejaxSource:
     """The arrays of a scopejax checkpoint, read through orbax and checked."""
 
@@ -122,14 +130,15 @@ class ScopejaxSource:
             OPT_STATE: [e.array for e in (self.meta.opt_leaves or []) if e.array is not None],
         }
         wanted = {
-            g: {e.array: (e.shape, e.dtype) for e in es if e.array is not None}
+            g: {e.array: (e.shape, STORED_AS.get(e.dtype, e.dtype)) for e in es if e.array}
             for g, es in want.items()
         }
         got = _orbax.read(self.path, wanted, present, self._describe)
         out: dict[str, list[np.ndarray]] = {}
         for g, es in want.items():
             vals = [
-                got[g][e.array] if e.array is not None else np.zeros(e.shape, e.dtype) for e in es
+                _stored(got[g][e.array], e.dtype) if e.array else np.zeros(e.shape, e.dtype)
+                for e in es
             ]
             if self.verify:
                 ok = [

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import difflib
 import glob
+import math
 import os
 import re
 import sys
@@ -40,6 +41,7 @@ import numpy as np
 from scopejax.checkpoint import _proto
 from scopejax.checkpoint._crc32c import crc32c, mask, unmask
 from scopejax.checkpoint._errors import CheckpointCorruptError, CheckpointError
+from scopejax.checkpoint._files import open_regular
 
 PathLike = str | os.PathLike
 
@@ -84,6 +86,8 @@ UNSUPPORTED = {
 }
 _STRING = 7
 
+_MAX_RANK = 64  # numpy's limit
+_MAX_ELEMENTS = 1 << 48  # per tensor, counting only nonzero dimensions
 _FOOTER_SIZE = 48
 _MAGIC = 0xDB4775248B80FB57
 _TRAILER_SIZE = 5
@@ -119,8 +123,9 @@ def is_slot_name(name: str) -> bool:
 
 
 def _has_magic(index_path: str) -> bool:
+    """True if ``index_path`` ends with the table magic; a FIFO or device raises."""
     try:
-        with open(index_path, "rb") as f:
+        with open_regular(index_path) as f:
             size = f.seek(0, os.SEEK_END)
             if size < _FOOTER_SIZE:
                 return False
@@ -133,10 +138,10 @@ def _has_magic(index_path: str) -> bool:
 def _state_file_prefix(directory: str) -> str | None:
     """The ``model_checkpoint_path`` of ``directory/checkpoint``, made absolute; or None."""
     state = os.path.join(directory, "checkpoint")
-    if not os.path.isfile(state):
+    if not os.path.exists(state) or os.path.isdir(state):
         return None
     try:
-        with open(state, "rb") as f:
+        with open_regular(state) as f:
             text = f.read(1 << 20)
     except OSError as e:
         raise CheckpointError(f"Cannot read the checkpoint state file {state}: {e}.") from e
@@ -235,11 +240,14 @@ def is_tf_checkpoint(path: PathLike) -> bool:
     """True when ``path`` names a TF V2 checkpoint: a prefix, one of its files, or a
     directory holding one or more (its index must end with the table magic number).
 
+    An index that is a FIFO or a device raises CheckpointCorruptError naming it, rather
+    than being opened.
+
     >>> is_tf_checkpoint("/nonexistent/model.ckpt")
     False
     """
     try:
-        return _has_magic(resolve_prefix(path) + ".index")
+        prefix = resolve_prefix(path)
     except CheckpointError:
         p = os.fspath(path)
         return os.path.isdir(p) and any(
@@ -247,6 +255,7 @@ def is_tf_checkpoint(path: PathLike) -> bool:
         )
     except (OSError, TypeError, ValueError):
         return False
+    return _has_magic(prefix + ".index")
 
 
 # -------------------------------------------------------------------- the table
@@ -318,7 +327,7 @@ def _block_entries(block: bytes, path: str) -> list[tuple[bytes, bytes]]:
 def read_table(path: str, verify: bool = True) -> list[tuple[bytes, bytes]]:
     """Every (key, value) of a TF table file (the ``.index`` of a bundle), in order."""
     try:
-        f = open(path, "rb")
+        f = open_regular(path)
     except OSError as e:
         raise CheckpointError(f"Cannot open TensorFlow checkpoint index {path}: {e}.") from e
     with f:
@@ -404,6 +413,7 @@ class _Bundle:
             raise _corrupt(self.index, "no bundle header (the entry with the empty key)")
         self._check_header(header)
         self.num_shards = header.num_shards
+        self._check_disjoint()
 
     def _check_header(self, header: _proto.BundleHeader) -> None:
         if header.endianness != 0:
@@ -419,6 +429,39 @@ class _Bundle:
             )
         if header.num_shards < 1 and self.entries:
             raise _corrupt(self.index, f"the header says {header.num_shards} data shards")
+
+    def _check_disjoint(self) -> None:
+        """Refuse two tensors (or slices) whose bytes overlap in a data file.
+
+        TensorFlow writes each tensor's bytes once, one after another. Overlapping ranges
+        would let a small file stand for a huge checkpoint (a thousand slices of one
+        megabyte, all the same bytes, read as a gigabyte); with every range disjoint and
+        inside its file (checked before reading), what is allocated is bounded by the
+        size of the data files.
+        """
+        owner = {}
+        for n, e in self.entries.items():
+            key = n.encode("utf-8", "surrogateescape")
+            for piece in e.slices:
+                owner[slice_key(key, piece.extents)] = f"a slice of {n!r}"
+        ranges = [
+            (e.shard_id, e.offset, e.offset + e.size, repr(n))
+            for n, e in self.entries.items()
+            if e.size > 0 and not e.slices
+        ]
+        ranges += [
+            (e.shard_id, e.offset, e.offset + e.size, owner.get(k, "an unlisted slice"))
+            for k, e in self.slices.items()
+            if e.size > 0
+        ]
+        ranges.sort(key=lambda r: r[:3])
+        for a, b in zip(ranges, ranges[1:], strict=False):
+            if a[0] == b[0] and b[1] < a[2]:
+                raise _corrupt(
+                    self.index,
+                    f"the bytes of {a[3]} ({a[1]}..{a[2]}) and of {b[3]} ({b[1]}..{b[2]}) "
+                    f"overlap in data shard {a[0]}; TensorFlow writes each tensor's bytes once",
+                )
 
     def close(self) -> None:
         for f, _, _ in self.files.values():
@@ -442,6 +485,12 @@ class _Bundle:
         dims = entry.shape.dims
         if entry.shape.unknown_rank or any(d < 0 for d in dims):
             raise _corrupt(self.index, f"variable {name!r} has an unknown or negative shape {dims}")
+        if len(dims) > _MAX_RANK:
+            raise _corrupt(
+                self.index, f"variable {name!r} has rank {len(dims)} (at most {_MAX_RANK})"
+            )
+        if math.prod(d for d in dims if d) > _MAX_ELEMENTS:
+            raise _corrupt(self.index, f"variable {name!r} has an implausible shape {dims}")
         return dims
 
     def _dtype(self, name: str, entry: _proto.BundleEntry) -> np.dtype:
@@ -461,7 +510,7 @@ class _Bundle:
         if shard not in self.files:
             path = f"{self.prefix}.data-{shard:05d}-of-{self.num_shards:05d}"
             try:
-                f = open(path, "rb")
+                f = open_regular(path)
             except OSError as e:
                 raise CheckpointError(
                     f"Cannot open data file {path} of TensorFlow checkpoint {self.prefix} (needed "

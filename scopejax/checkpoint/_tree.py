@@ -285,13 +285,13 @@ def restore_into(
     target: Any,
     saved: Mapping[str, tuple[tuple[int, ...], np.dtype]],
     read: Callable[[list[str]], dict[str, Any]],
-    convert: Callable[[Any, Any], Any],
+    convert: Callable[[str, Any, Any], Any],
     where: str,
 ) -> Any:
     """``target`` with each leaf replaced by the saved leaf at the same key path.
 
     ``saved`` maps key paths to (shape, dtype); ``read(paths)`` gives their values;
-    ``convert(value, target_leaf)`` places one. Raises RestoreError naming every
+    ``convert(path, value, target_leaf)`` places one. Raises RestoreError naming every
     missing, unexpected or mismatched path.
     """
     pairs, treedef = jax.tree_util.tree_flatten_with_path(target)
@@ -327,5 +327,5 @@ def restore_into(
         raise RestoreError("\n".join(lines))
     values = read(paths)
     return jax.tree_util.tree_unflatten(
-        treedef, [convert(values[p], leaf) for p, (_, leaf) in zip(paths, pairs, strict=True)]
+        treedef, [convert(p, values[p], leaf) for p, (_, leaf) in zip(paths, pairs, strict=True)]
     )
