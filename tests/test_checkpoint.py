@@ -266,11 +266,22 @@ def test_cli_entry_point_and_import_boundary(tmp_path):
         f"ck.save({p!r}, {{'a/w': jnp.ones([2, 3])}})\n"
         "assert 'orbax.checkpoint' in sys.modules\n"
         f"sys.argv = ['python -m scopejax.checkpoint', 'ls', {p!r}]\n"
-        "runpy.run_module('scopejax.checkpoint', run_name='__main__')\n"
+        "try:\n"
+        "    runpy.run_module('scopejax.checkpoint', run_name='__main__')\n"
+        "except SystemExit as e:\n"
+        "    assert e.code == 0, e.code\n"
+        "sys.stdout.flush()\n"
+        "import os\n"  # now as in `... | head -1`: the reader has gone
+        "r, w = os.pipe(); os.close(r); os.dup2(w, 1); os.close(w)\n"
+        "try:\n"
+        "    runpy.run_module('scopejax.checkpoint', run_name='__main__')\n"
+        "except SystemExit as e:\n"
+        "    print('piped:', e.code, file=sys.stderr)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert "a/w" in out.stdout and "1 variables, 6 parameters, 24 B" in out.stdout
+    assert out.stderr.strip() == "piped: 1", out.stderr  # no BrokenPipeError traceback
 
 
 def test_restore_warns_and_recovers_after_an_interrupted_overwrite(tmp_path, monkeypatch):

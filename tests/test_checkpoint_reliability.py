@@ -4,9 +4,13 @@ absurd numbers in metadata and bundles, and the command line's failure modes."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pathlib
+import re
+import shutil
+import signal
 import subprocess
 import sys
 import textwrap
@@ -24,6 +28,7 @@ from hypothesis import strategies as st
 
 import scopejax as sj
 from scopejax import checkpoint as ck
+from scopejax.checkpoint.__main__ import main as cli
 
 FIXTURES = pathlib.Path(__file__).parent / "checkpoint_fixtures"
 REPO = pathlib.Path(__file__).parent.parent
@@ -370,3 +375,109 @@ def test_tensorflow_bundles_are_exact_or_a_clear_error(x64):
             include_slots=True,
         )
         assert int(step["global_step"]) == 2
+
+
+# -- files that are not regular files ----------------------------------------------------------
+@contextlib.contextmanager
+def _no_hang(fifos: list[pathlib.Path], seconds: int = 20):
+    """Fail (not hang) if a read blocks: on SIGALRM, open each FIFO's write end, which
+    releases a reader blocked in open() in any thread, and raise in the main thread."""
+
+    def alarm(signum, frame):
+        for f in fifos:
+            with contextlib.suppress(OSError):
+                os.close(os.open(f, os.O_WRONLY | os.O_NONBLOCK))
+        raise TimeoutError(f"a checkpoint read blocked on a FIFO for {seconds} s")
+
+    old = signal.signal(signal.SIGALRM, alarm)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def _fifo_in_place_of(f: pathlib.Path) -> pathlib.Path:
+    f.unlink()
+    os.mkfifo(f)
+    return f
+
+
+@pytest.fixture(scope="module")
+def small_checkpoint(tmp_path_factory):
+    root = tmp_path_factory.mktemp("small")
+    return ck.save(root / "good", {"w": np.arange(6.0).reshape(2, 3), "b": np.ones(3)})
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
+@pytest.mark.parametrize("which", ["arrays/manifest.ocdbt", "arrays/_METADATA", "data"])
+def test_a_fifo_inside_a_checkpoint_is_refused_not_waited_on(small_checkpoint, tmp_path, which):
+    path = pathlib.Path(shutil.copytree(small_checkpoint, tmp_path / "c"))
+    if which == "data":
+        which = str(next((path / "arrays").rglob("d/*")).relative_to(path))
+    fifo = _fifo_in_place_of(path / which)
+    pattern = re.escape(f"{fifo} is a named pipe (FIFO), not a regular file")
+    with _no_hang([fifo]):
+        for read in (ck.restore, ck.load_variables, ck.list_variables):
+            with pytest.raises(ck.CheckpointCorruptError, match=pattern):
+                read(path)
+        with pytest.raises(ck.CheckpointCorruptError, match=pattern):
+            ck.init_from_checkpoint(path, None, sj.Store({"w": np.zeros((2, 3))}))
+    assert cli(["ls", str(path)]) == 1
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
+@pytest.mark.parametrize("which", ["index", "data", "state"])
+def test_a_fifo_in_a_tensorflow_bundle_is_refused_not_waited_on(tmp_path, which, capsys):
+    d = pathlib.Path(shutil.copytree(FIXTURES / "tf1_model", tmp_path / "tf"))
+    name = {"index": "model.ckpt-2.index", "data": "model.ckpt-2.data-00000-of-00001"}
+    fifo = _fifo_in_place_of(d / name.get(which, "checkpoint"))
+    pattern = re.escape(f"{fifo} is a named pipe (FIFO), not a regular file")
+    with _no_hang([fifo]):
+        for p in (d, d / "model.ckpt-2"):
+            if which == "state" and p != d:
+                continue  # the state file is read only for a directory
+            for read in (ck.restore, ck.load_variables):
+                with pytest.raises(ck.CheckpointCorruptError, match=pattern):
+                    read(p)
+        assert cli(["verify", str(d)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "named pipe (FIFO)" in err
+
+
+# -- absurd numbers -------------------------------------------------------------------------------
+def test_metadata_with_a_five_thousand_digit_number(small_checkpoint, tmp_path, capsys):
+    path = pathlib.Path(shutil.copytree(small_checkpoint, tmp_path / "c"))
+    meta = path / "scopejax" / "scopejax.json"
+    d = json.loads(meta.read_text())
+    text = json.dumps(d).replace('"nbytes": 48', '"nbytes": ' + "9" * 5000, 1)
+    assert text != json.dumps(d)
+    meta.write_text(text)
+    for read in (ck.restore, ck.list_variables, ck.load_variables):
+        with pytest.raises(ck.CheckpointCorruptError, match=f"{meta} holds an integer with"):
+            read(path)
+    assert cli(["ls", str(path)]) == 1
+    out = capsys.readouterr()
+    assert out.out == "" and out.err.count("\n") == 1 and out.err.startswith("error: Checkpoint")
+
+
+def test_a_step_past_64_bits_is_refused(small_checkpoint, tmp_path):
+    path = pathlib.Path(shutil.copytree(small_checkpoint, tmp_path / "c"))
+    meta = path / "scopejax" / "scopejax.json"
+    meta.write_text(meta.read_text().replace('"step": null', f'"step": {2**80}'))
+    store = sj.Store({"w": np.zeros((2, 3)), "b": np.zeros(3)})
+    for read in (ck.restore, lambda p: ck.restore(p, target=TrainState(store, None, 0))):
+        with pytest.raises(ck.CheckpointCorruptError, match="'step' must be null or an integer"):
+            read(path)
+
+
+def test_a_tensorflow_entry_of_rank_65(tmp_path, capsys):
+    from test_tf_bundle import DATA, bundle, entry_proto
+
+    pre = bundle(tmp_path, [(b"w", entry_proto(dims=(1,) * 65, size=4, data=DATA))], DATA)
+    for read in (ck.list_variables, ck.load_variables, ck.restore):
+        with pytest.raises(ck.CheckpointCorruptError, match=r"h\.ckpt\.index.*'w' has rank 65"):
+            read(pre)
+    assert cli(["ls", str(pre)]) == 1
+    assert capsys.readouterr().err.count("\n") == 1
