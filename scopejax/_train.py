@@ -9,7 +9,7 @@ buffers.
 
 from __future__ import annotations
 
-import re
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NamedTuple
 
@@ -18,12 +18,99 @@ import jax.numpy as jnp
 import optax
 
 from scopejax._collections import GraphKeys, get_regularization_loss
-from scopejax._errors import StoreError, TransformError
+from scopejax._errors import ScopejaxError, StoreError, TransformError
+from scopejax._names import compile_pattern
 from scopejax._store import Store, VariableInfo, merge
 from scopejax._transform import Transformed, transform
 
 Selector = Callable[[VariableInfo], bool]
 _TRAINABLE = GraphKeys.TRAINABLE_VARIABLES
+
+
+class DonatedStateError(ScopejaxError, RuntimeError):
+    """A training step, ``fit`` or ``evaluate`` got arrays an earlier step donated.
+
+    ``trainer.step`` and ``fit`` donate the selected variables and the optimizer
+    state: their buffers are reused for the new state and the old arrays deleted.
+    Fix: use the state the last step returned; keep a copy made before
+    (``jax.tree.map(jnp.copy, state)``), start from ``trainer.init_from(store)``
+    (it copies), or build the trainer with ``minimize(..., donate=False)``.
+    """
+
+
+class TrainableDtypeError(ScopejaxError, TypeError):
+    """A variable selected for training is not floating point, so it has no gradient.
+
+    Fix: create it with ``trainable=False`` (counters, lookup tables), freeze it
+    (``sj.train.freeze``) or leave it out of ``var_list``.
+    """
+
+
+class NonFiniteError(ScopejaxError, FloatingPointError):
+    """``fit(on_nonfinite="stop")`` met a non-finite loss or update and stopped.
+
+    Attributes:
+      state: the TrainState before the bad update (valid: not donated).
+      step: the step of the ``fit`` call (0-based) whose loss or update was not finite.
+      variable: the first variable (by name) whose gradient is not finite, or None.
+      loss: that step's loss, as a float.
+    """
+
+    def __init__(
+        self, message: str, *, state: Any, step: int, variable: str | None, loss: float
+    ) -> None:
+        super().__init__(message)
+        self.state = state
+        self.step = step
+        self.variable = variable
+        self.loss = loss
+
+
+def _is_deleted(leaf: Any) -> bool:
+    if not isinstance(leaf, jax.Array) or isinstance(leaf, jax.core.Tracer):
+        return False
+    return leaf.is_deleted()
+
+
+def deleted_arrays(tree: Any) -> list[str]:
+    """What of ``tree`` (a TrainState, a Store, any pytree) holds deleted arrays, by name."""
+    if isinstance(tree, TrainState):
+        return (
+            deleted_arrays(tree.store)
+            + [f"optimizer state {n}" for n in deleted_arrays(tree.opt_state)]
+            + (["step"] if _is_deleted(tree.step) else [])
+        )
+    if isinstance(tree, Store):
+        return [n for n, v in tree.flat().items() if _is_deleted(v)]
+    leaves = jax.tree_util.tree_flatten_with_path(tree)[0]
+    return [jax.tree_util.keystr(p) or "(root)" for p, v in leaves if _is_deleted(v)]
+
+
+def raise_if_donated(tree: Any, where: str, error: BaseException | None = None) -> None:
+    """Raise DonatedStateError naming the deleted arrays of ``tree``, if it holds any.
+
+    Args:
+      tree: what was passed in (a TrainState, a Store, a pytree).
+      where: the API, for the message (``"trainer.step"``).
+      error: the error JAX raised, chained as the cause.
+
+    Raises:
+      DonatedStateError: ``tree`` holds a deleted (donated) array.
+    """
+    gone = deleted_arrays(tree)
+    if not gone:
+        return
+    what = gone[0] if gone[0].startswith(("optimizer state", "step")) else f"variable {gone[0]}"
+    more = f" (and {len(gone) - 1} more: {', '.join(gone[1:4])}{' ...' if len(gone) > 4 else ''})"
+    raise DonatedStateError(
+        f"{where}: {what}{more if len(gone) > 1 else ''} was donated to an earlier training "
+        "step: trainer.step and fit reuse the buffers of the trainable variables and of the "
+        "optimizer state for the new state, and delete the old arrays (variables var_list "
+        "does not select are not donated). Use the state the last step returned. To keep an "
+        "earlier state usable, copy it before the step (saved = jax.tree.map(jnp.copy, "
+        "state)), start from trainer.init_from(store) (it copies), or build the trainer with "
+        "minimize(..., donate=False)."
+    ) from error
 
 
 def collection(*names: Any) -> Selector:
@@ -35,8 +122,13 @@ def collection(*names: Any) -> Selector:
 
 
 def regex(pattern: str) -> Selector:
-    """Select variables whose full name matches ``pattern`` (``re.search``)."""
-    rx = re.compile(pattern)
+    """Select variables whose full name matches ``pattern`` (``re.search``).
+
+    Raises:
+      InvalidPatternError: ``pattern`` is not a valid regular expression (also a
+        ``ValueError`` and ``re.error``).
+    """
+    rx = compile_pattern(pattern, "sj.train.regex(...)")
     sel = lambda info: rx.search(info.name) is not None  # noqa: E731
     sel.__name__ = sel.__qualname__ = f"regex({pattern!r})"
     return sel
@@ -53,7 +145,9 @@ def names(*full_names: str) -> Selector:
 def as_selector(var_list: Any) -> Selector:
     """``None`` -> trainable; a string or list of strings -> collections; a callable as is."""
     if var_list is None:
-        return lambda info: info.trainable
+        sel = lambda info: info.trainable  # noqa: E731
+        sel.__name__ = sel.__qualname__ = "trainable_variables"
+        return sel
     if callable(var_list):
         return var_list
     if isinstance(var_list, str):
@@ -78,9 +172,15 @@ class TrainState(NamedTuple):
 
 
 class Trainer(NamedTuple):
-    """``minimize``'s result: ``init(rng, *batch) -> TrainState``, ``init_from(store)``
-    (start from existing values, e.g. a pretrained and partly frozen store) and a jitted
-    ``step``."""
+    """``minimize``'s result.
+
+    ``init(rng, *batch) -> TrainState``; ``init_from(store)`` (start from existing
+    values, e.g. a pretrained and partly frozen store); ``step(state, *batch, rng=None)
+    -> (state, metrics)``, jitted, donating the selected variables and the optimizer
+    state; ``step_fn``, the same step as a plain function (to jit yourself);
+    ``gradients(state, *batch, rng=None) -> (loss, grads, updates)``, jitted, no
+    donation; ``checked_step``, the step ``fit`` runs (see :func:`minimize`).
+    """
 
     net: Transformed
     init: Callable[..., TrainState]
@@ -89,6 +189,34 @@ class Trainer(NamedTuple):
     optimizer: optax.GradientTransformation
     var_list: Selector
     init_from: Callable[..., TrainState]
+    checked_step: Callable[..., tuple[TrainState, dict[str, Any], Any]]
+    gradients: Callable[..., tuple[jax.Array, Store, Store]]
+
+
+def _check_dtypes(infos: Iterable[VariableInfo], select: Selector) -> None:
+    """TrainableDtypeError for a selected variable that cannot be differentiated."""
+    for info in infos:
+        if not jnp.issubdtype(jnp.dtype(info.dtype), jnp.inexact):
+            raise TrainableDtypeError(
+                f"minimize: variable {info.name} ({info.dtype}) is selected for training by "
+                f"var_list {getattr(select, '__name__', select)!r}, but only floating-point "
+                "variables have gradients. Create it with trainable=False (counters, lookup "
+                f"tables), freeze it (sj.train.freeze(store, sj.train.names({info.name!r}))) "
+                "or leave it out of var_list."
+            )
+
+
+def _all_finite(tree: Any) -> jax.Array:
+    ok = jnp.ones((), bool)
+    for leaf in jax.tree.leaves(tree):
+        if jnp.issubdtype(jnp.result_type(leaf), jnp.inexact):
+            ok = ok & jnp.all(jnp.isfinite(leaf))
+    return ok
+
+
+def _debugging_nans() -> bool:
+    """``jax.debug_nans`` / ``debug_infs`` re-run a failing step op by op: no donation."""
+    return bool(jax.config.jax_debug_nans or jax.config.jax_debug_infs)
 
 
 def minimize(
@@ -111,10 +239,41 @@ def minimize(
     covers only them. ``regularization=True`` adds ``REGULARIZATION_LOSSES``.
     Values ``assign``-ed during the step (batch-norm statistics) are kept.
     ``step(state, *batch, rng=None)`` returns ``(state, metrics)``; it is
-    jitted and donates ``state`` (do not reuse the old state after a step;
-    ``init_from(store)`` copies the store it starts from, so that one stays
-    usable). ``static_argnums`` indexes ``batch`` (0 = its first element) for
-    Python flags such as ``training``, which would otherwise be traced.
+    jitted and donates the selected variables and the optimizer state (do not
+    reuse them after a step; ``init_from(store)`` copies the store it starts
+    from, so that one stays usable). Other variables are not donated: a store
+    taken before training keeps its frozen values. Under ``jax.debug_nans`` /
+    ``debug_infs`` nothing is donated, so JAX can re-run a failing step and
+    raise its FloatingPointError. ``static_argnums`` indexes ``batch`` (0 = its
+    first element) for Python flags such as ``training``, which would otherwise
+    be traced.
+
+    ``checked_step(guard, state, halted, batch, rng, kwargs, where)`` is the step
+    ``fit`` runs: it also returns ``bad`` (the loss or an update is not finite),
+    and with ``guard`` skips such an update in the compiled step (and every
+    update once ``halted``), returning ``(state, metrics, (bad, halted | bad))``.
+
+    Args:
+      loss_fn: the loss, a function of the batch calling ``get_variable``.
+      optimizer: an optax transformation.
+      var_list: what to train: None (the trainable collection), collection
+        name(s), or a selector (``regex``, ``collection``, ``names``).
+      has_aux: ``loss_fn`` returns ``(loss, aux_dict)``.
+      regularization: add the ``REGULARIZATION_LOSSES`` collection to the loss.
+      donate: let the jitted step reuse the buffers of its input state.
+      jit: jit the step.
+      static_argnums: positions in ``batch`` of static (Python) arguments.
+      named_scopes: keep scope names in XLA metadata.
+
+    Returns:
+      A :class:`Trainer`.
+
+    Raises:
+      TransformError: ``loss_fn`` is not callable.
+      TypeError: ``var_list`` is not a selector.
+      TrainableDtypeError: (at ``init``, ``init_from`` or the first step) a
+        selected variable is not floating point.
+      DonatedStateError: a step gets a state whose arrays a previous step donated.
 
     >>> import jax, jax.numpy as jnp, optax, scopejax as sj
     >>> def loss_fn(x, y):
@@ -151,52 +310,181 @@ def minimize(
         return loss, dict(aux) if isinstance(aux, Mapping) else {"aux": aux}
 
     net = transform(wrapped, named_scopes=named_scopes)
+    layouts: dict[int, tuple[Any, list[int], list[int], dict[str, int]]] = {}
 
-    def init(rng: Any, *args: Any, **kwargs: Any) -> TrainState:
-        store = net.init(rng, *args, **kwargs)
-        train, _ = store.partition(predicate=select)
+    def layout(store: Store) -> tuple[Any, list[int], list[int], dict[str, int]]:
+        """Positions of the selected and other variables, per metadata (checked once)."""
+        if not isinstance(store, Store):
+            raise StoreError(
+                f"minimize: the state's store must be a Store, got {type(store).__name__}."
+            )
+        infos = store._infos
+        hit = layouts.get(id(infos))
+        if hit is not None and hit[0] is infos:
+            return hit
+        sel, rest = store._select(select)
+        _check_dtypes((infos[k] for k in sel), select)
+        n = len(store._prefix)
+        if len(layouts) >= 8:
+            layouts.clear()
+        hit = layouts[id(infos)] = (infos, sel, rest, {infos[k].name[n:]: k for k in rest})
+        return hit
+
+    def select_train(store: Store) -> Store:
+        _, sel, _, _ = layout(store)
+        train = store._pick(sel)
         if not train.names():
             raise StoreError(
                 f"minimize: var_list {getattr(select, '__name__', select)!r} selects no variable "
                 f"of the model (it has {len(store.names())}: {store.names()[:6]} ...)."
             )
-        return TrainState(store, optimizer.init(train), jnp.zeros((), jnp.int32))
+        return train
+
+    def init(rng: Any, *args: Any, **kwargs: Any) -> TrainState:
+        store = net.init(rng, *args, **kwargs)
+        return TrainState(store, optimizer.init(select_train(store)), jnp.zeros((), jnp.int32))
 
     def init_from(store: Store, copy: bool = True) -> TrainState:
-        if copy:  # the step donates its input: keep the caller's arrays alive
-            store = jax.tree.map(jnp.array, store)
-        train, _ = store.partition(predicate=select)
-        if not train.names():
-            raise StoreError(
-                f"minimize: var_list {getattr(select, '__name__', select)!r} selects no variable "
-                "of the store."
-            )
+        train = select_train(store)
+        if copy:  # the step donates the selected variables: keep the caller's alive
+            try:
+                train = jax.tree.map(jnp.array, train)
+            except (RuntimeError, ValueError) as e:
+                raise_if_donated(store, "init_from", e)
+                raise
+            _, sel, _, _ = layout(store)
+            values = list(store._values)
+            for k, v in zip(sel, train._values, strict=True):
+                values[k] = v
+            store = Store._make(store._prefix, store._infos, tuple(values))
         return TrainState(store, optimizer.init(train), jnp.zeros((), jnp.int32))
+
+    def loss_and_updates(train: Store, rest: Store, opt_state: Any, args: tuple, rng: Any, kw):
+        def loss_of(train: Store) -> tuple[jax.Array, Any]:
+            (loss, aux), new_store = net.apply(
+                merge(train, rest), *args, rng=rng, mutable=True, **kw
+            )
+            return loss, (aux, new_store)
+
+        (loss, (aux, new_store)), grads = jax.value_and_grad(loss_of, has_aux=True)(train)
+        updates, new_opt = optimizer.update(grads, opt_state, train)
+        return loss, aux, new_store, grads, updates, new_opt
 
     def step_fn(
         state: TrainState, *args: Any, rng: Any = None, **kwargs: Any
     ) -> tuple[TrainState, dict[str, Any]]:
         train, rest = state.store.partition(predicate=select)
-
-        def loss_of(train: Store) -> tuple[jax.Array, Any]:
-            (loss, aux), new_store = net.apply(
-                merge(train, rest), *args, rng=rng, mutable=True, **kwargs
-            )
-            return loss, (aux, new_store)
-
-        (loss, (aux, new_store)), grads = jax.value_and_grad(loss_of, has_aux=True)(train)
-        updates, opt_state = optimizer.update(grads, state.opt_state, train)
+        loss, aux, new_store, _, updates, opt_state = loss_and_updates(
+            train, rest, state.opt_state, args, rng, kwargs
+        )
         new_train = optax.apply_updates(train, updates)
         _, new_rest = new_store.partition(predicate=select)  # assigned state, e.g. BN stats
         metrics = {"loss": loss, **aux}
         return TrainState(merge(new_train, new_rest), opt_state, state.step + 1), metrics
 
-    if jit:
-        static = tuple(i + 1 for i in static_argnums)
-        step = jax.jit(step_fn, donate_argnums=(0,) if donate else (), static_argnums=static)
-    else:
-        step = step_fn
-    return Trainer(net, init, step, step_fn, optimizer, select, init_from)
+    def core(
+        mode: str, donated: tuple, rest: Store, halted: Any, *args: Any, rng: Any = None, **kw
+    ) -> tuple[tuple, dict[str, Any], Any]:
+        """The compiled step on (selected, optimizer state, step) and the other variables.
+
+        Returns the new selected variables, the other variables the step assigned (only
+        those: the frozen ones are not outputs), the optimizer state, the step count.
+        """
+        train, opt_state, count = donated
+        loss, aux, new_store, _, updates, new_opt = loss_and_updates(
+            train, rest, opt_state, args, rng, kw
+        )
+        new_train = optax.apply_updates(train, updates)
+        old = rest.flat()
+        _, new_rest = new_store.partition(predicate=select)
+        changed = {n: v for n, v in new_rest.flat().items() if v is not old[n]}
+        metrics = {"loss": loss, **aux}
+        flags = None
+        ok = jnp.ones((), bool)
+        if mode != "off":
+            bad = ~(jnp.isfinite(loss) & _all_finite(updates))
+            flags = bad
+            if mode == "guard":  # skip a non-finite update, and every one once halted
+                ok = ~(bad | halted)
+                keep = functools.partial(jnp.where, ok)
+                new_train = jax.tree.map(keep, new_train, train)
+                new_opt = jax.tree.map(keep, new_opt, opt_state)
+                changed = {n: keep(v, old[n]) for n, v in changed.items()}
+                flags = (bad, halted | bad)
+        count = count + ok.astype(jnp.result_type(count))
+        return (new_train, changed, new_opt, count), metrics, flags
+
+    static = (0, *(i + 4 for i in static_argnums))
+    compiled: dict[bool, Callable[..., Any]] = {}
+
+    def compiled_core(donating: bool) -> Callable[..., Any]:
+        fn = compiled.get(donating)
+        if fn is None:
+            donated = (1,) if donating else ()
+            fn = compiled[donating] = jax.jit(core, static_argnums=static, donate_argnums=donated)
+        return fn
+
+    def checked_step(
+        guard: bool | None,
+        state: TrainState,
+        halted: Any,
+        args: tuple,
+        rng: Any = None,
+        kwargs: Mapping[str, Any] | None = None,
+        where: str = "trainer.step",
+    ) -> tuple[TrainState, dict[str, Any], Any]:
+        store = state.store
+        infos, sel, rest, rest_index = layout(store)
+        mode = "off" if guard is None else "guard" if guard else "check"
+        fn = compiled_core(donate and not _debugging_nans()) if jit else core
+        try:
+            (new_train, changed, opt_state, count), metrics, flags = fn(
+                mode,
+                (store._pick(sel), state.opt_state, state.step),
+                store._pick(rest),
+                halted,
+                *args,
+                rng=rng,
+                **(kwargs or {}),
+            )
+        except (RuntimeError, ValueError) as e:
+            if not isinstance(e, ScopejaxError):
+                raise_if_donated(state, where, e)
+            raise
+        values = list(store._values)
+        for k, v in zip(sel, new_train._values, strict=True):
+            values[k] = v
+        for name, v in changed.items():
+            values[rest_index[name]] = v
+        new_store = Store._make(store._prefix, infos, tuple(values))
+        return TrainState(new_store, opt_state, count), metrics, flags
+
+    def step(
+        state: TrainState, *args: Any, rng: Any = None, **kwargs: Any
+    ) -> tuple[TrainState, dict[str, Any]]:
+        new, metrics, _ = checked_step(None, state, None, args, rng, kwargs)
+        return new, metrics
+
+    def grads_fn(state: TrainState, *args: Any, rng: Any = None, **kwargs: Any):
+        train, rest = state.store.partition(predicate=select)
+        loss, _, _, grads, updates, _ = loss_and_updates(
+            train, rest, state.opt_state, args, rng, kwargs
+        )
+        return loss, grads, updates
+
+    gradients = jax.jit(grads_fn, static_argnums=tuple(i + 1 for i in static_argnums))
+    step.__doc__ = "One training step: ``step(state, *batch, rng=None) -> (state, metrics)``."
+    return Trainer(
+        net,
+        init,
+        step,
+        step_fn,
+        optimizer,
+        select,
+        init_from,
+        checked_step,
+        gradients if jit else grads_fn,
+    )
 
 
 def _label_store(params: Any, label_of: Callable[[VariableInfo], str]) -> Any:

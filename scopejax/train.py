@@ -1,5 +1,9 @@
 """Training over collections: ``minimize``, freezing, per-collection optimizers, ``fit``.
 
+Errors: ``NonFiniteError`` (``fit`` stopped at a NaN/inf; a ``FloatingPointError``),
+``DonatedStateError`` (a state reused after a step donated it; a ``RuntimeError``),
+``TrainableDtypeError`` (a non-float variable selected for training; a ``TypeError``).
+
 >>> import jax, jax.numpy as jnp, optax, scopejax as sj
 >>> def loss_fn(x, y):
 ...     h = sj.layers.dense(x, 4, activation=jax.nn.relu, name="backbone")
@@ -13,6 +17,9 @@
 
 from scopejax._fit import evaluate as evaluate
 from scopejax._fit import fit as fit
+from scopejax._train import DonatedStateError as DonatedStateError
+from scopejax._train import NonFiniteError as NonFiniteError
+from scopejax._train import TrainableDtypeError as TrainableDtypeError
 from scopejax._train import Trainer as Trainer
 from scopejax._train import TrainState as TrainState
 from scopejax._train import as_selector as as_selector

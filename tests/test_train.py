@@ -180,3 +180,75 @@ def test_init_from_keeps_the_callers_store_and_static_flags():
     np.testing.assert_array_equal(
         frozen["backbone/dense/kernel"], state.store["backbone/dense/kernel"]
     )  # caller's store alive
+
+
+def test_reusing_a_donated_state_names_the_variable():
+    trainer = sj.train.minimize(model, optax.adam(1e-2), has_aux=True)
+    state = trainer.init(jax.random.key(0), X, Y, False)
+    old = state
+    state, _ = trainer.step(state, X, Y, False)
+    for call in (
+        lambda: trainer.step(old, X, Y, False),
+        lambda: sj.train.fit(trainer, old, [(X, Y, False)], progress=False),
+        lambda: trainer.init_from(old.store),
+        lambda: sj.train.evaluate(
+            lambda s, x, y: {"l": s["head/dense/kernel"].sum()}, old.store, [(X, Y)]
+        ),
+    ):
+        with pytest.raises(sj.train.DonatedStateError, match="variable backbone/dense/bias") as e:
+            call()
+        assert isinstance(e.value, RuntimeError)
+        assert "donated to an earlier training step" in str(e.value)
+        assert "donate=False" in str(e.value) and "jnp.copy" in str(e.value)
+    state, _ = trainer.step(state, X, Y, False)  # the returned state is fine
+    assert int(state.step) == 2
+    kept = sj.train.minimize(model, optax.adam(1e-2), has_aux=True, donate=False)
+    s0 = kept.init(jax.random.key(0), X, Y, False)
+    kept.step(s0, X, Y, False)
+    assert np.isfinite(np.asarray(s0.store["head/dense/kernel"])).all()  # not donated
+
+
+def test_frozen_variables_are_not_donated():
+    trainer = sj.train.minimize(
+        model, optax.adam(1e-2), var_list=sj.train.regex("^head/"), has_aux=True
+    )
+    state = trainer.init(jax.random.key(0), X, Y, True)
+    before = state.store
+    table = np.asarray(before["backbone/frozen_table"]).copy()
+    state = sj.train.fit(trainer, state, [(X, Y, True)] * 3, progress=False)
+    # not selected by var_list: never donated, so the store taken before stays valid there
+    np.testing.assert_array_equal(np.asarray(before["backbone/frozen_table"]), table)
+    np.testing.assert_array_equal(
+        np.asarray(before["backbone/dense/kernel"]),
+        np.asarray(state.store["backbone/dense/kernel"]),
+    )
+    assert np.asarray(before["batch_normalization/moving_mean"]).shape == (8,)  # assigned, kept
+    assert before["head/dense/kernel"].is_deleted()  # selected: donated
+    assert not np.array_equal(
+        np.asarray(before["batch_normalization/moving_mean"]),
+        np.asarray(state.store["batch_normalization/moving_mean"]),
+    )
+
+
+def test_trainable_integer_variable_is_refused_at_setup():
+    def counting(x, y, training=False):
+        sj.get_variable("steps_seen", [], jnp.int32, initializer=sj.initializers.zeros())
+        return model(x, y, training)
+
+    trainer = sj.train.minimize(counting, optax.adam(0.1), has_aux=True)
+    with pytest.raises(sj.train.TrainableDtypeError, match="steps_seen \\(int32\\)") as e:
+        trainer.init(jax.random.key(0), X, Y, False)
+    assert isinstance(e.value, TypeError) and "trainable=False" in str(e.value)
+    store = sj.transform(counting).init(jax.random.key(0), X, Y, False)
+    with pytest.raises(sj.train.TrainableDtypeError, match="steps_seen"):
+        trainer.init_from(store)
+    fine = trainer.init_from(sj.train.freeze(store, sj.train.names("steps_seen")))
+    assert "steps_seen" not in fine.opt_state[0].mu.names()
+
+
+def test_invalid_regex_is_a_clear_error():
+    import re
+
+    with pytest.raises(sj.InvalidPatternError, match=r"sj.train.regex.*'\['") as e:
+        sj.train.regex("[")
+    assert isinstance(e.value, ValueError) and isinstance(e.value, re.error)
