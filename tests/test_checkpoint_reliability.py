@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 import scopejax as sj
 from scopejax import checkpoint as ck
 from scopejax.checkpoint.__main__ import main as cli
+from scopejax.checkpoint._format import meta_sha256
 
 FIXTURES = pathlib.Path(__file__).parent / "checkpoint_fixtures"
 REPO = pathlib.Path(__file__).parent.parent
@@ -465,7 +466,10 @@ def test_metadata_with_a_five_thousand_digit_number(small_checkpoint, tmp_path, 
 def test_a_step_past_64_bits_is_refused(small_checkpoint, tmp_path):
     path = pathlib.Path(shutil.copytree(small_checkpoint, tmp_path / "c"))
     meta = path / "scopejax" / "scopejax.json"
-    meta.write_text(meta.read_text().replace('"step": null', f'"step": {2**80}'))
+    d = json.loads(meta.read_text())
+    d["step"] = 2**80
+    d["meta_sha256"] = meta_sha256(d)  # a well-formed file, checksum and all: still refused
+    meta.write_text(json.dumps(d))
     store = sj.Store({"w": np.zeros((2, 3)), "b": np.zeros(3)})
     for read in (ck.restore, lambda p: ck.restore(p, target=TrainState(store, None, 0))):
         with pytest.raises(ck.CheckpointCorruptError, match="'step' must be null or an integer"):

@@ -20,6 +20,7 @@ import pytest
 
 import scopejax as sj
 from scopejax import checkpoint as ck
+from scopejax.checkpoint._format import meta_sha256
 
 # -- killed mid-save -------------------------------------------------------------------------
 WRITER = textwrap.dedent(
@@ -203,11 +204,24 @@ def test_metadata_that_is_not_a_regular_file(copy):
         ck.restore(copy)
 
 
-def _edit(path: Path, fn) -> None:
+def _edit(path: Path, fn, checksum: bool = True) -> None:
+    """Change the metadata JSON with ``fn``; fix its checksum (so the edit itself is checked
+    field by field) unless ``checksum=False``."""
     m = _meta(path)
     d = json.loads(m.read_text())
     fn(d)
+    if checksum:
+        d["meta_sha256"] = meta_sha256(d)
     m.write_text(json.dumps(d))
+
+
+def test_changed_metadata_fails_its_checksum(copy, saved):
+    _edit(copy, lambda d: d.update(step=8), checksum=False)  # was None: a plausible edit
+    with pytest.raises(ck.CheckpointCorruptError, match=r"metadata fails its sha256 checksum"):
+        ck.restore(copy)
+    assert ck.restore(copy, verify=False).step == 8
+    _edit(copy, lambda d: d.pop("meta_sha256"), checksum=False)  # as written before it existed
+    assert ck.restore(copy).step == 8
 
 
 @pytest.mark.parametrize(

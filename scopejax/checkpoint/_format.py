@@ -15,11 +15,14 @@ The JSON holds everything needed to rebuild the Store, by name, and to check it:
                     "device": null, "key": "l1/weights",
                     "array": "0", "nbytes": 24, "sha256": "9f2c..."}, ...],
      "opt_state": null | {"tree": {...}, "leaves": [{"path": "[0].mu['l1/weights']", ...}]},
-     "step": 100 | null, "metadata": {...}, "created": "...", "versions": {...}}
+     "step": 100 | null, "metadata": {...}, "created": "...", "versions": {...},
+     "meta_sha256": "5d41..."}
 
 Arrays are keyed by their index (``"array"``), never by name, so no variable name ever
 becomes a file name. Zero-size arrays have no array (``"array": null``). Every array's
-bytes (C order, little-endian) are hashed with SHA-256 at save and checked at restore.
+bytes (C order, little-endian) are hashed with SHA-256 at save and checked at restore, and
+so is the JSON itself (``meta_sha256``: of the rest, as canonical JSON; checkpoints written
+before it existed have none and are read without).
 Nothing in the format is ever unpickled or evaluated: the JSON is parsed and validated
 field by field (dtypes from a fixed list, shapes as lists of non-negative integers).
 """
@@ -47,6 +50,7 @@ from scopejax.checkpoint._files import check_tree, kind, open_regular
 FORMAT = "scopejax-checkpoint"
 VERSION = 1
 CHECKSUM = "sha256"
+META_CHECKSUM = "meta_sha256"  # SHA-256 of the rest of the JSON (absent before issue 11)
 ARRAYS_ITEM = "arrays"  # orbax item holding the arrays
 META_ITEM = "scopejax"  # orbax item holding the JSON
 META_FILE = "scopejax.json"
@@ -130,6 +134,13 @@ def sha256_many(arrays: Iterable[np.ndarray]) -> list[str]:
         return [sha256(a) for a in arrays]
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
         return list(pool.map(sha256, arrays))
+
+
+def meta_sha256(raw: Mapping[str, Any]) -> str:
+    """SHA-256 of a metadata dict without its own checksum field (canonical JSON, hex)."""
+    body = {k: v for k, v in raw.items() if k != META_CHECKSUM}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
 
 
 # -- variables <-> JSON ----------------------------------------------------------------------
@@ -267,12 +278,25 @@ class Metadata:
 
     __slots__ = ("path", "raw", "variables", "opt_leaves", "opt_tree", "step", "user")
 
-    def __init__(self, raw: Any, path: Path) -> None:
+    def __init__(self, raw: Any, path: Path, verify: bool = True) -> None:
         where = f"Checkpoint {path}: {META_ITEM}/{META_FILE}: "
         if not isinstance(raw, dict) or raw.get("format") != FORMAT:
             raise CheckpointCorruptError(
                 f'{where}not a scopejax checkpoint (no "format": "{FORMAT}").'
             )
+        recorded = raw.get(META_CHECKSUM)
+        if verify and recorded is not None:
+            try:
+                got = meta_sha256(raw)
+            except (ValueError, RecursionError):  # unserializable after parsing: damaged
+                got = "?"
+            if got != recorded:
+                raise CheckpointCorruptError(
+                    f"{where}the metadata fails its {CHECKSUM} checksum (recorded "
+                    f"{str(recorded)[:12]}…, read {got[:12]}…): names, shapes, step or "
+                    "metadata changed after saving. Restore another checkpoint, or pass "
+                    "verify=False to read it anyway."
+                )
         version = raw.get("version")
         if not isinstance(version, int) or version < 1:
             raise CheckpointCorruptError(f"{where}bad 'version' {version!r}.")
@@ -343,11 +367,12 @@ def is_scopejax_checkpoint(path: str | os.PathLike[str]) -> bool:
     return meta_path(Path(path)).exists()
 
 
-def read_metadata(path: Path) -> Metadata:
+def read_metadata(path: Path, verify: bool = True) -> Metadata:
     """Read and validate ``PATH/scopejax/scopejax.json`` (size-limited, regular file only).
 
     Every file under ``path`` is checked to be a regular file first (see ``_files``), so
-    that no later read (ours, orbax's, tensorstore's) can block on a FIFO.
+    that no later read (ours, orbax's, tensorstore's) can block on a FIFO. ``verify``
+    checks the metadata's own SHA-256 (when it has one).
     """
     f = meta_path(path)
     try:
@@ -381,4 +406,4 @@ def read_metadata(path: Path) -> Metadata:
         ) from None
     except OSError as e:
         raise CheckpointError(f"Checkpoint {path}: cannot read {f}: {e}") from None
-    return Metadata(raw, path)
+    return Metadata(raw, path, verify)

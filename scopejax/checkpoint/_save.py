@@ -53,12 +53,14 @@ from scopejax.checkpoint._errors import CheckpointError
 from scopejax.checkpoint._format import (
     CHECKSUM,
     FORMAT,
+    META_CHECKSUM,
     OPT_STATE,
     STORED_AS,
     VARIABLES,
     VERSION,
     dtype_name,
     is_scopejax_checkpoint,
+    meta_sha256,
     sha256_many,
     variable_entry,
     versions,
@@ -381,11 +383,12 @@ def write_snapshot(path: Path, snap: Snapshot, *, overwrite: bool = False) -> Pa
     digests = sha256_many(a for _, a in snap.entries)
     for (e, _), d in zip(snap.entries, digests, strict=True):
         e[CHECKSUM] = d
+    snap.meta[META_CHECKSUM] = meta_sha256(snap.meta)
     with writing(path):
         recover(path)
         if path.exists() and not overwrite:
             raise _exists(path)
-        staging = path.with_name(path.name + TMP_TAG + uuid.uuid4().hex)
+        staging = path.with_name(path.name + TMP_TAG + uuid.uuid4().hex[:8])
         try:
             _orbax.write(staging, snap.arrays, snap.meta)
         except BaseException:

@@ -111,7 +111,7 @@ class ScopejaxSource:
     def __init__(self, path: Path, verify: bool = True) -> None:
         self.path = path
         self.verify = verify
-        self.meta: Metadata = read_metadata(path)
+        self.meta: Metadata = read_metadata(path, verify)
         self.description = f"scopejax checkpoint {path}"
         self._vars = {v.name: v for v in self.meta.variables}
         self._opt = {e.raw["path"]: e for e in (self.meta.opt_leaves or [])}
