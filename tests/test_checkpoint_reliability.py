@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 
 import scopejax as sj
 from scopejax import checkpoint as ck
+from scopejax.checkpoint import _save
 from scopejax.checkpoint.__main__ import main as cli
 from scopejax.checkpoint._format import meta_sha256
 
@@ -124,6 +125,7 @@ def _logs(root: pathlib.Path, what: str) -> str:
     return f"{what}\n{logs}"
 
 
+@pytest.mark.slow  # two fresh processes importing JAX and orbax: about 5 s in all
 def test_two_processes_saving_the_same_paths(tmp_path):
     """Every save reported done restores to its values (overwrites: to one writer's that
     reported done); every refusal is a CheckpointError naming why; nothing is left over."""
@@ -306,7 +308,7 @@ def _one_value(draw):
 
 
 @settings(
-    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(value=_one_value(), x64=st.booleans())
 def test_any_value_is_exact_or_a_clear_error_on_every_read_path(tmp_path, value, x64):
@@ -485,3 +487,49 @@ def test_a_tensorflow_entry_of_rank_65(tmp_path, capsys):
             read(pre)
     assert cli(["ls", str(pre)]) == 1
     assert capsys.readouterr().err.count("\n") == 1
+
+
+# -- one writer per path, in one process ------------------------------------------------------
+def test_a_save_of_a_path_being_saved_is_refused_and_changes_nothing(tmp_path):
+    path = tmp_path / "c"
+    lock = tmp_path / "c.scopejax-lock"
+    with _save.writing(path):  # another writer (here: this process, as a thread would)
+        assert json.loads(lock.read_text())["pid"] == os.getpid()
+        who = rf"another writer \(pid {os.getpid()} on host .+, since .+\)"
+        with pytest.raises(
+            ck.CheckpointError, match=rf"{re.escape(str(path))} is being saved by {who}"
+        ):
+            ck.save(path, {"w": np.ones(2)})
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["c.scopejax-lock"]
+    assert not lock.exists()  # released and removed
+    ck.save(path, {"w": np.ones(2)})
+    lock.write_text('{"pid": 1}')  # left by a writer that died: no lock is held on it
+    ck.save(path, {"w": np.zeros(2)}, overwrite=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c"]
+    np.testing.assert_array_equal(ck.restore(path).store["w"], np.zeros(2))
+
+
+def test_a_manager_leaves_a_step_another_writer_holds_alone(tmp_path):
+    d = tmp_path / "steps"
+    store = {"w": np.ones(2, np.float32)}
+    mgr = ck.CheckpointManager(d, max_to_keep=1)
+    mgr.save(0, store)
+    staging = d / "1.scopejax-tmp-0123abcd"  # another writer's save of step 1, under way
+    with _save.writing(d / "1"):
+        staging.mkdir()
+        ck.CheckpointManager(d)  # its cleanup must not touch it
+        assert staging.exists()
+        with pytest.raises(ck.CheckpointError, match="being saved by another writer"):
+            mgr.save(1, store)
+        with _save.writing(d / "0"):  # step 0 busy too: not deleted under its writer
+            mgr.save(2, store)
+            assert mgr.steps() == [0, 2]
+        later = ck.CheckpointManager(d, max_to_keep=1, async_save=True)
+        later.save(1, store)  # async: the refusal surfaces on wait()
+        with pytest.raises(ck.CheckpointError, match="being saved by another writer"):
+            later.wait()
+    (d / "7.scopejax-lock").write_text("{}")  # a writer that died before staging anything
+    ck.CheckpointManager(d)  # now free: the dead writer's leftovers go
+    assert sorted(p.name for p in d.iterdir()) == ["0", "2"]
+    mgr.save(3, store)
+    assert mgr.steps() == [3]

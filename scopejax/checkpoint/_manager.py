@@ -1,9 +1,11 @@
 """``CheckpointManager``: one checkpoint directory per step, the last K kept, async saves.
 
 Layout: ``DIRECTORY/<step>/`` is a checkpoint written by :func:`save` (so each step is
-atomic). Old steps are removed only after a newer one is complete, each by renaming it to
-``<step>.scopejax-deleting-…`` first, so an interrupted deletion never leaves a half step
-that looks whole.
+atomic, under save's one-writer lock). Old steps are removed only after a newer one is
+complete, each by renaming it to ``<step>.scopejax-deleting-…`` first, so an interrupted
+deletion never leaves a half step that looks whole. A step another writer (another
+manager, another process) is saving right now is never cleaned up or deleted; saving it
+too is a CheckpointError naming that writer.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 from scopejax.checkpoint._errors import CheckpointError
 from scopejax.checkpoint._format import is_scopejax_checkpoint
 from scopejax.checkpoint._save import (
+    LOCK_TAG,
     ORBAX_TMP,
     TMP_TAG,
     recover,
@@ -94,21 +97,27 @@ class CheckpointManager:
         return steps[-1] if steps else None
 
     def _cleanup(self) -> None:
-        """Leftovers of killed saves and deletions; a step another writer holds is left be."""
-        for p in self.directory.iterdir():
+        """Leftovers of killed saves and deletions; a step another writer holds is left be.
+
+        A step's staging folders are removed (or a complete one put in place) only while
+        holding its writer lock; a lock file left by a writer that died is removed by
+        taking and releasing it.
+        """
+        for p in list(self.directory.iterdir()):
             name = p.name
             stem = name.split(".", 1)[0]
-            if _STEP.fullmatch(stem) and name != stem:
-                if DELETING_TAG in name:
-                    shutil.rmtree(p, ignore_errors=True)
-                elif TMP_TAG in name or name.endswith(ORBAX_TMP):
-                    try:
-                        with writing(self.directory / stem):
-                            recover(self.directory / stem)
-                            if p.exists():
-                                shutil.rmtree(p, ignore_errors=True)
-                    except CheckpointError:  # being saved right now, by another process
-                        pass
+            if not _STEP.fullmatch(stem) or name == stem:
+                continue
+            if DELETING_TAG in name:
+                shutil.rmtree(p, ignore_errors=True)
+            elif TMP_TAG in name or name.endswith(ORBAX_TMP) or name.endswith(LOCK_TAG):
+                try:
+                    with writing(self.directory / stem):
+                        recover(self.directory / stem)
+                        if p.is_dir():
+                            shutil.rmtree(p, ignore_errors=True)
+                except CheckpointError:  # being saved right now, by another process
+                    pass
 
     def _delete(self, step: int) -> None:
         """Remove ``step`` (renamed aside first); skipped while another writer saves it."""
