@@ -249,9 +249,10 @@ def minimize(
     be traced.
 
     ``checked_step(guard, state, halted, batch, rng, kwargs, where)`` is the step
-    ``fit`` runs: it also returns ``bad`` (the loss or an update is not finite),
-    and with ``guard`` skips such an update in the compiled step (and every
-    update once ``halted``), returning ``(state, metrics, (bad, halted | bad))``.
+    ``fit`` runs, returning ``(state, metrics, flags)``: with ``guard=None`` the
+    plain step (``flags`` None); ``False`` also returns ``bad`` (the loss or an
+    update is not finite, checked in the compiled step); ``True`` leaves such an
+    update out, and every update while ``halted``, and returns ``(bad, halted | bad)``.
 
     Args:
       loss_fn: the loss, a function of the batch calling ``get_variable``.

@@ -108,12 +108,11 @@ def test_key_tells_shapes_dtypes_config_bodies_and_values_apart(monkeypatch):
     }
     store = nets["tanh"].init(jax.random.key(0), X)
     other = jax.tree.map(lambda v: v * 0.5 + 0.1, store)  # same structure, new values
-    inputs = [X, X[:3], X.astype(jnp.bfloat16), X[:, :1]]
-    for net in nets.values():
-        for s in (store, other):
-            for x in inputs:
-                got = np.asarray(net.apply(s, x))
-                np.testing.assert_array_equal(got, _uncached(net, s, x, monkeypatch=monkeypatch))
+    cases = [(store, X), (other, X), (store, X[:3]), (store, X.astype(jnp.bfloat16))]
+    for name, net in nets.items():
+        for s, x in cases if name == "tanh" else cases[:1]:  # same shapes, other programs
+            got = np.asarray(net.apply(s, x))
+            np.testing.assert_array_equal(got, _uncached(net, s, x, monkeypatch=monkeypatch))
 
     # same body, same shapes, other variables (a different scope): other constants
     def two_scopes(xs):
