@@ -457,8 +457,9 @@ def test_metadata_with_a_five_thousand_digit_number(small_checkpoint, tmp_path, 
     text = json.dumps(d).replace('"nbytes": 48', '"nbytes": ' + "9" * 5000, 1)
     assert text != json.dumps(d)
     meta.write_text(text)
+    pattern = re.escape(f"{meta}: field variables[1].nbytes holds an integer of 5000 digits")
     for read in (ck.restore, ck.list_variables, ck.load_variables):
-        with pytest.raises(ck.CheckpointCorruptError, match=f"{meta} holds an integer with"):
+        with pytest.raises(ck.CheckpointCorruptError, match=pattern):
             read(path)
     assert cli(["ls", str(path)]) == 1
     out = capsys.readouterr()

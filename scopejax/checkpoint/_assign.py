@@ -248,6 +248,11 @@ def init_from_checkpoint(
       ``(new_store, report)``: the store with restored values (same metadata), and a
       :class:`RestoreReport` (print it).
 
+    Raises:
+      CheckpointError: the checkpoint is missing, unreadable or corrupt, or (JAX's 64-bit
+        mode off) a 64-bit value would not survive narrowing to 32 bits.
+      RestoreError: ``strict=True`` and the report is not clean.
+
     >>> import jax.numpy as jnp, numpy as np, scopejax as sj
     >>> pretrained = {"old/w": np.ones([2, 2], np.float32), "global_step": np.array(7)}
     >>> store = sj.Store({"new/w": jnp.zeros([2, 2]), "head/b": jnp.zeros([2])})

@@ -396,14 +396,43 @@ def read_metadata(path: Path, verify: bool = True) -> Metadata:
     try:
         with open_regular(f, where) as fh:
             data = fh.read(MAX_META_BYTES + 1)
-        raw = json.loads(data.decode("utf-8"))
-    except (ValueError, RecursionError) as e:  # bad JSON or UTF-8, deep nesting, long ints
-        why = f"is not valid JSON ({type(e).__name__}: {e}"[:300] + ")"
-        if type(e) is ValueError:  # Python's limit on integer digits
-            why = "holds an integer with thousands of digits, which no checkpoint field has"
+        raw = json.loads(data.decode("utf-8"), parse_int=_parse_int)
+    except (ValueError, RecursionError) as e:  # bad JSON or UTF-8, deep nesting
         raise CheckpointCorruptError(
-            f"Checkpoint {path}: {f} {why}: the file is truncated or corrupt."
+            f"{where}{f} is not valid JSON ({type(e).__name__}: {e}"[:300]
+            + "): the file is truncated or corrupt."
         ) from None
     except OSError as e:
-        raise CheckpointError(f"Checkpoint {path}: cannot read {f}: {e}") from None
+        raise CheckpointError(f"{where}cannot read {f}: {e}") from None
+    field, digits = _find_long_int(raw)
+    if field is not None:
+        raise CheckpointCorruptError(
+            f"{where}{f}: field {field} holds an integer of {digits} digits (no checkpoint "
+            "field has one): the file is corrupt."
+        )
     return Metadata(raw, path, verify)
+
+
+class _LongInt(str):
+    """A JSON integer too long for ``int()`` (Python's digit limit), kept as its digits."""
+
+
+def _parse_int(digits: str) -> int | _LongInt:
+    try:
+        return int(digits)
+    except ValueError:
+        return _LongInt(digits)
+
+
+def _find_long_int(raw: Any) -> tuple[str | None, int]:
+    """The JSON path of the first :class:`_LongInt` in ``raw`` and its length, or (None, 0)."""
+    stack: list[tuple[str, Any]] = [("", raw)]
+    while stack:
+        at, x = stack.pop()
+        if isinstance(x, _LongInt):
+            return at or "(the root)", len(x.lstrip("-"))
+        if isinstance(x, dict):
+            stack.extend((f"{at}.{k}" if at else str(k), v) for k, v in x.items())
+        elif isinstance(x, list):
+            stack.extend((f"{at}[{i}]", v) for i, v in enumerate(x))
+    return None, 0

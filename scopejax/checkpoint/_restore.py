@@ -98,8 +98,10 @@ def restore(path: str | os.PathLike[str], target: Any = None, *, verify: bool = 
       target's structure, and the step.
 
     Arrays land on the target's sharding when it has one, else on the default device.
-    ``verify=False`` skips the checksums. Partial or renamed restores:
-    :func:`init_from_checkpoint`.
+    With JAX's 64-bit mode off (its default), a 64-bit value is narrowed to 32 bits only
+    if that changes no bit of it (a step of 1000 as int32); otherwise a CheckpointError
+    names it and says how to turn 64-bit mode on. ``verify=False`` skips the checksums.
+    Partial or renamed restores: :func:`init_from_checkpoint`.
 
     >>> import jax, jax.numpy as jnp, tempfile, scopejax as sj
     >>> store = sj.Store({"w": jnp.arange(3.0)})

@@ -210,9 +210,10 @@ def lock_path(path: Path) -> Path:
 
 def _holder(fd: int) -> str:
     """Who holds the lock on ``fd``'s file, from what it wrote there."""
-    for _ in range(100):  # it writes its name right after locking; give it a moment
+    for _ in range(500):  # it writes its name right after locking; give it a moment
         try:
-            raw = os.pread(fd, 4096, 0)
+            os.lseek(fd, 0, os.SEEK_SET)
+            raw = os.read(fd, 4096)
             info = json.loads(raw.decode("utf-8")) if raw else None
         except (OSError, ValueError):
             info = None
@@ -284,7 +285,16 @@ def _claim(lock: Path, path: Path) -> int:
 
 @contextlib.contextmanager
 def writing(path: Path) -> Iterator[None]:
-    """Hold ``path``'s writer lock (see the module docstring); CheckpointError if taken."""
+    """Hold the writer lock of checkpoint ``path`` for the ``with`` block (never waits).
+
+    Args:
+      path: the checkpoint directory (its parent must exist); the lock is the sibling
+        ``<name>.scopejax-lock``, removed on exit.
+
+    Raises:
+      CheckpointError: another writer (process or thread) holds it, named by its pid and
+        host; or the lock file cannot be created.
+    """
     lock = lock_path(path)
     fd = _claim(lock, path)
     try:
