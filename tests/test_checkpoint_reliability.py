@@ -534,3 +534,14 @@ def test_a_manager_leaves_a_step_another_writer_holds_alone(tmp_path):
     assert sorted(p.name for p in d.iterdir()) == ["0", "2"]
     mgr.save(3, store)
     assert mgr.steps() == [3]
+
+
+def test_rounding_a_64_bit_value_on_purpose(tmp_path):
+    ckpt = ck.save(tmp_path / "c", {"x": np.array([0.1, 2**40 + 0.5])})
+    with pytest.raises(ck.CheckpointError, match=r"cast=True\) into a 32-bit store"):
+        ck.restore(ckpt)
+    target = sj.Store({"x": np.zeros(2, np.float32)})
+    got, report = ck.init_from_checkpoint(ckpt, None, target, cast=True)
+    assert report.cast == {"x": ("float64", "float32")}
+    np.testing.assert_array_equal(got["x"], np.array([0.1, 2**40 + 0.5], np.float32))
+    np.testing.assert_array_equal(ck.load_variables(ckpt)["x"], [0.1, 2**40 + 0.5])

@@ -20,7 +20,9 @@ from scopejax.checkpoint._errors import CheckpointError
 
 X64_FIX = (
     'to restore it exactly, enable 64-bit mode first: jax.config.update("jax_enable_x64", '
-    "True) at the start of the program, or JAX_ENABLE_X64=1 in the environment"
+    "True) at the start of the program, or JAX_ENABLE_X64=1 in the environment (to round it "
+    "on purpose: init_from_checkpoint(path, None, store, cast=True) into a 32-bit store; "
+    "load_variables reads it exactly, as numpy)"
 )
 _CHUNK = 1 << 20  # elements compared at a time (bounds the extra memory of the check)
 
