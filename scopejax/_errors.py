@@ -98,3 +98,14 @@ class TransformError(ScopejaxError, ValueError):
 class InvalidPatternError(ScopejaxError, ValueError, re.error):
     """A regular expression given to select variables (``regex=``, ``scope=``) does not
     compile. It is also a ``re.error``, so code that caught TF1's raw error still works."""
+
+
+class DonatedStateError(ScopejaxError, RuntimeError):
+    """Arrays an earlier training step donated (and so deleted) were used again.
+
+    ``trainer.step`` and ``fit`` donate the selected variables and the optimizer
+    state: their buffers are reused for the new state and the old arrays deleted.
+    Fix: use the state the last step returned; keep a copy made before
+    (``jax.tree.map(jnp.copy, state)``), start from ``trainer.init_from(store)``
+    (it copies), or build the trainer with ``minimize(..., donate=False)``.
+    """

@@ -18,24 +18,13 @@ import jax.numpy as jnp
 import optax
 
 from scopejax._collections import GraphKeys, get_regularization_loss
-from scopejax._errors import ScopejaxError, StoreError, TransformError
+from scopejax._errors import DonatedStateError, ScopejaxError, StoreError, TransformError
 from scopejax._names import compile_pattern
 from scopejax._store import Store, VariableInfo, merge
 from scopejax._transform import Transformed, transform
 
 Selector = Callable[[VariableInfo], bool]
 _TRAINABLE = GraphKeys.TRAINABLE_VARIABLES
-
-
-class DonatedStateError(ScopejaxError, RuntimeError):
-    """A training step, ``fit`` or ``evaluate`` got arrays an earlier step donated.
-
-    ``trainer.step`` and ``fit`` donate the selected variables and the optimizer
-    state: their buffers are reused for the new state and the old arrays deleted.
-    Fix: use the state the last step returned; keep a copy made before
-    (``jax.tree.map(jnp.copy, state)``), start from ``trainer.init_from(store)``
-    (it copies), or build the trainer with ``minimize(..., donate=False)``.
-    """
 
 
 class TrainableDtypeError(ScopejaxError, TypeError):

@@ -11,7 +11,7 @@ import numpy as np
 
 from scopejax._context import Frame, push_frame
 from scopejax._device import memory_bytes
-from scopejax._errors import StoreError, TransformError, UnusedVariablesError
+from scopejax._errors import DonatedStateError, StoreError, TransformError, UnusedVariablesError
 from scopejax._fastinit import abstract_values, discover, materialise
 from scopejax._rng import RNG_STREAM, as_key, variable_key
 from scopejax._store import Store, VariableInfo, flatten_mapping
@@ -154,6 +154,27 @@ def _run(frame: Frame, fn: Callable[..., Any], args: Any, kwargs: Any) -> Any:
         except jax.errors.UnexpectedTracerError as e:
             e.add_note(_TRACER_HINT)
             raise
+
+
+def _run_apply(frame: Frame, fn: Callable[..., Any], args: Any, kwargs: Any) -> Any:
+    """``_run`` for ``apply``: a store whose arrays were donated is named, not a JAX error."""
+    try:
+        return _run(frame, fn, args, kwargs)
+    except RuntimeError as e:
+        gone = [
+            n
+            for n, v in (frame.params or {}).items()
+            if isinstance(v, jax.Array) and not isinstance(v, jax.core.Tracer) and v.is_deleted()
+        ]
+        if not gone:
+            raise
+        more = f" (and {len(gone) - 1} more)" if len(gone) > 1 else ""
+        raise DonatedStateError(
+            f"apply: variable {gone[0]}{more} of the store was deleted: its buffer was donated, "
+            "e.g. to a training step (trainer.step and fit reuse the buffers of the trained "
+            "variables). Use the store the last step returned (state.store), or copy the store "
+            "before training (jax.tree.map(jnp.copy, store))."
+        ) from e
 
 
 def _init_frame(rng: Any, named_scopes: bool, abstract: bool = False) -> Frame:
@@ -318,7 +339,7 @@ def transform(
     def apply(store: Any, *args: Any, rng: Any = None, mutable: Any = False, **kwargs: Any):
         frame = _apply_frame(store, rng, mutable, named_scopes)
         try:
-            out = _run(frame, fn, args, kwargs)
+            out = _run_apply(frame, fn, args, kwargs)
             if strict:
                 _check_unused(frame)
             if mutable:

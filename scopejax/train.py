@@ -15,9 +15,9 @@ Errors: ``NonFiniteError`` (``fit`` stopped at a NaN/inf; a ``FloatingPointError
 ['head/bias', 'head/kernel']
 """
 
+from scopejax._errors import DonatedStateError as DonatedStateError
 from scopejax._fit import evaluate as evaluate
 from scopejax._fit import fit as fit
-from scopejax._train import DonatedStateError as DonatedStateError
 from scopejax._train import NonFiniteError as NonFiniteError
 from scopejax._train import TrainableDtypeError as TrainableDtypeError
 from scopejax._train import Trainer as Trainer

@@ -273,3 +273,12 @@ def test_tf_variable_with_empty_name_gets_unique_root_names():
     store = net.init(KEY)
     assert net.apply(store) == ["VariableV2", "VariableV2_1", "VariableV2_2"]
     assert sorted(store.flat()) == ["VariableV2", "VariableV2_1", "VariableV2_2"]
+
+
+def test_apply_on_a_donated_store_names_the_variable():
+    net = sj.transform(lambda x: x @ sj.get_variable("w", [2, 2]))
+    x = jnp.ones([1, 2])
+    store = net.init(KEY, x)
+    jax.jit(lambda s: s, donate_argnums=0)(store)  # donates (deletes) the store's arrays
+    with pytest.raises(sj.train.DonatedStateError, match="apply: variable w of the store was"):
+        net.apply(store, x)
