@@ -7,7 +7,7 @@ import importlib.util
 import jax
 import pytest
 
-from scopejax._context import frame_stack
+from scopejax._src.core.context import frame_stack
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from helpers import assert_same_store
 
 import scopejax as sj
 from scopejax import checkpoint as ck
-from scopejax.checkpoint.__main__ import main as cli
+from scopejax._src.checkpoint.cli import main as cli
 
 
 def _loss(x, y):
@@ -212,7 +212,7 @@ def test_async_save_snapshots_values_before_returning(tmp_path):
 
 
 def test_async_errors_surface_on_wait(tmp_path, monkeypatch):
-    from scopejax.checkpoint import _manager
+    from scopejax._src.checkpoint import manager as _manager
 
     def fail(*a, **k):
         raise OSError("disk full")
@@ -289,7 +289,7 @@ def test_restore_warns_and_recovers_after_an_interrupted_overwrite(tmp_path, mon
     checkpoint is complete beside it; restore reads it, the next save puts it in place."""
     import os
 
-    from scopejax.checkpoint import _save
+    from scopejax._src.checkpoint import save as _save
 
     path = ck.save(tmp_path / "c", {"w": jnp.zeros(2)})
     real_rename = os.rename

@@ -28,9 +28,9 @@ from hypothesis import strategies as st
 
 import scopejax as sj
 from scopejax import checkpoint as ck
-from scopejax.checkpoint import _save
-from scopejax.checkpoint.__main__ import main as cli
-from scopejax.checkpoint._format import meta_sha256
+from scopejax._src.checkpoint import save as _save
+from scopejax._src.checkpoint.cli import main as cli
+from scopejax._src.checkpoint.format import meta_sha256
 
 FIXTURES = pathlib.Path(__file__).parent / "checkpoint_fixtures"
 REPO = pathlib.Path(__file__).parent.parent

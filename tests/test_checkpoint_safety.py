@@ -20,7 +20,7 @@ import pytest
 
 import scopejax as sj
 from scopejax import checkpoint as ck
-from scopejax.checkpoint._format import meta_sha256
+from scopejax._src.checkpoint.format import meta_sha256
 
 # -- killed mid-save -------------------------------------------------------------------------
 WRITER = textwrap.dedent(
@@ -115,7 +115,7 @@ def test_killed_manager_keeps_its_earlier_steps(killed_writers):
 
 
 def test_an_interrupted_write_leaves_the_previous_checkpoint(tmp_path, monkeypatch):
-    from scopejax.checkpoint import _orbax
+    from scopejax._src.checkpoint import orbax as _orbax
 
     path = ck.save(tmp_path / "c", {"w": jnp.zeros(2)})
     real = _orbax.write
@@ -331,7 +331,7 @@ def test_orbax_closed_loop_noise_is_dropped_and_nothing_else(monkeypatch):
     is dropped, everything else still reaches the previous hook."""
     import types
 
-    from scopejax.checkpoint import _orbax
+    from scopejax._src.checkpoint import orbax as _orbax
 
     seen = []
     monkeypatch.setattr(sys, "unraisablehook", lambda u: seen.append(str(u.exc_value)))

@@ -287,7 +287,7 @@ def test_errors_are_the_same_with_fast_init():
 
     with pytest.raises(TypeError):  # the forward pass's shape error, as before
         sj.transform(g).init(KEY, jnp.ones([2, 2]))
-    from scopejax._context import frame_stack
+    from scopejax._src.core.context import frame_stack
 
     assert frame_stack() == []
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import scopejax as sj
-from scopejax import _lift
+from scopejax._src.core import lifting as _lift
 
 COMPILES = [0]
 

@@ -8,7 +8,7 @@ import jax.numpy as jnp
 import pytest
 
 import scopejax as sj
-from scopejax._context import frame_stack
+from scopejax._src.core.context import frame_stack
 
 KEY = jax.random.key(0)
 

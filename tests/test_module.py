@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import scopejax as sj
-from scopejax._module import camel_to_snake
+from scopejax._src.nn.module import camel_to_snake
 
 
 class Affine(sj.Module):

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import scopejax as sj
-from scopejax._errors import ScopejaxError
+from scopejax._src.core.errors import ScopejaxError
 
 KEY = jax.random.key(0)
 

@@ -17,10 +17,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import scopejax as sj
-from scopejax.checkpoint import _crc32c, _proto
-from scopejax.checkpoint import _tf_bundle as tfb
-from scopejax.checkpoint._errors import CheckpointCorruptError, CheckpointError
-from scopejax.checkpoint._tf_bundle import is_tf_checkpoint, list_variables, load_tf_checkpoint
+from scopejax._src.checkpoint import crc32c as _crc32c, _proto
+from scopejax._src.checkpoint import tf_bundle as _tf_bundle as tfb
+from scopejax._src.checkpoint.errors import CheckpointCorruptError, CheckpointError
+from scopejax._src.checkpoint.tf_bundle import is_tf_checkpoint, list_variables, load_tf_checkpoint
 
 FIXTURES = pathlib.Path(__file__).parent / "checkpoint_fixtures"
 CASES = ("tf1_model", "dtypes", "sharded", "partitioned", "tf2_object")

@@ -88,7 +88,7 @@ def test_nothing_stale_after_an_exception():
             net.init(jax.random.key(0))
         except RuntimeError:
             pass
-    from scopejax._context import frame_stack
+    from scopejax._src.core.context import frame_stack
 
     assert frame_stack() == []
     assert sj.transform(lambda: sj.get_name_scope()).apply({}) == ""

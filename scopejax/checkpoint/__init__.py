@@ -15,14 +15,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from scopejax.checkpoint._assign import init_from_checkpoint
-from scopejax.checkpoint._errors import CheckpointCorruptError, CheckpointError, RestoreError
-from scopejax.checkpoint._format import is_scopejax_checkpoint
-from scopejax.checkpoint._manager import CheckpointManager
-from scopejax.checkpoint._report import Mismatch, RestoreReport
-from scopejax.checkpoint._restore import Checkpoint, restore
-from scopejax.checkpoint._save import save
-from scopejax.checkpoint._source import list_variables, load_variables
+from scopejax._src.checkpoint.assign import init_from_checkpoint
+from scopejax._src.checkpoint.errors import CheckpointCorruptError, CheckpointError, RestoreError
+from scopejax._src.checkpoint.format import is_scopejax_checkpoint
+from scopejax._src.checkpoint.manager import CheckpointManager
+from scopejax._src.checkpoint.report import Mismatch, RestoreReport
+from scopejax._src.checkpoint.restore import Checkpoint, restore
+from scopejax._src.checkpoint.save import save
+from scopejax._src.checkpoint.source import list_variables, load_variables
 
 __all__ = [
     "Checkpoint",
@@ -48,7 +48,7 @@ _TF_NAMES = ("is_tf_checkpoint", "load_tf_checkpoint")
 def __getattr__(name: str) -> Any:
     """The TensorFlow bundle reader's functions, imported on first use."""
     if name in _TF_NAMES:
-        from scopejax.checkpoint import _tf_bundle
+        from scopejax._src.checkpoint import tf_bundle as _tf_bundle
 
         return getattr(_tf_bundle, name)
     raise AttributeError(f"module 'scopejax.checkpoint' has no attribute {name!r}")

@@ -8,7 +8,7 @@ from typing import Any
 import jax
 
 import scopejax as sj
-from scopejax._context import Frame, push_frame
+from scopejax._src.core.context import Frame, push_frame
 
 
 class SJApi:

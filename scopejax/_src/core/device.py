@@ -1,0 +1,107 @@
+"""``device(spec)``: TF1's ``tf.device`` for variable placement at ``init``."""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import warnings
+from typing import Any
+
+import jax
+
+from scopejax._src.core.context import current_frame
+
+_SPEC = re.compile(
+    r"^(?:/job:[^/]+)?(?:/replica:\d+)?(?:/task:\d+)?/?(?:device:)?"
+    r"(?P<kind>[A-Za-z_]+)(?::(?P<index>\d+|\*))?$"
+)
+_KINDS = {"cpu": "cpu", "gpu": "gpu", "xla_gpu": "gpu", "cuda": "gpu", "rocm": "gpu", "tpu": "tpu"}
+
+
+def parse_device(spec: Any) -> tuple[str | None, Any]:
+    """(canonical spec like ``'gpu:0'``, the ``jax.Device`` or None if it is absent)."""
+    if spec is None or spec == "":
+        return None, None
+    if isinstance(spec, jax.Device):
+        return f"{spec.platform}:{spec.id}", spec
+    if not isinstance(spec, str):
+        raise TypeError(
+            f"device() takes a string like '/GPU:0' or 'cpu:0', or a jax.Device; got {spec!r}."
+        )
+    m = _SPEC.match(spec.strip())
+    if m is None or m.group("kind").lower() not in _KINDS:
+        raise ValueError(
+            f"device({spec!r}): cannot parse the device. Use '/CPU:0', '/GPU:1', 'tpu:0', "
+            "'/device:GPU:0' or a jax.Device."
+        )
+    platform = _KINDS[m.group("kind").lower()]
+    index = m.group("index")
+    idx = 0 if index in (None, "*") else int(index)
+    canonical = f"{platform}:{idx}"
+    try:
+        devices = jax.devices(platform)
+    except RuntimeError:
+        devices = []
+    if idx < len(devices):
+        return canonical, devices[idx]
+    available = ", ".join(f"{d.platform}:{d.id}" for d in jax.devices())
+    warnings.warn(
+        f"scopejax.device({spec!r}): there is no {canonical} on this machine (available: "
+        f"{available}). Variables created in this block keep {canonical!r} in their metadata "
+        "but are placed on the default device.",
+        RuntimeWarning,
+        stacklevel=3,
+    )
+    return canonical, None
+
+
+class device:  # noqa: N801 - TF1's name
+    """Place the variables created in this block on a device (TF1's ``tf.device``).
+
+    ``init`` puts each new variable on the device and records the spec in its
+    metadata (``Store.info(name).device``). A spec naming a device this machine
+    lacks gives a warning and the default device, never an error. ``None``
+    clears an outer spec. Under ``jax.jit(init)`` placement is left to XLA
+    (use ``out_shardings``); the metadata is still recorded.
+
+    >>> import jax, scopejax as sj
+    >>> def f():
+    ...     with sj.device("cpu:0"):
+    ...         sj.get_variable("w", [2])
+    >>> store = sj.transform(f).init(jax.random.key(0))
+    >>> store.info("w").device
+    'cpu:0'
+    """
+
+    __slots__ = ("_spec", "_resolved", "_frame")
+
+    def __init__(self, spec: Any) -> None:
+        self._spec = spec
+        self._resolved = parse_device(spec)
+
+    def __enter__(self) -> None:
+        self._frame = current_frame("device")
+        self._frame.device_stack.append(self._resolved)
+
+    def __exit__(self, *exc: Any) -> None:
+        self._frame.device_stack.pop()
+
+
+@functools.cache
+def memory_bytes() -> int | None:
+    """The memory of the default backend's local devices, in bytes (None if unknown).
+
+    Accelerators report their own limit (``memory_stats()["bytes_limit"]``, summed over
+    local devices); CPU devices share the host's physical memory, counted once.
+    """
+    devices = jax.local_devices()
+    if devices and devices[0].platform != "cpu":
+        limits = [(d.memory_stats() or {}).get("bytes_limit") for d in devices]
+        if all(isinstance(x, int) and x > 0 for x in limits):
+            return int(sum(limits))  # type: ignore[arg-type]
+        return None
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # pragma: no cover - not POSIX
+        return None

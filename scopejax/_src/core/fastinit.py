@@ -1,0 +1,302 @@
+"""Fast ``init``: find the variables without running the model, then draw them in groups.
+
+TF1 never ran a model to initialise it: its initializer op ran the initializers
+alone. ``init`` does the same in two steps.
+
+1. *Discover.* The function runs once under ``jax.make_jaxpr`` with the init
+   frame in planning mode. ``get_variable`` / ``Variable`` record each new
+   variable (name, shape, dtype, collections, initializer, device); the forward
+   pass is traced, never compiled or run.
+2. *Materialise.* Variables drawn by the same built-in initializer config with
+   the same shape and dtype are drawn by one vmapped call over their name
+   hashes (bit-identical to drawing each on its own: ``fold_in(key, hash)``
+   then the draw); constants are converted; every other initial value (a user
+   initializer function, a value computed from the inputs or from other
+   variables) is computed by evaluating the part of the traced program it
+   depends on, after dead-code elimination has dropped the rest of the forward
+   pass.
+
+Compile time of ``jax.jit(init)`` then grows with the number of distinct
+(initializer, shape, dtype) groups, not with the number of variables. When
+the function needs concrete values at init (Python control flow on an array,
+``np.asarray`` of an activation), discovery fails and ``init`` runs the
+function forward instead, as TF1-style eager code expects.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import jax
+import numpy as np
+
+from scopejax._src.core.context import Frame, current_trace, current_trace_state
+from scopejax._src.core.errors import ScopejaxError
+from scopejax._src.core.initializers import Initializer, draw_one, is_batchable
+from scopejax._src.core.rng import stable_hash
+
+try:  # internal: dead-code elimination of the discovery program
+    from jax._src.interpreters import partial_eval as _pe
+except ImportError:  # pragma: no cover - evaluate the whole program instead
+    _pe = None
+
+log = logging.getLogger("scopejax")
+
+if hasattr(jax.lax, "empty"):  # an array whose values are never read: cheapest to trace
+    _empty = jax.lax.empty
+else:  # pragma: no cover - older jax
+
+    def _empty(shape: tuple[int, ...], dtype: np.dtype) -> jax.Array:
+        return jax.lax.broadcast_in_dim(np.zeros((), dtype), shape, ())
+
+_NEEDS_CONCRETE = (
+    jax.errors.ConcretizationTypeError,
+    jax.errors.TracerArrayConversionError,
+    jax.errors.TracerBoolConversionError,
+    jax.errors.TracerIntegerConversionError,
+)
+
+
+class Plan:
+    """What discovery learnt about each new variable's initial value."""
+
+    __slots__ = ("exact", "placeholders", "groups", "consts", "traced", "devices")
+
+    def __init__(self, exact: bool = False) -> None:
+        # exact: every drawn value is drawn in the trace too (needed when a traced
+        # initial value may depend on it); else batchable draws are zero placeholders
+        self.exact = exact
+        self.placeholders = 0
+        # (initializer, shape, dtype) -> [(graph name, key)]: one vmapped draw each
+        self.groups: dict[tuple[Any, ...], list[tuple[str, str]]] = {}
+        self.consts: dict[str, tuple[Any, np.dtype]] = {}  # concrete initial values
+        # values computed in the trace (user initializers, values from the inputs):
+        # evaluated from the discovery program, one draw each
+        self.traced: dict[str, Any] = {}
+        self.devices: dict[str, Any] = {}  # placement under sj.device(...)
+
+    def placeholder(
+        self, initializer: Initializer, shape: tuple[int, ...], dtype: np.dtype
+    ) -> Any:
+        """A stand-in for a batchable draw (shape and dtype only), or None to draw it."""
+        if self.exact or not _groupable(initializer):
+            return None
+        out = _draw_shape(initializer, shape, dtype)  # the draw's own checks, once per group
+        self.placeholders += 1
+        return _empty(out.shape, out.dtype)
+
+    def drawn(
+        self,
+        name: str,
+        key: str,
+        initializer: Initializer,
+        shape: tuple[int, ...],
+        dtype: np.dtype,
+        value: Any,
+        device: Any,
+    ) -> None:
+        """``name`` is ``initializer`` drawn from ``fold_in(init_key, stable_hash(key))``.
+
+        Batchable built-in configs join a group; any other initializer (a user
+        subclass, or one holding a traced value) keeps its traced draw.
+        """
+        if device is not None:
+            self.devices[name] = device
+        if _groupable(initializer):
+            self.groups.setdefault((initializer, shape, dtype), []).append((name, key))
+        else:
+            self.traced[name] = value
+
+    def computed(self, name: str, raw: Any, value: Any, device: Any) -> None:
+        """``name``'s initial value came from ``raw`` (a constant or a traced result)."""
+        if device is not None:
+            self.devices[name] = device
+        if isinstance(raw, jax.core.Tracer):
+            self.traced[name] = value
+        else:
+            self.consts[name] = (raw, np.dtype(value.dtype))
+
+
+_KEY_DTYPE = jax.eval_shape(jax.random.key, 0).dtype
+
+
+@functools.lru_cache(maxsize=4096)
+def _draw_shape(initializer: Initializer, shape: tuple[int, ...], dtype: np.dtype) -> Any:
+    """What ``initializer`` draws for this shape and dtype (raising as the draw would)."""
+    key = jax.ShapeDtypeStruct((), _KEY_DTYPE) if initializer.needs_key else None
+    return jax.eval_shape(lambda k: initializer.draw(k, shape, dtype), key)
+
+
+def _groupable(initializer: Initializer) -> bool:
+    """A built-in, hashable config holding no traced value: drawn in a group."""
+    if not is_batchable(initializer):
+        return False
+    config = list(getattr(initializer, "__dict__", {}).values())
+    if any(isinstance(x, jax.core.Tracer) for x in jax.tree.leaves(config)):
+        return False
+    try:
+        hash(initializer._config())
+    except TypeError:
+        return False
+    return True
+
+
+def _needs_concrete(e: BaseException) -> bool:
+    seen: set[int] = set()
+    cur: BaseException | None = e
+    while cur is not None and id(cur) not in seen:
+        if isinstance(cur, _NEEDS_CONCRETE):
+            return True
+        seen.add(id(cur))
+        cur = cur.__cause__ or cur.__context__
+    return False
+
+
+def _split_args(args: tuple, kwargs: dict) -> tuple[list[Any], Callable[[list], tuple]]:
+    """Arrays (and ShapeDtypeStructs) become inputs of the trace; the rest stays static."""
+    leaves, treedef = jax.tree.flatten((args, kwargs))
+    idx = [i for i, x in enumerate(leaves) if isinstance(x, (jax.Array, jax.ShapeDtypeStruct))]
+
+    def rebuild(dyn: list[Any]) -> tuple:
+        full = list(leaves)
+        for i, d in zip(idx, dyn, strict=True):
+            full[i] = d
+        return jax.tree.unflatten(treedef, full)
+
+    return [leaves[i] for i in idx], rebuild
+
+
+def discover(
+    new_frame: Callable[[], Frame],
+    run: Callable[[Frame, tuple, dict], Any],
+    args: tuple,
+    kwargs: dict,
+) -> tuple[Frame, Any, list[Any]] | None:
+    """Trace ``run`` in a new init frame in planning mode.
+
+    Returns the frame, the closed program whose outputs are the traced initial
+    values, and its inputs; or None when the function needs concrete values
+    (then the caller runs it forward). A traced initial value may read other
+    variables, so when there is one and placeholders stood in for draws, the
+    trace is redone drawing every value.
+    """
+    for exact in (False, True):
+        frame = new_frame()
+        try:
+            found = _discover(frame, run, args, kwargs, exact)
+        except BaseException:
+            frame.release()
+            raise
+        if found is None:
+            frame.release()
+            return None
+        if not (frame.plan.traced and frame.plan.placeholders):
+            break
+        frame.release()
+    return (frame, *found)
+
+
+def _discover(
+    frame: Frame, run: Callable[[Frame, tuple, dict], Any], args: tuple, kwargs: dict, exact: bool
+) -> tuple[Any, list[Any]] | None:
+    frame.plan = Plan(exact)
+    frame.named_scopes = False  # metadata of a program that is never compiled
+    dyn, rebuild = _split_args(args, kwargs)
+
+    def body(*leaves: Any) -> list[Any]:
+        a, k = rebuild(list(leaves))
+        frame.trace_state = current_trace_state()
+        frame.owner_trace = current_trace()
+        run(frame, a, k)
+        return list(frame.plan.traced.values())
+
+    try:
+        closed = jax.make_jaxpr(body)(*dyn)
+    except ScopejaxError:
+        raise
+    except Exception as e:
+        if not _needs_concrete(e):
+            raise
+        log.debug("scopejax init: the function needs concrete values (%s); running it forward", e)
+        return None
+    return closed, dyn
+
+
+@functools.lru_cache(maxsize=1024)
+def _group_draw(initializer: Initializer, shape: tuple[int, ...], dtype: np.dtype, n: int):
+    """A jitted ``(init_key, hashes[n]) -> values[n, *shape]``: one vmapped draw for all."""
+
+    def fn(key: jax.Array, hashes: jax.Array) -> jax.Array:
+        if initializer.needs_key:
+            return jax.vmap(lambda h: initializer.draw(jax.random.fold_in(key, h), shape, dtype))(
+                hashes
+            )
+        return jax.numpy.broadcast_to(initializer.draw(None, shape, dtype), (n, *shape))
+
+    return jax.jit(fn)
+
+
+@jax.jit
+def _take(batch: jax.Array, i: jax.Array) -> jax.Array:
+    return jax.lax.dynamic_index_in_dim(batch, i, keepdims=False)
+
+
+def _unstack(batch: jax.Array) -> list[jax.Array]:
+    """The rows of ``batch`` as separate arrays (each owns its buffer)."""
+    n = batch.shape[0]
+    if isinstance(batch, jax.core.Tracer):
+        return [jax.lax.index_in_dim(batch, i, keepdims=False) for i in range(n)]
+    # eager: one compiled dynamic slice for every row (a static slice compiles per row)
+    return [_take(batch, i) for i in range(n)]
+
+
+def _evaluate_traced(closed: Any, dyn: list[Any], n_out: int) -> list[Any]:
+    """Run the part of the discovery program that computes the traced initial values."""
+    from jax.extend.core import ClosedJaxpr, jaxpr_as_fun
+
+    if _pe is None:  # pragma: no cover
+        return jaxpr_as_fun(closed)(*dyn)
+    jaxpr = _pe.convert_constvars_jaxpr(closed.jaxpr)
+    kept, _ = _pe.dce_jaxpr(jaxpr, [True] * n_out, instantiate=True)
+    return jaxpr_as_fun(ClosedJaxpr(kept, []))(*closed.consts, *dyn)
+
+
+def materialise(frame: Frame, closed: Any, dyn: list[Any]) -> None:
+    """Fill ``frame.initial`` from the plan discovery made."""
+    plan: Plan = frame.plan
+    key = frame.init_key
+    out = frame.initial
+    for (initializer, shape, dtype), members in plan.groups.items():
+        if len(members) > 1:
+            hashes = np.array([stable_hash(k) for _, k in members], np.uint32)
+            try:
+                values = _unstack(_group_draw(initializer, shape, dtype, len(members))(key, hashes))
+            except Exception as e:  # not vmap-able after all: one draw each
+                log.debug("scopejax init: batched draw of %r failed (%s)", initializer, e)
+                values = [draw_one(initializer, shape, dtype, key, k) for _, k in members]
+        else:
+            values = [draw_one(initializer, shape, dtype, key, members[0][1])]
+        for (name, _), v in zip(members, values, strict=True):
+            out[name] = v
+    for name, (raw, dtype) in plan.consts.items():
+        out[name] = jax.numpy.asarray(raw, dtype)
+    if plan.traced:
+        values = _evaluate_traced(closed, dyn, len(plan.traced))
+        for name, v in zip(plan.traced, values, strict=True):
+            out[name] = v
+    for name, dev in plan.devices.items():
+        if not isinstance(out[name], jax.core.Tracer):
+            out[name] = jax.device_put(out[name], dev)
+    # get_variable order: build_store reads frame.initial by name
+    frame.initial = {name: out[name] for name in frame.variables}
+
+
+def abstract_values(frame: Frame) -> dict[str, jax.ShapeDtypeStruct]:
+    """Every discovered variable as a ``ShapeDtypeStruct`` (no value drawn)."""
+    return {
+        name: jax.ShapeDtypeStruct(h.shape, h.dtype) for name, h in frame.variables.items()
+    }
+

@@ -1,0 +1,907 @@
+"""``get_variable``, ``Variable`` and ``assign``: TF1's variable store on JAX values.
+
+``init`` and ``apply`` run the same rules. At ``init`` a new variable's value is
+drawn from ``fold_in(init_key, stable_hash(key))``; at ``apply`` it is read from
+the store by its graph name. Either way ``get_variable`` returns a ``jax.Array``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+import math
+import operator
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from scopejax._src.core import lifting as _lift
+from scopejax._src.core.collection import GraphKeys
+from scopejax._src.core.context import Frame, current_frame
+from scopejax._src.core.dtypes import as_dtype, is_floating, is_int_or_bool
+from scopejax._src.core.errors import (
+    AssignError,
+    InitializerError,
+    InvalidShapeError,
+    StoreError,
+    VariableDtypeError,
+    VariableExistsError,
+    VariableNotFoundError,
+    VariableShapeError,
+)
+from scopejax._src.core.initializers import GlorotUniform, Initializer, Zeros, draw_one
+from scopejax._src.core.names import check_str, validate_scope_name
+from scopejax._src.core.rng import variable_key
+
+_GLOBAL = GraphKeys.GLOBAL_VARIABLES
+_TRAINABLE = GraphKeys.TRAINABLE_VARIABLES
+
+
+class VariableHandle:
+    """A variable of the current ``init``/``apply`` call, as TF1's collections hold it.
+
+    Attributes:
+      name: the full graph name (``'enc/dense/kernel'``, never ``:0``).
+      key: the name ``get_variable`` looks it up by (``None`` for ``Variable``).
+      shape, dtype: of the value.
+      trainable: the ``trainable`` flag it was created with.
+      device: the device spec it was created under, or None.
+    """
+
+    __slots__ = (
+        "name",
+        "key",
+        "shape",
+        "dtype",
+        "trainable",
+        "device",
+        "_frame",
+        "_value",
+        "_colls",
+        "_stack_axis",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        key: str | None,
+        value: Any,
+        trainable: bool,
+        device: str | None,
+        frame: Frame,
+    ) -> None:
+        self.name = name
+        self.key = key
+        self.shape = tuple(value.shape)
+        self.dtype = np.dtype(value.dtype)
+        self.trainable = trainable
+        self.device = device
+        self._frame = frame
+        self._value = value
+        self._colls: list[Any] = []  # collections in the order it joined them
+        self._stack_axis: int | None = None  # per-member variable: its member axis
+
+    def _live_frame(self) -> Frame:
+        frame = self._frame
+        if frame is None or frame.closed:
+            raise ValueError(
+                f"Variable {self.name}: this handle belongs to an init/apply call that has "
+                "finished; read values from the Store instead (store[name])."
+            )
+        return frame
+
+    @property
+    def collections(self) -> list[Any]:
+        """The collections that hold this variable now, in first-use order."""
+        frame = self._live_frame()
+        return [k for k, items in frame.collections.items() if any(x is self for x in items)]
+
+    @property
+    def value(self) -> jax.Array:
+        """The variable's current value in this call (after any ``assign``)."""
+        if self._frame is None or self._frame.closed:
+            raise ValueError(
+                f"Variable {self.name}: this handle belongs to an init/apply call that has "
+                "finished; read values from the Store instead (store[name])."
+            )
+        return self._value
+
+    def __repr__(self) -> str:
+        shape = ", ".join(map(str, self.shape))
+        return f"<scopejax.Variable '{self.name}' shape=({shape}) dtype={self.dtype.name}>"
+
+
+def _fmt_shape(shape: Sequence[Any] | None) -> str:
+    if shape is None:
+        return "<unknown>"
+    dims = ["None" if d is None else str(d) for d in shape]
+    return "(" + ", ".join(dims) + ("," if len(dims) == 1 else "") + ")"
+
+
+_MAX_DIM = 2**63 - 1  # XLA's dimension sizes are int64
+
+
+def _as_dim(d: Any, name: str) -> int | None:
+    """One dimension: an int (anything with ``__index__`` but a bool) or None, as TF1."""
+    if d is None:
+        return None
+    if isinstance(d, (bool, np.bool_)):
+        raise TypeError(
+            f"Variable {name}: shape dimension {d!r} is a bool; give dimensions as ints "
+            "(or None for an unknown one)."
+        )
+    try:
+        v = operator.index(d)
+    except TypeError:
+        raise TypeError(
+            f"Variable {name}: Dimension value must be integer or None or have an __index__ "
+            f"method, got value {d!r} with type {type(d)}. Give the shape as ints, e.g. [3, 4] "
+            "(a float like 2.0 is not rounded for you)."
+        ) from None
+    if v < 0:
+        raise InvalidShapeError(f"Variable {name}: Dimension {v} must be >= 0.")
+    if v > _MAX_DIM:
+        raise InvalidShapeError(
+            f"Variable {name}: dimension {v} is larger than the largest array dimension "
+            f"({_MAX_DIM})."
+        )
+    return v
+
+
+def _as_shape(shape: Any, name: str) -> tuple[int | None, ...]:
+    """A ``get_variable`` shape as a tuple of ints and Nones, checked as TF1 checks it."""
+    if isinstance(shape, (int, np.integer)) and not isinstance(shape, (bool, np.bool_)):
+        return (_as_dim(shape, name),)
+    if isinstance(shape, (str, bytes)) or not isinstance(shape, Iterable):
+        raise TypeError(
+            f"Variable {name}: shape must be a sequence of ints (or None for unknown dims), "
+            f"got {shape!r}."
+        )
+    return tuple([d if type(d) is int and 0 <= d <= _MAX_DIM else _as_dim(d, name) for d in shape])
+
+
+def _compatible(a: tuple[int | None, ...], b: tuple[int, ...]) -> bool:
+    if a == b:
+        return True
+    return len(a) == len(b) and all(x is None or x == y for x, y in zip(a, b, strict=True))
+
+
+def _needs_no_arguments(fn: Callable) -> bool:
+    if isinstance(fn, Initializer):
+        return False
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return False
+    return all(
+        p.default is not p.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        for p in sig.parameters.values()
+    )
+
+
+def _tf_style(fn: Callable) -> bool:
+    """True for a TF1-style initializer ``fn(shape, dtype=None, partition_info=None)``."""
+    if isinstance(fn, Initializer):
+        return False
+    try:
+        params = list(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        return False
+    return bool(params) and params[0] == "shape"
+
+
+def _default_initializer(name: str, dt: np.dtype) -> type[Initializer]:
+    if is_floating(dt):
+        return GlorotUniform
+    if is_int_or_bool(dt):
+        return Zeros
+    raise InitializerError(f"An initializer for variable {name} of {dt.name} is required")
+
+
+def _draw(frame: Frame, initializer: Callable, shape: tuple[int, ...], dt: np.dtype, key: str):
+    """Run ``initializer`` for one variable with its path-derived key."""
+    if isinstance(initializer, Initializer):
+        return draw_one(initializer, shape, dt, frame.init_key, key)
+    vkey = variable_key(frame.init_key, key)
+    if _tf_style(initializer):
+        saved, frame.key_rng = frame.key_rng, vkey
+        try:
+            return initializer(list(shape), dtype=dt)
+        finally:
+            frame.key_rng = saved
+    return initializer(vkey, shape, dt)
+
+
+def _missing_in_store(frame: Frame, graph_name: str) -> VariableNotFoundError:
+    params = frame.params or {}
+    close = difflib.get_close_matches(graph_name, list(params), n=3, cutoff=0.8)
+    hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    scope = graph_name.rpartition("/")[0]
+    siblings = sorted(n[len(scope) + 1 :] for n in params if scope and n.startswith(scope + "/"))
+    where = f" Under {scope!r} the store has {siblings[:8]}." if siblings else ""
+    return VariableNotFoundError(
+        f"Variable {graph_name} does not exist in the store passed to apply.{hint}{where} "
+        f"Every variable must be created by init, with the same scopes and arguments as apply "
+        f"(the store has {len(params)} variables)."
+    )
+
+
+def _lookup(frame: Frame, graph_name: str, key: str | None) -> Any:
+    params = frame.params
+    value = params.get(graph_name) if params is not None else None
+    if value is None and key is not None and params is not None:
+        value = params.get(key)
+        if value is not None:
+            graph_name = key
+    if value is None:
+        if params is not None and (graph_name in params or (key is not None and key in params)):
+            raise StoreError(
+                f"Variable {graph_name}: the store passed to apply holds None for it, not an "
+                "array. Put its value back (e.g. from the store init returned)."
+            )
+        raise _missing_in_store(frame, graph_name)
+    frame.used.add(graph_name)
+    return value
+
+
+def _check_stored(name: str, value: Any, shape: tuple[int, ...] | None, dt: np.dtype | None):
+    vshape = tuple(np.shape(value))
+    if shape is not None and not _compatible(shape, vshape):
+        raise VariableShapeError(
+            f"Trying to share variable {name}, but specified shape {_fmt_shape(shape)} and found "
+            f"shape {_fmt_shape(vshape)}. The store passed to apply holds a differently shaped "
+            "value: rebuild the store with init, or fix the shape in the function."
+        )
+    vdt = getattr(value, "dtype", None)
+    if dt is not None and vdt is not None and np.dtype(vdt) != dt:
+        raise VariableDtypeError(
+            f"Trying to share variable {name}, but specified dtype {dt.name} and found dtype "
+            f"{np.dtype(vdt).name}. The store passed to apply holds a different dtype: cast the "
+            "store back (e.g. jax.tree.map(lambda x: x.astype(...), store)) or read the variable "
+            "through a custom getter that casts."
+        )
+
+
+def _collection_list(graph_name: str, collections: Any, trainable: bool) -> list[Any]:
+    """The collections a new variable joins, in order (TF1: trainable adds its own)."""
+    if collections is None:
+        collections = [_GLOBAL]
+    elif not isinstance(collections, (list, tuple, set, frozenset)):
+        raise TypeError(
+            f"Variable {graph_name}: collections argument to Variable constructor must be a list, "
+            f"tuple, or set. Got {collections!r}"
+        )
+    if trainable and _TRAINABLE not in collections:
+        collections = [*collections, _TRAINABLE]
+    seen: list[Any] = []
+    for c in collections:
+        if c not in seen:
+            seen.append(c)
+    return seen
+
+
+def _register(
+    frame: Frame,
+    graph_name: str,
+    key: str | None,
+    value: Any,
+    trainable: bool,
+    colls: list[Any],
+    device: str | None,
+) -> VariableHandle:
+    handle = VariableHandle(graph_name, key, value, trainable, device, frame)
+    if key is not None:
+        frame.var_store[key] = handle
+    frame.variables[graph_name] = handle
+    frame.value_ids[id(value)] = (handle, value)
+    if frame.is_init:
+        frame.initial[graph_name] = value
+    for c in colls:
+        frame.collections.setdefault(c, []).append(handle)
+    handle._colls = colls
+    return handle
+
+
+def _place(frame: Frame, value: Any) -> tuple[Any, str | None]:
+    if not frame.device_stack:
+        return value, None
+    spec, dev = frame.device_stack[-1]
+    if dev is not None and frame.is_init and not isinstance(value, jax.core.Tracer):
+        value = jax.device_put(value, dev)
+    return value, spec
+
+
+def _dtype_of(dtype: Any, name: str) -> np.dtype:
+    try:
+        return as_dtype(dtype)
+    except TypeError as e:
+        raise TypeError(f"Variable {name}: {e}") from None
+
+
+def _graph_name(frame: Frame, name: str) -> str:
+    """The unique graph name of a variable created under name_scope(None)."""
+    if name and name[-1] == "/":
+        validate_scope_name(name, nested=False)
+        return _claim(frame, name[:-1], name)
+    validate_scope_name(name, nested=False)
+    return _claim(frame, frame.unique_name(name), name)
+
+
+def _claim(frame: Frame, graph_name: str, asked: str) -> str:
+    """``graph_name``, unless another variable already has it (TF1: a duplicate node).
+
+    A trailing ``/`` is dropped from a graph name but kept in a ``get_variable`` key, and
+    ``unique_name`` never sees names made that way, so two variables can ask for one
+    graph name (``a/`` then ``a``). TF1 refuses the second; merging them would make two
+    variables share one value.
+    """
+    prior = frame.variables.get(graph_name)
+    if prior is None:
+        return graph_name
+    first = prior.key if prior.key is not None else graph_name
+    raise VariableExistsError(
+        f"Duplicate node name in graph: '{graph_name}'. The variable asked for as {asked!r} "
+        f"would have the graph name of variable {first!r} (a trailing '/' is dropped from a "
+        "variable's name). Give one of them another name."
+    )
+
+
+def _true_getter(
+    name: str,
+    shape: Any = None,
+    dtype: Any = jnp.float32,
+    initializer: Any = None,
+    regularizer: Callable | None = None,
+    reuse: Any = None,
+    trainable: bool | None = None,
+    collections: Any = None,
+    **_ignored: Any,
+) -> jax.Array:
+    """TF1's ``_VariableStore._get_single_variable``, creating or sharing by key."""
+    frame = current_frame("get_variable")
+    from_value = initializer is not None and not callable(initializer)
+    if shape is not None and from_value:
+        raise InitializerError(
+            f"If initializer is a constant, do not specify shape (variable {name}): the "
+            "constant gives the shape."
+        )
+    dt = _dtype_of(dtype, name)
+    if shape is not None:
+        shape = _as_shape(shape, name)
+
+    existing = frame.var_store.get(name)
+    if existing is not None:
+        if reuse is False:
+            raise VariableExistsError(
+                f"Variable {name} already exists, disallowed. Did you mean to set reuse=True or "
+                "reuse=AUTO_REUSE in variable_scope? To create a second variable, give it "
+                "another name."
+            )
+        found = _visible_shape(frame, existing)
+        if shape is not None and not _compatible(shape, found):
+            raise VariableShapeError(
+                f"Trying to share variable {name}, but specified shape {_fmt_shape(shape)} and "
+                f"found shape {_fmt_shape(found)}."
+            )
+        if dt != existing.dtype:
+            raise VariableDtypeError(
+                f"Trying to share variable {name}, but specified dtype {dt.name} and found "
+                f"dtype {existing.dtype.name}."
+            )
+        return _lift.read(frame, existing) if frame.lifts else existing._value
+
+    if reuse is True:
+        raise VariableNotFoundError(
+            f"Variable {name} does not exist, or was not created with get_variable(). Did you "
+            "mean to set reuse=AUTO_REUSE in variable_scope? (reuse=True only shares variables "
+            "created earlier in the same call.)"
+        )
+    frame.check_trace("get_variable created variable ", name)
+    if trainable is None:
+        trainable = True
+
+    init_fn: Callable[[], Any] | None = None
+    drawn: list[Initializer] = []  # the Initializer a keyed draw used (for fast init)
+    known_shape: tuple[int, ...] | None = None
+    if initializer is None:
+        if shape is None:
+            raise InitializerError(
+                f"Variable {name} did not get an initializer, so its `shape` argument must be "
+                "specified."
+            )
+        initializer = _default_initializer(name, dt)
+    if from_value:
+        const = initializer
+
+        def init_fn() -> Any:
+            return const
+
+        known_shape = tuple(np.shape(const))
+        dt = np.dtype(jax.dtypes.canonicalize_dtype(jnp.result_type(const)))
+    else:
+        if shape is not None and None not in shape:
+            full: tuple[int, ...] = shape  # type: ignore[assignment]
+            known_shape = full
+            if frame.max_bytes is not None:
+                _check_size(name, full, dt, frame.max_bytes)
+            fn = initializer
+
+            def init_fn() -> Any:
+                inst = fn() if inspect.isclass(fn) else fn
+                if isinstance(inst, Initializer):
+                    drawn.append(inst)
+                    if frame.plan is not None:  # fast init's discovery: shape only
+                        stand_in = frame.plan.placeholder(inst, full, dt)
+                        if stand_in is not None:
+                            return stand_in
+                return _draw(frame, inst, full, dt, name)
+
+        elif not inspect.isclass(initializer) and _needs_no_arguments(initializer):
+            init_fn = initializer
+            dt = None  # type: ignore[assignment]
+        else:
+            raise InitializerError(
+                f"Variable {name}: The initializer passed is not valid. It should be a callable "
+                "with no arguments and the shape should not be provided, or an initializer "
+                f"(key, shape, dtype) and `shape` should be fully defined (got {shape!r})."
+            )
+
+    graph_name = _graph_name(frame, name)
+    colls = _collection_list(graph_name, collections, bool(trainable))
+    axis = _lift.stack_axis(frame, colls) if frame.lifts else None
+    if frame.is_init:
+        with _lift.creating(frame):  # inside sj.scan/vmap/...: in the frame's own trace
+            if axis is None:
+                value = _initial_value(frame, name, graph_name, init_fn, drawn, known_shape, dt)
+            else:
+                keyed = initializer if known_shape is not None and not from_value else None
+                value = _stacked_value(
+                    frame, name, graph_name, init_fn, keyed, known_shape, dt, axis
+                )
+            value, device = _place(frame, value)
+    else:
+        value = _lookup(frame, graph_name, name)
+        expect = known_shape
+        if axis is not None and known_shape is not None:
+            expect = _insert(known_shape, axis, _lift.member_lift(frame).member.n)
+        _check_stored(name, value, expect, dt)
+        device = frame.device_stack[-1][0] if frame.device_stack else None
+    handle = _register(frame, graph_name, name, value, bool(trainable), colls, device)
+    handle._stack_axis = axis
+    if frame.lifts:
+        value = _lift.read(frame, handle)
+    if regularizer:
+        loss = _lift.regularize(frame, regularizer, handle, value)
+        if loss is not None:
+            frame.collections.setdefault(GraphKeys.REGULARIZATION_LOSSES, []).append(loss)
+            frame.reg_losses.append((graph_name, loss))
+    return value
+
+
+def _fmt_bytes(n: float) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if n < 1024 or unit == "PiB":
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+    raise AssertionError  # pragma: no cover
+
+
+def _check_size(name: str, shape: tuple[int, ...], dt: np.dtype, limit: int) -> None:
+    """Refuse, before any allocation, a variable larger than the devices' memory."""
+    nbytes = math.prod(shape) * dt.itemsize
+    if nbytes > limit:
+        raise InitializerError(
+            f"Variable {name}: shape {_fmt_shape(shape)} of {dt.name} needs "
+            f"{_fmt_bytes(nbytes)}, more than the {_fmt_bytes(limit)} of memory the devices "
+            "have. Check the shape; net.init_abstract(...) gives shapes without allocating."
+        )
+
+
+def _visible_shape(frame: Frame, handle: VariableHandle) -> tuple[int, ...]:
+    """The shape the function sees: a per-member variable's member shape inside its lift."""
+    axis = handle._stack_axis
+    if axis is None or not frame.lifts or _lift.member_lift(frame) is None:
+        return handle.shape
+    return handle.shape[:axis] + handle.shape[axis + 1 :]
+
+
+def _insert(shape: tuple[int, ...], axis: int, n: int) -> tuple[int, ...]:
+    return (*shape[:axis], n, *shape[axis:])
+
+
+def _initial_value(
+    frame: Frame,
+    name: str,
+    graph_name: str,
+    init_fn: Callable[[], Any],
+    drawn: list[Initializer],
+    known_shape: tuple[int, ...] | None,
+    dt: np.dtype | None,
+) -> Any:
+    """A new variable's initial value (and, in fast init's discovery, how to make it)."""
+    try:
+        raw = value = init_fn()
+    except (ValueError, TypeError) as e:
+        if isinstance(e, InitializerError) or str(e).startswith(f"Variable {name}"):
+            raise
+        raise InitializerError(f"Variable {name}: the initializer failed: {e}") from e
+    value = _checked(name, value, known_shape, dt)
+    plan = frame.plan
+    if plan is not None:  # fast init's discovery: record how to make the value
+        dev = frame.device_stack[-1][1] if frame.device_stack else None
+        if drawn:
+            plan.drawn(graph_name, name, drawn[0], known_shape, dt, value, dev)
+        else:
+            plan.computed(graph_name, raw, value, dev)
+    return value
+
+
+def _checked(name: str, value: Any, known_shape: Any, dt: np.dtype | None) -> jax.Array:
+    if not isinstance(value, jax.Array):
+        value = jnp.asarray(value)
+    if dt is not None and value.dtype != dt:
+        value = value.astype(dt)
+    if known_shape is not None and tuple(value.shape) != known_shape:
+        raise InitializerError(
+            f"Variable {name}: the initializer returned shape {_fmt_shape(value.shape)}, "
+            f"expected {_fmt_shape(known_shape)}."
+        )
+    return value
+
+
+def _stacked_value(
+    frame: Frame,
+    name: str,
+    graph_name: str,
+    init_fn: Callable[[], Any],
+    initializer: Any,
+    known_shape: tuple[int, ...] | None,
+    dt: np.dtype | None,
+    axis: int,
+) -> Any:
+    """A per-member variable (sj.vmap / sj.layer_stack): one draw per member, stacked."""
+    n = _lift.member_lift(frame).member.n
+    keyed = initializer is not None
+    if keyed:
+        inst = initializer() if inspect.isclass(initializer) else initializer
+        shape: tuple[int, ...] = known_shape  # type: ignore[assignment]
+        if isinstance(inst, Initializer):
+            keyed = inst.needs_key
+
+            def make(k: Any) -> Any:
+                return inst.draw(k, shape, dt)
+
+        elif _tf_style(inst):
+
+            def make(k: Any) -> Any:
+                saved, frame.key_rng = frame.key_rng, k
+                try:
+                    return inst(list(shape), dtype=dt)
+                finally:
+                    frame.key_rng = saved
+
+        else:
+
+            def make(k: Any) -> Any:
+                return inst(k, shape, dt)
+
+    else:
+
+        def make(k: Any) -> Any:
+            return init_fn()
+
+    try:
+        value = _lift.stacked_initial(frame, name, make, n, 0, keyed)
+    except (ValueError, TypeError) as e:
+        if isinstance(e, InitializerError):
+            raise
+        raise InitializerError(f"Variable {name}: the initializer failed: {e}") from e
+    per_member = None if known_shape is None else _insert(known_shape, 0, n)
+    value = _checked(name, value, per_member, dt)
+    if axis:
+        value = jnp.moveaxis(value, 0, axis)
+    if frame.plan is not None:
+        dev = frame.device_stack[-1][1] if frame.device_stack else None
+        frame.plan.computed(graph_name, value, value, dev)
+    return value
+
+
+_UNSUPPORTED = ("partitioner", "constraint", "synchronization", "aggregation")
+_IGNORED = ("caching_device", "validate_shape", "use_resource")
+
+
+def get_variable(
+    name: str,
+    shape: Sequence[int | None] | None = None,
+    dtype: Any = None,
+    initializer: Any = None,
+    regularizer: Callable[[jax.Array], Any] | None = None,
+    trainable: bool | None = None,
+    collections: Sequence[Any] | None = None,
+    *,
+    custom_getter: Callable[..., Any] | None = None,
+    **kwargs: Any,
+) -> jax.Array:
+    """Get an existing variable or create a new one (``tf.compat.v1.get_variable``).
+
+    The full name is the current variable scope's name + ``/`` + ``name``. With
+    the scope's ``reuse`` False a new variable is created (an existing one is an
+    error), with True the existing one is returned (a missing one is an
+    error), with ``AUTO_REUSE`` either. ``initializer`` may be an initializer
+    (``(key, shape, dtype)``, or TF1-style ``(shape, dtype)``), an initializer
+    class, or an array (then it gives the shape and dtype). Defaults come from
+    the enclosing scopes; with none, floats use glorot-uniform, ints zeros.
+
+    Returns the variable's value, a ``jax.Array``.
+
+    >>> import jax, scopejax as sj
+    >>> def f(x):
+    ...     with sj.variable_scope("dense"):
+    ...         w = sj.get_variable("kernel", [x.shape[-1], 3])
+    ...         b = sj.get_variable("bias", [3], initializer=sj.initializers.zeros())
+    ...     return x @ w + b
+    >>> net = sj.transform(f)
+    >>> x = jax.numpy.ones([2, 4])
+    >>> store = net.init(jax.random.key(0), x)
+    >>> sorted(store.flat())
+    ['dense/bias', 'dense/kernel']
+    >>> net.apply(store, x).shape
+    (2, 3)
+
+    Raises:
+      VariableExistsError, VariableNotFoundError, VariableShapeError,
+      VariableDtypeError, InitializerError, InvalidNameError (all ValueErrors),
+      NotInTransformError outside ``transform``.
+    """
+    frame = current_frame("get_variable", name)
+    name = check_str(name, "get_variable")
+    for k in kwargs:
+        if k in _UNSUPPORTED and kwargs[k] is not None:
+            raise TypeError(
+                f"get_variable({name!r}): `{k}` is not supported by scopejax. Shard variables "
+                "with JAX sharding rules, and apply constraints after the optimizer update."
+            )
+        if k not in _UNSUPPORTED and k not in _IGNORED:
+            raise TypeError(f"get_variable() got an unexpected keyword argument '{k}'")
+    scope = frame.var_scope
+    if regularizer is None:
+        regularizer = scope._regularizer
+    if custom_getter is None:
+        custom_getter = scope._custom_getter
+    reuse = scope._reuse
+    full_name = scope._name + "/" + name if scope._name else name
+    if dtype is not None and initializer is not None and not callable(initializer):
+        init_dt = np.dtype(jax.dtypes.canonicalize_dtype(jnp.result_type(initializer)))
+        if init_dt != as_dtype(dtype):
+            raise InitializerError(
+                f"Initializer type '{init_dt.name}' and explicit dtype '{as_dtype(dtype).name}' "
+                f"don't match (variable {full_name})."
+            )
+    if initializer is None:
+        initializer = scope._initializer
+    if dtype is None:
+        dtype = scope._dtype
+    # TF1 builds variables at the root name scope: their names ignore name_scope.
+    saved_stack, frame.name_stack = frame.name_stack, ""
+    try:
+        if custom_getter is None:
+            return _true_getter(
+                full_name, shape, dtype, initializer, regularizer, reuse, trainable, collections
+            )
+        return custom_getter(
+            getter=_true_getter,
+            name=full_name,
+            shape=shape,
+            dtype=dtype,
+            initializer=initializer,
+            regularizer=regularizer,
+            reuse=reuse,
+            trainable=trainable,
+            collections=collections,
+            caching_device=None,
+            partitioner=None,
+            validate_shape=True,
+            use_resource=None,
+        )
+    finally:
+        frame.name_stack = saved_stack
+
+
+def Variable(  # noqa: N802 - TF1's name
+    initial_value: Any,
+    name: str | None = None,
+    trainable: bool = True,
+    collections: Sequence[Any] | None = None,
+    dtype: Any = None,
+    **kwargs: Any,
+) -> jax.Array:
+    """Create a new variable, always (``tf.Variable``): never shared, name made unique.
+
+    The name follows the current *name scope* (not the variable scope) and is
+    uniquified (``W``, ``W_1``, ...). ``get_variable`` cannot find such
+    variables. ``initial_value`` is an array or a no-argument callable; at
+    ``apply`` it is not evaluated when it is a callable. Returns the value.
+
+    >>> import jax, scopejax as sj
+    >>> def f():
+    ...     a = sj.Variable(1.0, name="W")
+    ...     b = sj.Variable(2.0, name="W")
+    ...     return [v.name for v in sj.global_variables()]
+    >>> net = sj.transform(f)
+    >>> net.apply(net.init(jax.random.key(0)))
+    ['W', 'W_1']
+    """
+    frame = current_frame("Variable", name)
+    for k in kwargs:
+        if k not in _IGNORED and k != "caching_device":
+            raise TypeError(f"Variable() got an unexpected keyword argument '{k}'")
+    scope_name = "Variable" if name is None else check_str(name, "Variable")
+    if scope_name and scope_name[-1] == "/":
+        validate_scope_name(scope_name, nested=bool(frame.name_stack))
+        graph_name = _claim(frame, scope_name[:-1], scope_name)
+    elif scope_name:
+        validate_scope_name(scope_name, nested=bool(frame.name_stack))
+        graph_name = _claim(frame, frame.unique_name(scope_name), scope_name)
+    else:  # TF1 (ref variables): name_scope("") resets to the root, the op type names it
+        saved, frame.name_stack = frame.name_stack, ""
+        try:
+            graph_name = _claim(frame, frame.unique_name("VariableV2"), scope_name)
+        finally:
+            frame.name_stack = saved
+    frame.check_trace("Variable created variable ", graph_name)
+    dt = None if dtype is None else as_dtype(dtype, f"Variable {graph_name}")
+    colls = _collection_list(graph_name, collections, bool(trainable))
+    axis = _lift.stack_axis(frame, colls) if frame.lifts else None
+    if frame.is_init:
+        with _lift.creating(frame):
+            if axis is None:
+                raw = initial_value() if callable(initial_value) else initial_value
+                value = jnp.asarray(raw, dt)
+                if frame.plan is not None:  # fast init's discovery
+                    dev = frame.device_stack[-1][1] if frame.device_stack else None
+                    frame.plan.computed(graph_name, raw, value, dev)
+            else:
+
+                def make() -> Any:
+                    return initial_value() if callable(initial_value) else initial_value
+
+                value = _stacked_value(frame, graph_name, graph_name, make, None, None, dt, axis)
+            value, device = _place(frame, value)
+    else:
+        value = _lookup(frame, graph_name, None)
+        if not callable(initial_value):
+            expect = tuple(np.shape(initial_value))
+            if axis is not None:
+                expect = _insert(expect, axis, _lift.member_lift(frame).member.n)
+            if dt is None:
+                dt = np.dtype(jax.dtypes.canonicalize_dtype(jnp.result_type(initial_value)))
+            _check_stored(graph_name, value, expect, dt)
+        device = frame.device_stack[-1][0] if frame.device_stack else None
+    handle = _register(frame, graph_name, None, value, bool(trainable), colls, device)
+    handle._stack_axis = axis
+    return _lift.read(frame, handle) if frame.lifts else value
+
+
+def _resolve(frame: Frame, ref: Any, api: str) -> VariableHandle:
+    if isinstance(ref, VariableHandle):
+        if ref._frame is frame:
+            return ref
+        ref = ref.name
+    if isinstance(ref, str):
+        handle = frame.variables.get(ref) or frame.var_store.get(ref)
+        if handle is None:
+            close = difflib.get_close_matches(ref, list(frame.variables), n=3)
+            hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+            raise AssignError(
+                f"{api}: no variable named {ref!r} has been created or read in this call.{hint} "
+                "Call get_variable for it first."
+            )
+        return handle
+    hit = frame.value_ids.get(id(ref))
+    if hit is not None and hit[1] is ref:
+        return hit[0]
+    raise AssignError(
+        f"{api} needs a variable: its full name, a handle from global_variables(), or the "
+        f"exact array get_variable returned; got {type(ref).__name__}. Pass the name instead."
+    )
+
+
+def variable_handle(ref: str | jax.Array | VariableHandle) -> VariableHandle:
+    """The :class:`VariableHandle` for a full name or an array ``get_variable`` returned.
+
+    >>> import jax, scopejax as sj
+    >>> def f():
+    ...     w = sj.get_variable("w", [2, 3])
+    ...     return sj.variable_handle(w).name, sj.variable_handle("w").shape
+    >>> net = sj.transform(f)
+    >>> net.apply(net.init(jax.random.key(0)))
+    ('w', (2, 3))
+    """
+    frame = current_frame("variable_handle")
+    return _resolve(frame, ref, "variable_handle")
+
+
+def _mutable_allows(frame: Frame, handle: VariableHandle) -> bool:
+    return mutable_allows_collections(frame.mutable, handle.collections)
+
+
+def mutable_allows_collections(mutable: Any, collections: Any) -> bool:
+    """Whether ``apply(..., mutable=mutable)`` lets a variable in ``collections`` change."""
+    if mutable is True:
+        return True
+    if not mutable:
+        return False
+    keys = (mutable,) if isinstance(mutable, str) else tuple(mutable)
+    return any(c in keys for c in collections)
+
+
+def assign(ref: str | jax.Array | VariableHandle, value: Any) -> jax.Array:
+    """Record a new value for a variable (TF1's ``tf.assign``), e.g. batch-norm statistics.
+
+    Later reads in the same call see the new value. ``apply(..., mutable=True)``
+    returns ``(out, new_store)`` with it; without ``mutable`` an assignment at
+    ``apply`` is an error, never a silent drop. At ``init`` the store keeps the
+    initial values (TF1's initializer op ignores later assignments).
+
+    >>> import jax, jax.numpy as jnp, scopejax as sj
+    >>> def f():
+    ...     n = sj.get_variable("count", [], jnp.int32, trainable=False)
+    ...     sj.assign("count", n + 1)
+    ...     return n
+    >>> net = sj.transform(f)
+    >>> out, store = net.apply(net.init(jax.random.key(0)), mutable=True)
+    >>> int(store["count"])
+    1
+
+    Raises:
+      AssignError: not mutable, unknown variable, or a shape/dtype mismatch.
+    """
+    frame = current_frame("assign", ref if isinstance(ref, str) else None)
+    handle = _resolve(frame, ref, "assign")
+    frame.check_trace("assign to variable ", handle.name)
+    if not frame.is_init and not _mutable_allows(frame, handle):
+        what = f"mutable={frame.mutable!r}"
+        raise AssignError(
+            f"assign to variable {handle.name} during apply needs the new store returned: call "
+            f"out, new_store = net.apply(store, ..., mutable=True). (got {what}; the "
+            f"variable is in collections {handle.collections})"
+        )
+    value = jnp.asarray(value)
+    shape = _visible_shape(frame, handle)
+    if tuple(value.shape) != shape:
+        raise AssignError(
+            f"assign to variable {handle.name}: value has shape {_fmt_shape(value.shape)}, the "
+            f"variable has shape {_fmt_shape(shape)}."
+        )
+    if value.dtype != handle.dtype:
+        weak_int = getattr(value, "weak_type", False) and jnp.issubdtype(value.dtype, jnp.integer)
+        if weak_int or np.can_cast(value.dtype, handle.dtype, "same_kind"):
+            value = value.astype(handle.dtype)
+        else:
+            raise AssignError(
+                f"assign to variable {handle.name}: value has dtype {value.dtype.name}, the "
+                f"variable has dtype {handle.dtype.name}; cast it first."
+            )
+    frame.value_ids[id(value)] = (handle, value)
+    if _lift.write(frame, handle, value):  # inside sj.scan/vmap/...: a local value
+        return value
+    handle._value = value
+    frame.assigned[handle.name] = value
+    return value
+
+
+def assign_add(ref: str | jax.Array | VariableHandle, delta: Any) -> jax.Array:
+    """``assign(ref, value + delta)`` (TF1's ``tf.assign_add``)."""
+    frame = current_frame("assign_add")
+    handle = _resolve(frame, ref, "assign_add")
+    return assign(handle, _lift.read(frame, handle) + delta)
+
+
+def assign_sub(ref: str | jax.Array | VariableHandle, delta: Any) -> jax.Array:
+    """``assign(ref, value - delta)`` (TF1's ``tf.assign_sub``)."""
+    frame = current_frame("assign_sub")
+    handle = _resolve(frame, ref, "assign_sub")
+    return assign(handle, _lift.read(frame, handle) - delta)

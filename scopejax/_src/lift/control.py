@@ -1,0 +1,130 @@
+"""``sj.remat``, ``sj.cond`` and ``sj.switch`` for functions that call ``get_variable``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import jax
+
+from scopejax._src.core import lifting as _lift
+from scopejax._src.core.context import current_frame
+from scopejax._src.core.errors import TransformError
+
+
+def remat(
+    fn: Callable[..., Any],
+    *,
+    policy: Callable[..., bool] | None = None,
+    prevent_cse: bool = True,
+    static_argnums: int | tuple[int, ...] = (),
+) -> Callable[..., Any]:
+    """``jax.checkpoint`` (rematerialisation) for functions that call ``get_variable``.
+
+    Activations inside ``fn`` are recomputed on the backward pass instead of
+    stored (``policy`` chooses what may be saved, as in ``jax.checkpoint``).
+    Variables and ``assign`` behave as without it.
+
+    >>> import jax, jax.numpy as jnp, scopejax as sj
+    >>> block = sj.remat(lambda x: jnp.tanh(sj.nn.Dense(4)(x)))
+    >>> net = sj.transform(lambda x: block(x).sum())
+    >>> store = net.init(jax.random.key(0), jnp.ones([2, 4]))
+    >>> jax.grad(net.apply)(store, jnp.ones([2, 4]))["dense/kernel"].shape
+    (4, 4)
+    """
+    if not callable(fn):
+        raise TransformError(f"sj.remat takes a function, got {type(fn).__name__}.")
+
+    def rematted(*args: Any) -> Any:
+        frame = current_frame("remat")
+
+        added_keys: list[Any] = []
+
+        def body(*a: Any) -> tuple[Any, dict[str, Any], list[Any]]:
+            with _lift.lifted(frame, "sj.remat") as lift:
+                out = fn(*a)
+                added = _lift.take_added(frame, lift, "sj.remat")
+                added_keys[:] = [k for k, _ in lift.added]
+                return out, {k: lift.local[k] for k in sorted(lift.assigned)}, added
+
+        out, state, added = jax.checkpoint(
+            body, policy=policy, prevent_cse=prevent_cse, static_argnums=static_argnums
+        )(*args)
+        _lift.commit(frame, state)
+        _lift.add_back(frame, added_keys, added)
+        return out
+
+    rematted.__name__ = f"remat_{getattr(fn, '__name__', 'fn')}"
+    return rematted
+
+
+def _branch(frame: Any, fn: Callable[..., Any], what: str, assigned: set[str]):
+    def body(state: dict[str, Any], *operands: Any) -> tuple[Any, dict[str, Any]]:
+        with _lift.lifted(frame, what, local=state) as lift:
+            out = fn(*operands)
+            assigned.update(lift.assigned)
+            _lift.take_added(frame, lift, what, allowed=False)
+            return out, {k: lift.local[k] for k in state}
+
+    return body
+
+
+def cond(pred: Any, true_fn: Callable[..., Any], false_fn: Callable[..., Any], *operands: Any):
+    """``jax.lax.cond`` for branches that call ``get_variable``.
+
+    As with TF1's ``tf.cond``, both branches are built: at ``init`` the
+    variables of each are created (``true_fn``'s first), and the store holds
+    them all; at ``apply`` only the chosen branch runs. Both branches must
+    return the same structure. Variables either branch may ``assign``
+    (``apply(..., mutable=...)``) pass through both.
+
+    >>> import jax, jax.numpy as jnp, scopejax as sj
+    >>> def f(x, training):
+    ...     return sj.cond(training, lambda x: sj.nn.Dense(2, name="a")(x),
+    ...                    lambda x: sj.nn.Dense(2, name="b")(x), x)
+    >>> net = sj.transform(f)
+    >>> store = net.init(jax.random.key(0), jnp.ones([1, 3]), True)
+    >>> store.names()
+    ['a/bias', 'a/kernel', 'b/bias', 'b/kernel']
+    """
+    frame = current_frame("cond")
+    state = _lift.carried_state(frame)
+    assigned: set[str] = set()
+    branches = (
+        _branch(frame, true_fn, "sj.cond", assigned),
+        _branch(frame, false_fn, "sj.cond", assigned),
+    )
+
+    def run(pred: Any, state: Any, operands: tuple) -> Any:
+        return jax.lax.cond(pred, *branches, state, *operands)
+
+    out, new = _lift.run_eager("sj.cond", run, pred, state, operands)
+    _lift.commit(frame, {k: new[k] for k in sorted(assigned) if k in new})
+    return out
+
+
+def switch(index: Any, branches: Sequence[Callable[..., Any]], *operands: Any) -> Any:
+    """``jax.lax.switch`` for branches that call ``get_variable`` (every branch is built).
+
+    >>> import jax, jax.numpy as jnp, scopejax as sj
+    >>> def f(x, i):
+    ...     heads = [lambda x, k=k: sj.nn.Dense(k + 1, name=f"h{k}")(x).sum() for k in range(3)]
+    ...     return sj.switch(i, heads, x)
+    >>> net = sj.transform(f)
+    >>> store = net.init(jax.random.key(0), jnp.ones([1, 3]), 0)
+    >>> sorted({n.split("/")[0] for n in store.names()})
+    ['h0', 'h1', 'h2']
+    """
+    frame = current_frame("switch")
+    if not branches or not all(callable(b) for b in branches):
+        raise TransformError("sj.switch takes a non-empty sequence of functions as branches.")
+    state = _lift.carried_state(frame)
+    assigned: set[str] = set()
+    bodies = [_branch(frame, b, "sj.switch", assigned) for b in branches]
+
+    def run(index: Any, state: Any, operands: tuple) -> Any:
+        return jax.lax.switch(index, bodies, state, *operands)
+
+    out, new = _lift.run_eager("sj.switch", run, index, state, operands)
+    _lift.commit(frame, {k: new[k] for k in sorted(assigned) if k in new})
+    return out

@@ -1,0 +1,210 @@
+"""``sj.scan`` and ``sj.layer_stack``: loops over steps or layers that create variables."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+from scopejax._src.core import lifting as _lift
+from scopejax._src.core.context import Frame, current_frame
+from scopejax._src.core.errors import TransformError
+from scopejax._src.core.rng import next_rng_key
+
+
+def _length(xs: Any, length: int | None, api: str) -> int:
+    leaves = jax.tree.leaves(xs)
+    sizes = {int(jnp.shape(x)[0]) if jnp.ndim(x) else -1 for x in leaves}
+    if -1 in sizes:
+        raise TransformError(f"{api}: every leaf of xs needs a leading axis to scan over.")
+    if length is not None:
+        sizes.add(int(length))
+    if not sizes:
+        raise TransformError(f"{api} needs xs or length= to know how many steps to run.")
+    if len(sizes) > 1:
+        raise TransformError(
+            f"{api}: the leading axes of xs (and length) disagree: {sorted(sizes)}; every leaf "
+            "must have the same number of steps."
+        )
+    return sizes.pop()
+
+
+def _step_keys(frame: Frame, n: int) -> Any:
+    """One key per step, for ``next_rng_key()`` in the body (None without an rng)."""
+    if frame.rng is None and frame.key_rng is None:
+        return None
+    return jax.random.split(next_rng_key(), n)
+
+
+def scan(
+    fn: Callable[[Any, Any], tuple[Any, Any]],
+    init: Any,
+    xs: Any = None,
+    length: int | None = None,
+    reverse: bool = False,
+    unroll: int | bool = 1,
+) -> tuple[Any, Any]:
+    """``jax.lax.scan`` for functions that call ``get_variable``: one set of variables.
+
+    The variables ``fn`` asks for are created once, from the first step's shapes,
+    and shared by every step, with the names a Python loop would give them
+    (TF1's ``tf.while_loop`` RNN with ``reuse_variables()``): a model can switch
+    between the loop and the scan without touching its checkpoint. The body is
+    traced once, so compile time does not grow with the number of steps.
+
+    At ``apply(..., mutable=...)`` the variables ``assign`` may change are
+    carried from step to step and the final values returned in the new store.
+    ``next_rng_key()`` gives a different key at every step.
+
+    >>> import jax, jax.numpy as jnp, scopejax as sj
+    >>> def rnn(xs):
+    ...     cell = sj.nn.BasicRNNCell(4)
+    ...     def step(h, x):
+    ...         out, h = cell(x, h)
+    ...         return h, out
+    ...     h, ys = sj.scan(step, jnp.zeros([2, 4]), xs)
+    ...     return ys
+    >>> net = sj.transform(rnn)
+    >>> xs = jnp.ones([7, 2, 3])                      # [time, batch, features]
+    >>> store = net.init(jax.random.key(0), xs)
+    >>> store.names()
+    ['basic_rnn_cell/bias', 'basic_rnn_cell/kernel']
+    >>> net.apply(store, xs).shape
+    (7, 2, 4)
+    """
+    frame = current_frame("scan")
+    n = _length(xs, length, "sj.scan")
+
+    def step(c: Any, x: Any, i: Any) -> tuple[Any, Any]:
+        out = fn(c, x)
+        if not (isinstance(out, tuple) and len(out) == 2):
+            raise TransformError(
+                "sj.scan: fn(carry, x) must return a pair (new_carry, y); got "
+                f"{type(out).__name__}."
+            )
+        return out
+
+    return _lifted_scan(frame, "sj.scan", step, init, xs, n, None, reverse, unroll)
+
+
+def _known_stacks(frame: Frame, scope: str, state: dict[str, Any], n: int) -> dict[str, Any]:
+    """At ``apply``: the stored per-layer variables of a layer stack under ``scope``, by name.
+
+    Passed as the scan's xs, each layer receives its slice directly, and reverse-mode
+    autodiff stacks the gradients instead of saving slices and carrying a gradient
+    buffer. A candidate is only used if the body reads it as a per-layer variable
+    (see ``_lift.read``); it must have the layer axis, not be carried state, and not
+    be registered as shared.
+    """
+    if frame.is_init or not frame.params:
+        return {}
+    prefix = scope + "/" if scope else ""
+    out = {}
+    for name, value in sorted(frame.params.items()):
+        handle = frame.variables.get(name)
+        if (
+            not name.startswith(prefix)
+            or name in state
+            or (handle is not None and handle._stack_axis != 0)
+            or jnp.ndim(value) < 1
+            or jnp.shape(value)[0] != n
+        ):
+            continue
+        out[name] = value
+    return out
+
+
+def _lifted_scan(
+    frame: Frame,
+    what: str,
+    step: Callable[[Any, Any, Any], tuple[Any, Any]],
+    init: Any,
+    xs: Any,
+    n: int,
+    per_step: int | None,
+    reverse: bool,
+    unroll: int | bool,
+) -> tuple[Any, Any]:
+    """``lax.scan`` of ``step(carry, x, i)`` in a lift: carried state, per-step keys.
+
+    With ``per_step`` (a layer stack) every variable created in the body is
+    stacked, one slice per step.
+    """
+    state = _lift.carried_state(frame)
+    keys = _step_keys(frame, n)
+    assigned: set[str] = set()
+    stacked = {} if per_step is None else _known_stacks(frame, frame.var_scope.name, state, n)
+    added_keys: list[Any] = []  # collections the body added arrays to, one per add
+
+    def body(carry: Any, inp: Any) -> tuple[Any, Any]:
+        st, c = carry
+        x, i, key, layer = inp
+        member = None
+        if per_step is not None:
+            member = _lift.Member(per_step, i, lambda colls: 0, full_local=True, sliced=layer)
+        with _lift.lifted(frame, what, local=st, member=member, rng=key) as lift:
+            c, y = step(c, x, i)
+            assigned.update(lift.assigned)
+            added = _lift.take_added(frame, lift, what)
+            added_keys[:] = [k for k, _ in lift.added]
+            return ({k: lift.local[k] for k in st}, c), (y, added)
+
+    def run(carry: Any, inputs: Any) -> Any:
+        return jax.lax.scan(body, carry, inputs, length=n, reverse=reverse, unroll=unroll)
+
+    steps = jnp.arange(n)
+    (st, carry), (ys, added) = _lift.run_eager(what, run, (state, init), (xs, steps, keys, stacked))
+    _lift.add_back(frame, added_keys, added)
+    _lift.commit(frame, {k: st[k] for k in sorted(assigned) if k in st})
+    return carry, ys
+
+
+def layer_stack(
+    num_layers: int, fn: Callable[..., Any], *, unroll: int | bool = 1
+) -> Callable[..., Any]:
+    """``fn`` applied ``num_layers`` times in sequence, each with its own variables, in one scan.
+
+    ``fn(x, *args) -> x`` is one block. Every variable it creates is stacked:
+    one name (``blocks/dense/kernel``) with a leading axis of ``num_layers``, and
+    layer ``i`` reads slice ``i``; variables created outside the stack are
+    shared by all layers. Compile time is that of one block.
+    :func:`unstack_layers` / :func:`stack_layers` convert to and from the names
+    of an unrolled model (``block_0/dense/kernel``, ...).
+
+    >>> import jax, jax.numpy as jnp, scopejax as sj
+    >>> def model(x):
+    ...     with sj.variable_scope("blocks"):
+    ...         return sj.layer_stack(6, lambda h: jnp.tanh(sj.nn.Dense(8)(h)))(x)
+    >>> net = sj.transform(model)
+    >>> store = net.init(jax.random.key(0), jnp.ones([2, 8]))
+    >>> store["blocks/dense/kernel"].shape
+    (6, 8, 8)
+    """
+    if not isinstance(num_layers, int) or num_layers < 1:
+        raise TransformError(f"sj.layer_stack: num_layers must be an int >= 1, got {num_layers!r}.")
+    if not callable(fn):
+        raise TransformError(f"sj.layer_stack takes a function, got {type(fn).__name__}.")
+
+    def stacked(x: Any, *args: Any) -> Any:
+        frame = current_frame("layer_stack")
+
+        def step(h: Any, _: Any, i: Any) -> tuple[Any, None]:
+            return fn(h, *args), None
+
+        out, _ = _lifted_scan(
+            frame,
+            "sj.layer_stack",
+            step,
+            x,
+            None,
+            num_layers,
+            num_layers,
+            False,
+            unroll,
+        )
+        return out
+
+    stacked.__name__ = f"layer_stack_{getattr(fn, '__name__', 'fn')}"
+    return stacked

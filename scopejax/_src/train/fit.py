@@ -1,0 +1,264 @@
+"""``fit`` and ``evaluate``: a training loop with a progress bar, for scripts and notebooks."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from scopejax._src.core.errors import ScopejaxError
+from scopejax._src.core.store import Store
+from scopejax._src.train.train import (
+    NonFiniteError,
+    Trainer,
+    TrainState,
+    _as_batches,
+    raise_if_donated,
+)
+
+POLICIES = ("stop", "skip", "warn")
+
+
+def _tuple(batch: Any) -> tuple[Any, ...]:
+    return batch if isinstance(batch, tuple) else (batch,)
+
+
+@jax.jit
+def _finite_leaves(tree: Any) -> Any:
+    return jax.tree.map(lambda v: jnp.all(jnp.isfinite(v)), tree)
+
+
+def _nonfinite(store: Any) -> list[str]:
+    """The variables of ``store`` (a Store) holding a NaN or an inf, by name."""
+    if not isinstance(store, Store):
+        return []
+    inexact = store.filter(predicate=lambda i: jnp.issubdtype(jnp.dtype(i.dtype), jnp.inexact))
+    flags = jax.device_get(_finite_leaves(inexact).flat())
+    return [n for n, ok in flags.items() if not ok]
+
+
+def _listed(names: list[str]) -> str:
+    more = f" (and {len(names) - 1} more: {', '.join(names[1:4])}" if len(names) > 1 else ""
+    return names[0] + (more + (" ...)" if len(names) > 4 else ")") if more else "")
+
+
+def _diagnose(trainer: Trainer, state: TrainState, batch: tuple, key: Any) -> tuple[str, Any]:
+    """Which variable makes the step non-finite: (a sentence, the first name or None)."""
+    try:
+        _, grads, updates = trainer.gradients(state, *batch, rng=key)
+        bad_grads, bad_updates = _nonfinite(grads), _nonfinite(updates)
+    except Exception as e:  # noqa: BLE001 - a diagnosis must not hide the real error
+        return f"(the gradients could not be recomputed: {type(e).__name__}: {e})", None
+    held = _nonfinite(state.store)
+    sentence = ""
+    if held:
+        sentence = f"variable {_listed(held)} already holds non-finite values; "
+    if bad_grads:
+        return sentence + f"the first non-finite gradient is {_listed(bad_grads)}", bad_grads[0]
+    if bad_updates:
+        update = f"the optimizer's update of {_listed(bad_updates)}"
+        return sentence + f"the gradients are finite but {update} is not", bad_updates[0]
+    return sentence + "every gradient is finite (the loss itself is not)", None
+
+
+def fit(
+    trainer: Trainer,
+    state: TrainState,
+    batches: Iterable[Any] | Callable[[int], Iterable[Any]],
+    epochs: int = 1,
+    rng: jax.Array | None = None,
+    progress: bool = True,
+    history: list[dict[str, float]] | None = None,
+    desc: str = "train",
+    on_nonfinite: str = "stop",
+) -> TrainState:
+    """Run ``trainer.step`` over ``batches`` (tuples of step arguments) for ``epochs``.
+
+    ``batches`` is an iterable, or a callable ``epoch -> iterable`` for a fresh
+    shuffle per epoch. With ``rng`` every step gets ``fold_in(rng, step)``. A
+    tqdm bar (when tqdm is installed and ``progress``) shows the loss, the
+    accuracy if the metrics have one, and steps/s; ``history`` (a list) receives
+    every step's metrics as floats.
+
+    A step is *non-finite* when its loss or an optimizer update holds a NaN or
+    an inf (checked inside the compiled step; the host reads the flag one step
+    late, so the device never waits). ``on_nonfinite`` says what then:
+
+    * ``"stop"`` (default): the update is not applied, and ``fit`` raises
+      :class:`NonFiniteError` (a ``FloatingPointError``) naming the step and the
+      first variable whose gradient is not finite; its ``.state`` is the state
+      before the bad update (not donated: resume or inspect it).
+    * ``"skip"``: the update is not applied (variables, optimizer state and
+      ``state.step`` unchanged) and training goes on; a ``RuntimeWarning`` at the
+      end counts the skipped steps, and ``history`` entries get ``skipped``.
+    * ``"warn"``: a ``RuntimeWarning`` names the step, and the update is applied.
+
+    Args:
+      trainer: from :func:`minimize`.
+      state: the state to start from (donated: use the returned one).
+      batches: an iterable of batches, or ``epoch -> iterable``.
+      epochs: passes over ``batches``.
+      rng: a key; step ``i`` gets ``fold_in(rng, state.step + i)``.
+      progress: show a tqdm bar.
+      history: a list to append every step's metrics to.
+      desc: the bar's label.
+      on_nonfinite: ``"stop"``, ``"skip"`` or ``"warn"``.
+
+    Returns:
+      The final TrainState.
+
+    Raises:
+      NonFiniteError: ``on_nonfinite="stop"`` and a step was not finite.
+      DonatedStateError: ``state`` holds arrays an earlier step donated.
+      ValueError: ``on_nonfinite`` is not one of the policies.
+    """
+    if on_nonfinite not in POLICIES:
+        raise ValueError(f"fit: on_nonfinite must be one of {POLICIES}, got {on_nonfinite!r}.")
+    guard = on_nonfinite != "warn"
+    halted = jnp.zeros((), bool) if guard else None
+    bar = None
+    if progress:
+        try:
+            from tqdm.auto import tqdm
+
+            total = None
+            if not callable(batches) and hasattr(batches, "__len__"):
+                total = len(batches) * epochs  # type: ignore[arg-type]
+            bar = tqdm(desc=desc, unit="step", leave=True, total=total)
+        except ImportError:  # pragma: no cover - tqdm is a dependency
+            bar = None
+    n = 0
+    step0 = int(state.step) if rng is not None else 0  # one host sync, not one per step
+    pending: tuple[int, Any, tuple, Any, Any] | None = None  # the step not checked yet
+    bad_steps: list[int] = []
+    first: str | None = None
+
+    def check(entry: tuple[int, Any, tuple, Any, Any], state: TrainState) -> None:
+        """Read one step's flag (after the next step is queued) and apply the policy."""
+        nonlocal first
+        i, bad, batch, key, loss = entry
+        if not bool(bad):
+            return
+        bad_steps.append(i)
+        if on_nonfinite == "stop":  # later steps were halted: ``state`` is the one before
+            why, name = _diagnose(trainer, state, batch, key)
+            lost = float(np.asarray(loss))
+            raise NonFiniteError(
+                f"fit: step {i} (state.step {int(state.step)}) has a non-finite loss or update "
+                f"(loss {lost}); {why}. The update was not applied and training stopped: the "
+                "state before it is this error's .state (not donated). Look for log, sqrt or "
+                "division of 0 or a too large learning rate; fit(..., on_nonfinite='skip') "
+                "skips such steps, 'warn' applies them and goes on.",
+                state=state,
+                step=i,
+                variable=name,
+                loss=lost,
+            )
+        if first is None:
+            first, _ = _diagnose(trainer, state, batch, key)
+            if on_nonfinite == "warn":
+                warnings.warn(
+                    f"fit: step {i} has a non-finite loss or update; {first}. The update was "
+                    "applied (on_nonfinite='warn'): the variables may now hold NaN or inf.",
+                    RuntimeWarning,
+                    stacklevel=3,
+                )
+
+    try:
+        for epoch in range(epochs):
+            for batch in _as_batches(batches, epoch):
+                batch = _tuple(batch)
+                key = None if rng is None else jax.random.fold_in(rng, step0 + n)
+                state, metrics, flags = trainer.checked_step(
+                    guard, state, halted, batch, key, None, "fit"
+                )
+                bad = flags
+                if guard:
+                    bad, after = flags
+                    if on_nonfinite == "stop":
+                        halted = after  # sticky: once bad, later steps change nothing
+                if pending is not None:
+                    check(pending, state)
+                pending = (n, bad, batch, key, metrics.get("loss"))
+                n += 1
+                if history is not None or (bar is not None and n % 10 == 0):
+                    host = {k: float(np.asarray(v)) for k, v in metrics.items() if np.ndim(v) == 0}
+                    if on_nonfinite == "skip":
+                        host["skipped"] = float(np.asarray(bad))
+                    if history is not None:
+                        history.append(host)
+                    if bar is not None and n % 10 == 0:
+                        post = {
+                            k: f"{v:.4f}"
+                            for k, v in host.items()
+                            if k in ("loss", "accuracy", "acc")
+                        }
+                        post["epoch"] = str(epoch)
+                        if bad_steps and on_nonfinite == "skip":
+                            post["skipped"] = str(len(bad_steps))
+                        bar.set_postfix(post, refresh=False)
+                if bar is not None:
+                    bar.update(1)
+        if pending is not None:
+            check(pending, state)
+    finally:
+        if bar is not None:
+            bar.close()
+    if bad_steps and on_nonfinite == "skip":
+        shown = ", ".join(map(str, bad_steps[:10])) + (" ..." if len(bad_steps) > 10 else "")
+        warnings.warn(
+            f"fit skipped {len(bad_steps)} of {n} steps whose loss or update was not finite "
+            f"(steps {shown}; their updates were not applied); at step {bad_steps[0]} {first}.",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    elif len(bad_steps) > 1 and on_nonfinite == "warn":
+        warnings.warn(
+            f"fit: {len(bad_steps)} of {n} steps had a non-finite loss or update (first: step "
+            f"{bad_steps[0]}).",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    return state
+
+
+def evaluate(
+    fn: Callable[..., dict[str, Any]], store: Any, batches: Iterable[Any]
+) -> dict[str, float]:
+    """Average the scalar metrics ``fn(store, *batch)`` returns over ``batches``.
+
+    Each batch is weighted by its size (the leading dimension of its first array).
+
+    Args:
+      fn: ``fn(store, *batch) -> {name: scalar}``.
+      store: passed to ``fn`` as is.
+      batches: an iterable of batches (tuples of ``fn``'s arguments).
+
+    Returns:
+      ``{name: weighted mean}``.
+
+    Raises:
+      ValueError: ``batches`` is empty.
+      DonatedStateError: ``store`` holds arrays a training step donated.
+    """
+    totals: dict[str, float] = {}
+    weight = 0.0
+    for batch in batches:
+        batch = _tuple(batch)
+        w = float(np.shape(batch[0])[0]) if np.ndim(batch[0]) else 1.0
+        try:
+            out = fn(store, *batch)
+        except (RuntimeError, ValueError) as e:
+            if not isinstance(e, ScopejaxError):
+                raise_if_donated(store, "evaluate", e)
+            raise
+        for k, v in out.items():
+            totals[k] = totals.get(k, 0.0) + float(np.asarray(v)) * w
+        weight += w
+    if not weight:
+        raise ValueError("evaluate: no batches.")
+    return {k: v / weight for k, v in totals.items()}
