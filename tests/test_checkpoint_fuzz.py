@@ -19,7 +19,7 @@ from test_tf_bundle import table
 
 import scopejax as sj
 from scopejax import checkpoint as ck
-from scopejax._src.checkpoint import tf_bundle as _tf_bundle as tfb
+from scopejax._src.checkpoint import tf_bundle as tfb
 
 FIXTURES = pathlib.Path(__file__).parent / "checkpoint_fixtures"
 CASES = ("tf1_model", "dtypes", "sharded", "partitioned", "tf2_object")

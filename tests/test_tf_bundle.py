@@ -17,8 +17,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import scopejax as sj
-from scopejax._src.checkpoint import crc32c as _crc32c, _proto
-from scopejax._src.checkpoint import tf_bundle as _tf_bundle as tfb
+from scopejax._src.checkpoint import crc32c as _crc32c
+from scopejax._src.checkpoint import proto as _proto
+from scopejax._src.checkpoint import tf_bundle as tfb
 from scopejax._src.checkpoint.errors import CheckpointCorruptError, CheckpointError
 from scopejax._src.checkpoint.tf_bundle import is_tf_checkpoint, list_variables, load_tf_checkpoint
 
