@@ -34,11 +34,11 @@ def _nbytes(shape: tuple[int, ...], dtype: str) -> int | None:
         return None
 
 
-def _human(n: int) -> str:
+def _human(n: float) -> str:
     for unit in ("B", "kB", "MB", "GB", "TB"):
         if n < 1000 or unit == "TB":
             return f"{n:,} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
-        n /= 1000  # type: ignore[assignment]
+        n /= 1000
     return str(n)
 
 
@@ -46,7 +46,7 @@ def listing(path: str, *, slots: bool = False) -> dict[str, Any]:
     """What ``ls`` shows, as a dict (also the ``--json`` output)."""
     kind, p = locate(path)
     src = open_source(p, include_slots=slots)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name, (shape, dtype) in sorted(src.variables().items()):
         rows.append(
             {"name": name, "shape": list(shape), "dtype": dtype, "bytes": _nbytes(shape, dtype)}

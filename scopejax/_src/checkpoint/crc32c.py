@@ -60,7 +60,7 @@ def unmask(masked: int) -> int:
 def _as_bytes(data: Buffer) -> memoryview:
     """The bytes of ``data`` as a flat memoryview (an array's in C order)."""
     if isinstance(data, np.ndarray):  # any dtype, ml_dtypes ones included
-        return memoryview(np.ascontiguousarray(data).reshape(-1).view(np.uint8))
+        return np.ascontiguousarray(data).reshape(-1).view(np.uint8).data
     view = memoryview(data)
     if not view.c_contiguous:
         return memoryview(view.tobytes())
@@ -166,14 +166,14 @@ def crc32c_python(data: Buffer, crc: int = 0) -> int:
 
 def _fast_backend() -> tuple[str, Callable[[Buffer, int], int] | None]:
     try:
-        import google_crc32c  # type: ignore[import-not-found]
+        import google_crc32c
 
         if getattr(google_crc32c, "implementation", "c") == "c":
             return "google-crc32c", lambda data, crc: google_crc32c.extend(crc, data)
     except ImportError:
         pass
     try:
-        import crc32c as _crc32c_pkg  # type: ignore[import-not-found]
+        import crc32c as _crc32c_pkg
 
         return "crc32c", lambda data, crc: _crc32c_pkg.crc32c(data, crc)
     except (ImportError, AttributeError):
@@ -197,7 +197,7 @@ def crc32c(data: Buffer, crc: int = 0) -> int:
     try:
         return _FAST(data, crc)
     except TypeError:  # google-crc32c takes bytes only
-        return _FAST(data.tobytes(), crc)
+        return _FAST(bytes(data), crc)
 
 
 def masked_crc32c(data: Buffer) -> int:

@@ -10,9 +10,9 @@ or a FIFO is refused.
 
 from __future__ import annotations
 
+import io
 import os
 import stat
-from typing import BinaryIO
 
 from scopejax._src.checkpoint.errors import CheckpointCorruptError, CheckpointError
 
@@ -40,7 +40,7 @@ def _refuse(path: str, mode: int, where: str) -> CheckpointCorruptError:
     )
 
 
-def open_regular(path: str | os.PathLike[str], where: str = "") -> BinaryIO:
+def open_regular(path: str | os.PathLike[str], where: str = "") -> io.BufferedReader:
     """Open ``path`` for binary reading if it is a regular file (symlinks followed).
 
     Args:

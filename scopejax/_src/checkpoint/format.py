@@ -123,7 +123,7 @@ def _le_bytes(a: np.ndarray) -> np.ndarray:
 
 def sha256(a: np.ndarray) -> str:
     """SHA-256 of an array's bytes (C order, little-endian), hex."""
-    return hashlib.sha256(_le_bytes(np.asarray(a))).hexdigest()
+    return hashlib.sha256(_le_bytes(np.asarray(a)).data).hexdigest()
 
 
 def sha256_many(arrays: Iterable[np.ndarray]) -> list[str]:

@@ -60,7 +60,7 @@ def _quiet_closed_loop_callbacks() -> None:
         if not _is_closed_loop_callback(u):
             previous(u)
 
-    hook._scopejax = True  # type: ignore[attr-defined]
+    hook._scopejax = True  # type: ignore[attr-defined]  # a marker on the function object
     sys.unraisablehook = hook
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
+from typing import Any
 
 Bytes = bytes | bytearray | memoryview
 
@@ -203,7 +204,7 @@ def parse_tensor_slice(buf: Bytes) -> TensorSlice:
 
 def parse_bundle_header(buf: Bytes) -> BundleHeader:
     """Decode a ``BundleHeaderProto`` (num_shards = 1, endianness = 2, version = 3)."""
-    fields: dict[str, object] = {}
+    fields: dict[str, Any] = {}  # decoded values, checked as each is read
     for number, wire, value in iter_fields(buf):
         if number in (1, 2):
             _want(number, wire, VARINT, "BundleHeaderProto")
@@ -221,13 +222,13 @@ def parse_bundle_header(buf: Bytes) -> BundleHeader:
                 elif n2 == 3:
                     bad.extend(_int32(v) for v in _packed_or_single(w2, v2))
             fields["bad_consumers"] = tuple(bad)
-    return BundleHeader(**fields)  # type: ignore[arg-type]
+    return BundleHeader(**fields)
 
 
 def parse_bundle_entry(buf: Bytes) -> BundleEntry:
     """Decode a ``BundleEntryProto`` (dtype 1, shape 2, shard_id 3, offset 4, size 5,
     crc32c 6 (fixed32), slices 7)."""
-    fields: dict[str, object] = {}
+    fields: dict[str, Any] = {}  # decoded values, checked as each is read
     slices = []
     for number, wire, value in iter_fields(buf):
         if number in (1, 3, 4, 5):
@@ -246,4 +247,4 @@ def parse_bundle_entry(buf: Bytes) -> BundleEntry:
             _want(number, wire, LENGTH, "BundleEntryProto")
             assert isinstance(value, memoryview)
             slices.append(parse_tensor_slice(value))
-    return BundleEntry(slices=tuple(slices), **fields)  # type: ignore[arg-type]
+    return BundleEntry(slices=tuple(slices), **fields)

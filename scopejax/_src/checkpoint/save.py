@@ -45,7 +45,7 @@ import numpy as np
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows: an exclusive-create claim instead
-    fcntl = None  # type: ignore[assignment]
+    fcntl = None  # type: ignore[assignment]  # a module otherwise; callers test for None
 
 from scopejax._src.checkpoint import orbax as _orbax
 from scopejax._src.checkpoint.errors import CheckpointError
@@ -88,7 +88,8 @@ def unpack(obj: Any) -> tuple[Store, Any, Any]:
         return obj, None, None
     fields = getattr(type(obj), "_fields", ())
     if isinstance(obj, tuple) and {"store", "opt_state", "step"} <= set(fields):
-        return unpack_store(obj.store), obj.opt_state, obj.step
+        state: Any = obj  # a NamedTuple with those fields (TrainState or alike)
+        return unpack_store(state.store), state.opt_state, state.step
     if isinstance(obj, Mapping):
         return Store(obj), None, None
     raise TypeError(
@@ -163,9 +164,9 @@ def snapshot(
         info = infos[name]
         if store._prefix and info.key is not None and info.key.startswith(store._prefix):
             info = dataclasses.replace(info, key=info.key[len(store._prefix) :])
-        e = variable_entry(name, info, a, key, "")
-        var_entries.append(e)
-        entries.append((e, a))
+        entry = variable_entry(name, info, a, key, "")
+        var_entries.append(entry)
+        entries.append((entry, a))
     opt_meta = None
     if opt_state is not None:
         tree = describe(opt_state, known=infos)
@@ -176,7 +177,7 @@ def snapshot(
             if key is not None:
                 arrays[OPT_STATE][key] = a.view(STORED_AS.get(a.dtype, a.dtype))
             py = type(leaf).__name__ if type(leaf) in (bool, int, float) else None
-            e = {
+            leaf_entry = {
                 "path": p,
                 "shape": list(a.shape),
                 "dtype": dtype_name(a.dtype),
@@ -185,8 +186,8 @@ def snapshot(
                 CHECKSUM: "",
                 "py": py,
             }
-            leaves.append(e)
-            entries.append((e, a))
+            leaves.append(leaf_entry)
+            entries.append((leaf_entry, a))
         opt_meta = {"tree": tree, "leaves": leaves}
     meta = {
         "format": FORMAT,

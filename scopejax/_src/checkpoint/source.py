@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -122,7 +122,7 @@ class ScopejaxSource:
     def opt_leaves(self) -> dict[str, tuple[tuple[int, ...], np.dtype]]:
         return {p: (e.shape, e.dtype) for p, e in self._opt.items()}
 
-    def _read(self, want: Mapping[str, list[Entry]]) -> dict[str, list[np.ndarray]]:
+    def _read(self, want: Mapping[str, Sequence[Entry]]) -> dict[str, list[np.ndarray]]:
         from scopejax._src.checkpoint import orbax as _orbax
 
         present = {

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import difflib
 import glob
+import io
 import math
 import os
 import re
@@ -394,7 +395,7 @@ class _Bundle:
         self.index = self.prefix + ".index"
         self.entries: dict[str, _proto.BundleEntry] = {}
         self.slices: dict[bytes, _proto.BundleEntry] = {}
-        self.files: dict[int, tuple[BinaryIO, int, str]] = {}
+        self.files: dict[int, tuple[io.BufferedReader, int, str]] = {}
         header = None
         for key, value in read_table(self.index, verify):
             try:
@@ -502,7 +503,7 @@ class _Bundle:
             )
         return DTYPES[entry.dtype]
 
-    def _file(self, name: str, shard: int) -> tuple[BinaryIO, int, str]:
+    def _file(self, name: str, shard: int) -> tuple[io.BufferedReader, int, str]:
         if not 0 <= shard < self.num_shards:
             raise _corrupt(
                 self.index, f"variable {name!r} is in shard {shard} of {self.num_shards}"
@@ -521,7 +522,7 @@ class _Bundle:
 
     def _locate(
         self, name: str, entry: _proto.BundleEntry, nbytes: int | None
-    ) -> tuple[BinaryIO, str]:
+    ) -> tuple[io.BufferedReader, str]:
         """The entry's data file, once its size and byte range are checked."""
         f, file_size, path = self._file(name, entry.shard_id)
         if nbytes is not None and entry.size != nbytes:
@@ -544,7 +545,7 @@ class _Bundle:
         f, path = self._locate(name, entry, nbytes)
         buf = np.empty(entry.size, np.uint8)
         f.seek(entry.offset)
-        if f.readinto(buf) != entry.size:  # type: ignore[attr-defined]
+        if f.readinto(buf.data) != entry.size:
             raise _corrupt(path, f"short read for variable {name!r}")
         return buf, path
 
@@ -639,7 +640,8 @@ class _Bundle:
         for piece in entry.slices:
             if len(piece.extents) != len(shape):
                 raise _corrupt(self.index, f"variable {name!r}: a slice of the wrong rank")
-            index, sub = [], []
+            index: list[slice] = []
+            sub: list[int] = []
             for (start, length), dim in zip(piece.extents, shape, strict=True):
                 size = dim if length is None else length
                 if start < 0 or size < 0 or start + size > dim:
@@ -662,11 +664,11 @@ class _Bundle:
             )
         out = np.empty(shape, dtype)
         seen = np.zeros(shape, bool)
-        for index, part, sub in parts:
-            if seen[index].any():
+        for where, part, part_shape in parts:
+            if seen[where].any():
                 raise _corrupt(self.index, f"variable {name!r}: two slices overlap")
-            seen[index] = True
-            out[index] = self._read_entry(name, part, sub, dtype, verify)
+            seen[where] = True
+            out[where] = self._read_entry(name, part, part_shape, dtype, verify)
         return out
 
 

@@ -105,7 +105,7 @@ def describe(tree: Any, known: Mapping[str, VariableInfo] | None = None) -> dict
             }
         if type(x) is dict:
             keys = sorted(x)  # jax's order for dict children
-            enc = []
+            enc: list[list[str | int]] = []
             for k in keys:
                 if isinstance(k, str):
                     enc.append(["s", k])
@@ -160,7 +160,7 @@ def _resolve_namedtuple(spec: Any, fields: list[str], where: str) -> type:
         stacklevel=4,
     )
     try:
-        return collections.namedtuple(typename, fields)  # type: ignore[misc]
+        return collections.namedtuple(typename, fields)
     except (ValueError, TypeError) as e:
         raise CheckpointCorruptError(f"{where}bad namedtuple fields {fields!r}: {e}") from None
 
@@ -242,7 +242,7 @@ def rebuild(desc: Any, leaves: list[Any], known: Mapping[str, VariableInfo], whe
             keys = d.get("keys")
             if not isinstance(keys, list) or len(keys) != len(children):
                 raise CheckpointCorruptError(f"{where}dict node keys do not match its children.")
-            out = {}
+            out: dict[str | int, Any] = {}
             for k, v in zip(keys, children, strict=True):
                 if isinstance(k, list) and len(k) == 2 and k[0] == "s" and isinstance(k[1], str):
                     out[k[1]] = v
