@@ -106,7 +106,7 @@ def shuffled_batches(
     return epoch_batches
 
 
-def evaluator(trainer: sj.train.Trainer) -> Callable[..., dict[str, jax.Array]]:
+def evaluator(trainer: sj.train.Trainer) -> jax.stages.Wrapped:
     """A jitted ``(store, x, y) -> {"loss", "accuracy"}`` in inference mode."""
 
     @jax.jit

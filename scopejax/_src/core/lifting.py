@@ -35,6 +35,7 @@ import jax.numpy as jnp
 from jax.extend.core import ClosedJaxpr, Jaxpr, jaxpr_as_fun
 
 from scopejax._src.core.context import Frame, current_trace_state, is_eager
+from scopejax._src.core.dtypes import jax_flag
 from scopejax._src.core.errors import TransformError
 
 try:  # public since jax 0.4.36
@@ -395,7 +396,7 @@ def run_eager(what: str, run: Callable[..., Any], *operands: Any) -> Any:
     Returns:
       ``run(*operands)``, bit-identical to the uncached call.
     """
-    if EAGER_CACHE_SIZE <= 0 or not is_eager() or jax.config.jax_disable_jit:
+    if EAGER_CACHE_SIZE <= 0 or not is_eager() or jax_flag("jax_disable_jit"):
         return run(*operands)
     closed, shapes = jax.make_jaxpr(run, return_shape=True)(*operands)
     opaque: list[_Same] = []
