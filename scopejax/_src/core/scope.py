@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeAlias
 
 from scopejax._src.core.context import Frame, _JaxScope, current_frame
 from scopejax._src.core.errors import ScopeUsageError
@@ -36,6 +36,9 @@ class _ReuseMode:
 AUTO_REUSE = _ReuseMode()
 """``reuse=AUTO_REUSE``: ``get_variable`` creates a variable if it does not exist
 and shares it otherwise."""
+
+Reuse: TypeAlias = bool | None | _ReuseMode
+"""What ``reuse=`` takes: ``True``, ``False``/``None`` (inherit) or :data:`AUTO_REUSE`."""
 
 
 def _wrap_custom_getter(custom_getter: Callable, old_getter: Callable | None) -> Callable:
@@ -80,7 +83,7 @@ class VariableScope:
 
     def __init__(
         self,
-        reuse: Any,
+        reuse: Reuse,
         name: str = "",
         initializer: Any = None,
         regularizer: Callable | None = None,
@@ -105,7 +108,7 @@ class VariableScope:
         return self._name_scope
 
     @property
-    def reuse(self) -> Any:
+    def reuse(self) -> Reuse:
         return self._reuse
 
     @property
@@ -241,7 +244,7 @@ def _unique_variable_scope(frame: Frame, prefix: str) -> str:
     return f"{prefix}_{idx}"
 
 
-def _check_reuse(reuse: Any) -> Any:
+def _check_reuse(reuse: Reuse) -> Reuse:
     if reuse is False:
         return None  # TF1: False means "inherit", like None
     if not (reuse is True or reuse is None or reuse is AUTO_REUSE):
@@ -312,7 +315,7 @@ class variable_scope:  # noqa: N801 - TF1's name
         values: Any = None,
         initializer: Any = None,
         regularizer: Callable | None = None,
-        reuse: Any = None,
+        reuse: Reuse = None,
         dtype: Any = None,
         custom_getter: Callable | None = None,
         auxiliary_name_scope: bool = True,
@@ -409,7 +412,8 @@ class variable_scope:  # noqa: N801 - TF1's name
         else:
             self._by_object = False
             if name_or_scope is None:
-                leaf = _unique_variable_scope(frame, self._default_name)  # type: ignore[arg-type]
+                assert self._default_name is not None  # __init__ requires one here
+                leaf = _unique_variable_scope(frame, self._default_name)
                 reuse = None  # default_name scopes inherit
             else:
                 leaf = check_str(name_or_scope, "variable_scope")
@@ -466,7 +470,7 @@ class reopen:  # noqa: N801 - a context manager, like variable_scope
 
     __slots__ = ("_frame", "_scope", "_reuse", "_old_scope", "_old_stack", "_mark", "_new", "_jax")
 
-    def __init__(self, frame: Frame, scope: VariableScope, reuse: Any = None) -> None:
+    def __init__(self, frame: Frame, scope: VariableScope, reuse: Reuse = None) -> None:
         self._frame, self._scope, self._reuse = frame, scope, reuse
 
     def __enter__(self) -> VariableScope:
