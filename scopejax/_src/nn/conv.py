@@ -8,6 +8,7 @@ from typing import Any
 import jax
 
 from scopejax._src.core.initializers import Zeros
+from scopejax._src.core.scope import Reuse
 from scopejax._src.core.variables import get_variable
 from scopejax._src.nn.common import activation_fn, as_array, float_dtype, padding_of, tuple_of
 from scopejax._src.nn.module import Module
@@ -35,7 +36,7 @@ class _Conv(Module):
         trainable: bool = True,
         name: str | None = None,
         *,
-        reuse: Any = None,
+        reuse: Reuse = None,
     ) -> None:
         super().__init__(name=name, reuse=reuse)
         n = self.rank

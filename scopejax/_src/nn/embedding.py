@@ -8,6 +8,7 @@ import jax
 import jax.numpy as jnp
 
 from scopejax._src.core.initializers import RandomUniform
+from scopejax._src.core.scope import Reuse
 from scopejax._src.core.variables import get_variable
 from scopejax._src.nn.common import as_array
 from scopejax._src.nn.module import Module
@@ -38,7 +39,7 @@ class Embedding(Module):
         dtype: Any = jnp.float32,
         name: str | None = None,
         *,
-        reuse: Any = None,
+        reuse: Reuse = None,
     ) -> None:
         super().__init__(name=name, reuse=reuse)
         self.input_dim, self.output_dim = int(input_dim), int(output_dim)

@@ -20,6 +20,7 @@ from typing import Any
 
 import jax
 
+from scopejax._src.core.scope import Reuse
 from scopejax._src.nn.conv import Conv1D, Conv2D
 from scopejax._src.nn.dropout import Dropout
 from scopejax._src.nn.embedding import Embedding
@@ -45,7 +46,7 @@ def dense(
     bias_regularizer: Callable | None = None,
     trainable: bool = True,
     name: str | None = None,
-    reuse: Any = None,
+    reuse: Reuse = None,
 ) -> jax.Array:
     """``tf.layers.dense``: see :class:`scopejax.nn.Dense`."""
     kw = {} if bias_initializer is None else {"bias_initializer": bias_initializer}
@@ -85,7 +86,7 @@ def conv1d(
     kernel_regularizer: Callable | None = None,
     trainable: bool = True,
     name: str | None = None,
-    reuse: Any = None,
+    reuse: Reuse = None,
 ) -> jax.Array:
     """``tf.layers.conv1d`` over ``[batch, width, channels]``."""
     return _conv(
@@ -123,7 +124,7 @@ def conv2d(
     kernel_regularizer: Callable | None = None,
     trainable: bool = True,
     name: str | None = None,
-    reuse: Any = None,
+    reuse: Reuse = None,
 ) -> jax.Array:
     """``tf.layers.conv2d`` over NHWC inputs."""
     return _conv(
@@ -192,7 +193,7 @@ def batch_normalization(
     training: Any = False,
     trainable: bool = True,
     name: str | None = None,
-    reuse: Any = None,
+    reuse: Reuse = None,
     **initializers: Any,
 ) -> jax.Array:
     """``tf.layers.batch_normalization``; with ``training=True`` the moving statistics
@@ -219,7 +220,7 @@ def layer_norm(
     epsilon: float = 1e-12,
     trainable: bool = True,
     name: str | None = None,
-    reuse: Any = None,
+    reuse: Reuse = None,
 ) -> jax.Array:
     """TF1's ``tf.contrib.layers.layer_norm`` (scope ``LayerNorm``, BERT's names)."""
     return LayerNorm(
@@ -240,7 +241,7 @@ def embedding(
     output_dim: int,
     embeddings_initializer: Any = None,
     name: str | None = None,
-    reuse: Any = None,
+    reuse: Reuse = None,
 ) -> jax.Array:
     """Look ``ids`` up in a ``[input_dim, output_dim]`` table (``embedding/embeddings``)."""
     return Embedding(input_dim, output_dim, embeddings_initializer, name=name, reuse=reuse)(ids)

@@ -9,6 +9,7 @@ import jax
 import jax.numpy as jnp
 
 from scopejax._src.core.initializers import Zeros
+from scopejax._src.core.scope import Reuse
 from scopejax._src.core.variables import get_variable
 from scopejax._src.nn.common import activation_fn, as_array, float_dtype
 from scopejax._src.nn.module import Module
@@ -42,7 +43,7 @@ class Dense(Module):
         trainable: bool = True,
         name: str | None = None,
         *,
-        reuse: Any = None,
+        reuse: Reuse = None,
     ) -> None:
         super().__init__(name=name, reuse=reuse)
         if int(units) <= 0:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from scopejax._src.core.context import Frame, current_frame
-from scopejax._src.core.scope import AUTO_REUSE, VariableScope, reopen, variable_scope
+from scopejax._src.core.scope import AUTO_REUSE, Reuse, VariableScope, reopen, variable_scope
 
 _TRAINABLE = "trainable_variables"
 
@@ -36,7 +36,7 @@ def _wrap_method(method: Callable[..., Any]) -> Callable[..., Any]:
         with self._enter():
             return method(self, *args, **kwargs)
 
-    wrapped._sj_wrapped = True  # type: ignore[attr-defined]
+    wrapped._sj_wrapped = True  # type: ignore[attr-defined]  # a marker on the function object
     return wrapped
 
 
@@ -52,7 +52,7 @@ def _wrap_init(init: Callable[..., Any]) -> Callable[..., Any]:
             if depth == 0:
                 self._close_init_scope()
 
-    wrapped._sj_wrapped = True  # type: ignore[attr-defined]
+    wrapped._sj_wrapped = True  # type: ignore[attr-defined]  # a marker on the function object
     return wrapped
 
 
@@ -67,10 +67,11 @@ class _Entered:
     def __enter__(self) -> VariableScope:
         m = self.module
         frame = current_frame(f"module {type(m).__name__} method")
-        if m._scope is None:  # scope_on_first_call: capture it now (TF1 tf.layers.Layer)
-            m._capture(frame)
         scope = m._scope
+        if scope is None:  # scope_on_first_call: capture it now (TF1 tf.layers.Layer)
+            scope = m._capture(frame)
         self.outer = m._depth == 0 and m._called_in is not frame
+        reuse: Reuse
         if self.outer:
             reuse = None  # first call in this init/apply: the captured scope's reuse
         else:
@@ -136,7 +137,7 @@ class Module:
             elif attr == "__call__" or not attr.startswith("_"):
                 setattr(cls, attr, _wrap_method(value))
 
-    def __init__(self, name: str | None = None, *, reuse: Any = None) -> None:
+    def __init__(self, name: str | None = None, *, reuse: Reuse = None) -> None:
         # building a module outside transform is an error that shows the fix
         frame = current_frame(f"module {type(self).__name__}(...) (a scopejax.Module)")
         self._sj_name = name
@@ -146,18 +147,19 @@ class Module:
         self._called_in: Frame | None = None
         self._init_ctx: list[Any] = []
         if not self.scope_on_first_call:
-            self._capture(frame)
+            scope = self._capture(frame)
             if self.__dict__.get("_sj_init_depth", 0) > 0:  # inside a subclass __init__
-                ctx = reopen(frame, self._scope)
+                ctx = reopen(frame, scope)
                 ctx.__enter__()
                 self._init_ctx.append(ctx)
 
-    def _capture(self, frame: Frame) -> None:
+    def _capture(self, frame: Frame) -> VariableScope:
         name = self._sj_name
         base = self._sj_base_name or camel_to_snake(type(self).__name__)
         with variable_scope(name, default_name=None if name else base, reuse=self._sj_reuse) as s:
             pass
         self._scope = s
+        return s
 
     def _close_init_scope(self) -> None:
         ctx = self.__dict__.get("_init_ctx") or []
@@ -178,19 +180,17 @@ class Module:
     @property
     def scope_name(self) -> str:
         """The full variable-scope name its variables live under: ``model/dense_1``."""
-        if self._scope is None:
-            raise ValueError(
-                f"{type(self).__name__} {self.name!r} has not been called yet; its scope is "
-                "chosen at the first call (scope_on_first_call)."
-            )
-        return self._scope.name
+        return self.variable_scope.name
 
     @property
     def variable_scope(self) -> VariableScope:
         """The captured :class:`VariableScope` (reopen it to share the variables)."""
         if self._scope is None:
-            self.scope_name  # noqa: B018 - raises the explanatory error
-        return self._scope  # type: ignore[return-value]
+            raise ValueError(
+                f"{type(self).__name__} {self.name!r} has not been called yet; its scope is "
+                "chosen at the first call (scope_on_first_call)."
+            )
+        return self._scope
 
     def _own(self) -> list[Any]:
         if self._scope is None:

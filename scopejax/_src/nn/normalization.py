@@ -10,6 +10,7 @@ import jax.numpy as jnp
 
 from scopejax._src.core.collection import GraphKeys
 from scopejax._src.core.initializers import Ones, Zeros
+from scopejax._src.core.scope import Reuse
 from scopejax._src.core.variables import assign, get_variable
 from scopejax._src.nn.common import as_array, float_dtype
 from scopejax._src.nn.module import Module
@@ -61,7 +62,7 @@ class BatchNormalization(Module):
         name: str | None = None,
         *,
         fused: bool | None = None,
-        reuse: Any = None,
+        reuse: Reuse = None,
     ) -> None:
         super().__init__(name=name, reuse=reuse)
         self.axis = (axis,) if isinstance(axis, int) else tuple(axis)
@@ -173,7 +174,7 @@ class LayerNorm(Module):
         trainable: bool = True,
         name: str | None = None,
         *,
-        reuse: Any = None,
+        reuse: Reuse = None,
     ) -> None:
         super().__init__(name=name, reuse=reuse)
         self.center, self.scale = center, scale
@@ -218,7 +219,7 @@ class LayerNormalization(Module):
         trainable: bool = True,
         name: str | None = None,
         *,
-        reuse: Any = None,
+        reuse: Reuse = None,
     ) -> None:
         super().__init__(name=name, reuse=reuse)
         self.axis = (axis,) if isinstance(axis, int) else tuple(axis)

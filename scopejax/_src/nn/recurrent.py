@@ -11,13 +11,13 @@ names them ``rnn/lstm_cell/kernel``: TF1 checkpoints map by name.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
 
 from scopejax._src.core.initializers import Constant, Zeros
-from scopejax._src.core.scope import VariableScope, variable_scope
+from scopejax._src.core.scope import Reuse, VariableScope, variable_scope
 from scopejax._src.core.variables import get_variable
 from scopejax._src.nn.common import activation_fn, as_array, float_dtype
 from scopejax._src.nn.module import Module
@@ -32,7 +32,7 @@ class LSTMStateTuple(NamedTuple):
 
 def unscoped(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Mark a public Module method that must not enter (or capture) the module's scope."""
-    fn._sj_wrapped = True  # type: ignore[attr-defined]
+    fn._sj_wrapped = True  # type: ignore[attr-defined]  # a marker on the function object
     return fn
 
 
@@ -41,11 +41,15 @@ class RNNCell(Module):
 
     scope_on_first_call = True
 
-    def __init__(self, num_units: int, name: str | None = None, *, reuse: Any = None) -> None:
+    def __init__(self, num_units: int, name: str | None = None, *, reuse: Reuse = None) -> None:
         super().__init__(name=name, reuse=reuse)
         if int(num_units) <= 0:
             raise ValueError(f"{type(self).__name__}: num_units must be positive, got {num_units}.")
         self.num_units = int(num_units)
+
+    if TYPE_CHECKING:  # each cell defines it; a stub here would be wrapped like a method
+
+        def __call__(self, inputs: jax.Array, state: Any) -> tuple[jax.Array, Any]: ...
 
     @property
     def state_size(self) -> Any:
@@ -93,7 +97,7 @@ class BasicRNNCell(RNNCell):
         kernel_initializer: Any = None,
         name: str | None = None,
         *,
-        reuse: Any = None,
+        reuse: Reuse = None,
     ) -> None:
         super().__init__(num_units, name=name, reuse=reuse)
         self.activation = activation_fn(activation) or jnp.tanh
@@ -132,7 +136,7 @@ class LSTMCell(RNNCell):
         initializer: Any = None,
         name: str | None = None,
         *,
-        reuse: Any = None,
+        reuse: Reuse = None,
     ) -> None:
         super().__init__(num_units, name=name, reuse=reuse)
         self.forget_bias = forget_bias
@@ -141,6 +145,7 @@ class LSTMCell(RNNCell):
 
     @property
     def state_size(self) -> LSTMStateTuple:
+        # TF1's state_size is an LSTMStateTuple of sizes, not of arrays
         return LSTMStateTuple(self.num_units, self.num_units)  # type: ignore[arg-type]
 
     def __call__(self, inputs: jax.Array, state: Any) -> tuple[jax.Array, LSTMStateTuple]:
@@ -175,7 +180,7 @@ class GRUCell(RNNCell):
         bias_initializer: Any = None,
         name: str | None = None,
         *,
-        reuse: Any = None,
+        reuse: Reuse = None,
     ) -> None:
         super().__init__(num_units, name=name, reuse=reuse)
         self.activation = activation_fn(activation) or jnp.tanh
