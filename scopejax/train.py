@@ -16,6 +16,11 @@ Errors: ``NonFiniteError`` (``fit`` stopped at a NaN/inf; a ``FloatingPointError
 """
 
 from scopejax._src.core.errors import DonatedStateError as DonatedStateError
+from scopejax._src.core.selectors import Selector as Selector
+from scopejax._src.core.selectors import collection as collection
+from scopejax._src.core.selectors import names as names
+from scopejax._src.core.selectors import regex as regex
+from scopejax._src.core.selectors import select as select
 from scopejax._src.train.fit import evaluate as evaluate
 from scopejax._src.train.fit import fit as fit
 from scopejax._src.train.train import NonFiniteError as NonFiniteError
@@ -23,11 +28,8 @@ from scopejax._src.train.train import TrainableDtypeError as TrainableDtypeError
 from scopejax._src.train.train import Trainer as Trainer
 from scopejax._src.train.train import TrainState as TrainState
 from scopejax._src.train.train import as_selector as as_selector
-from scopejax._src.train.train import collection as collection
 from scopejax._src.train.train import freeze as freeze
 from scopejax._src.train.train import labels as labels
 from scopejax._src.train.train import minimize as minimize
 from scopejax._src.train.train import multi_optimizer as multi_optimizer
-from scopejax._src.train.train import names as names
-from scopejax._src.train.train import regex as regex
 from scopejax._src.train.train import state_nbytes as state_nbytes

@@ -36,6 +36,7 @@ import numpy as np
 from scopejax._src.checkpoint.convert import to_jax
 from scopejax._src.checkpoint.report import Mismatch, RestoreReport
 from scopejax._src.checkpoint.source import open_source
+from scopejax._src.core.selectors import select
 from scopejax._src.core.store import Store, VariableInfo
 
 AssignmentMap = Mapping[str, Any] | Iterable[Any] | None
@@ -81,14 +82,7 @@ def _entries(assignment_map: AssignmentMap) -> list[tuple[str, str]]:
 
 
 def _selector(var_list: Any) -> Callable[[VariableInfo], bool]:
-    if var_list is None:
-        return lambda info: True
-    if isinstance(var_list, Store):
-        wanted = frozenset(var_list.infos[n].name for n in var_list.names())
-        return lambda info: info.name in wanted
-    from scopejax._src.train.train import as_selector
-
-    return as_selector(var_list)
+    return select(var_list, what="var_list")
 
 
 def _place(value: Any, like: Any, dtype: np.dtype, what: str) -> jax.Array:

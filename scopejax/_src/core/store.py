@@ -9,7 +9,6 @@ gradient of a Store is a Store with the same metadata, and collection views
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
@@ -18,31 +17,9 @@ import jax
 import numpy as np
 
 from scopejax._src.core.errors import StoreError
-from scopejax._src.core.names import compile_pattern
-
-GLOBAL = "variables"
-TRAINABLE = "trainable_variables"
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class VariableInfo:
-    """Static metadata of one variable (hashable: it is pytree auxiliary data)."""
-
-    name: str
-    shape: tuple[int, ...]
-    dtype: str
-    trainable: bool = True
-    collections: tuple[Any, ...] = (GLOBAL, TRAINABLE)
-    device: str | None = None
-    key: str | None = None
-
-    @property
-    def size(self) -> int:
-        return int(np.prod(self.shape, dtype=np.int64))
-
-    @property
-    def nbytes(self) -> int:
-        return self.size * np.dtype(self.dtype).itemsize
+from scopejax._src.core.info import VariableInfo
+from scopejax._src.core.selectors import Selector, select
+from scopejax._src.core.selectors import regex as regex_selector
 
 
 class StoreKeyError(StoreError, KeyError):
@@ -282,12 +259,23 @@ class Store(Mapping):
         self,
         collection: Any = None,
         regex: str | None = None,
-        predicate: Callable[[VariableInfo], bool] | None = None,
+        predicate: Selector | None = None,
     ) -> tuple[Store, Store]:
-        """Split into (selected, rest): by collection name(s), name regex, or predicate.
+        """Split into (selected, rest).
 
-        ``collection`` is one collection name or a sequence (any of them);
-        ``regex`` uses ``re.search`` on the full name. Criteria combine with and.
+        Args:
+          collection: what to select, in the vocabulary every API shares
+            (``scopejax.train.select``): a collection name or a list of them (any),
+            a selector (``regex`` / ``collection`` / ``names``), variable handles,
+            or a Store.
+          regex: a regular expression ``re.search``-ed on the full name.
+          predicate: a function of :class:`VariableInfo`.
+
+        Returns:
+          ``(selected, rest)``; the criteria given combine with *and*.
+
+        Raises:
+          StoreError: no criterion given. InvalidPatternError: a bad ``regex``.
         """
         pred = _predicate(collection, regex, predicate)
         yes, no = self._select(pred)
@@ -297,7 +285,7 @@ class Store(Mapping):
         self,
         collection: Any = None,
         regex: str | None = None,
-        predicate: Callable[[VariableInfo], bool] | None = None,
+        predicate: Selector | None = None,
     ) -> Store:
         """The variables that match (see :meth:`partition`)."""
         return self.partition(collection, regex, predicate)[0]
@@ -356,20 +344,18 @@ class Store(Mapping):
         return ",\n".join(lines[:1]) + (":\n" + "\n".join(lines[1:]) if lines[1:] else "") + ")"
 
 
-def _predicate(
-    collection: Any, regex: str | None, predicate: Callable[[VariableInfo], bool] | None
-) -> Callable[[VariableInfo], bool]:
-    tests: list[Callable[[VariableInfo], bool]] = []
+def _predicate(collection: Any, regex: str | None, predicate: Selector | None) -> Selector:
+    tests: list[Selector] = []
     if collection is not None:
-        wanted = (collection,) if isinstance(collection, str) else tuple(collection)
-        tests.append(lambda i: any(c in i.collections for c in wanted))
+        tests.append(select(collection, what="Store.partition"))
     if regex is not None:
-        rx = compile_pattern(regex, "Store.partition(regex=...)")
-        tests.append(lambda i: rx.search(i.name) is not None)
+        tests.append(regex_selector(regex, "Store.partition(regex=...)"))
     if predicate is not None:
         tests.append(predicate)
     if not tests:
         raise StoreError("partition/filter needs a collection, a regex or a predicate.")
+    if len(tests) == 1:
+        return tests[0]
     return lambda i: all(t(i) for t in tests)
 
 

@@ -9,6 +9,7 @@ buffers.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NamedTuple
@@ -18,12 +19,13 @@ import jax.numpy as jnp
 import optax
 
 from scopejax._src.core.collection import GraphKeys, get_regularization_loss
+from scopejax._src.core.dtypes import jax_flag
 from scopejax._src.core.errors import DonatedStateError, ScopejaxError, StoreError, TransformError
-from scopejax._src.core.names import compile_pattern
+from scopejax._src.core.selectors import Selector, select
+from scopejax._src.core.selectors import trainable as trainable_selector
 from scopejax._src.core.store import Store, VariableInfo, merge
 from scopejax._src.core.transform import Transformed, transform
 
-Selector = Callable[[VariableInfo], bool]
 _TRAINABLE = GraphKeys.TRAINABLE_VARIABLES
 
 
@@ -102,54 +104,9 @@ def raise_if_donated(tree: Any, where: str, error: BaseException | None = None) 
     ) from error
 
 
-def collection(*names: Any) -> Selector:
-    """Select variables in any of the collections ``names``."""
-    wanted = tuple(names)
-    sel = lambda info: any(c in info.collections for c in wanted)  # noqa: E731
-    sel.__name__ = sel.__qualname__ = f"collection{wanted!r}"
-    return sel
-
-
-def regex(pattern: str) -> Selector:
-    """Select variables whose full name matches ``pattern`` (``re.search``).
-
-    Raises:
-      InvalidPatternError: ``pattern`` is not a valid regular expression (also a
-        ``ValueError`` and ``re.error``).
-    """
-    rx = compile_pattern(pattern, "sj.train.regex(...)")
-    sel = lambda info: rx.search(info.name) is not None  # noqa: E731
-    sel.__name__ = sel.__qualname__ = f"regex({pattern!r})"
-    return sel
-
-
-def names(*full_names: str) -> Selector:
-    """Select exactly the variables named (TF1's explicit ``var_list``)."""
-    wanted = frozenset(full_names)
-    sel = lambda info: info.name in wanted  # noqa: E731
-    sel.__name__ = sel.__qualname__ = f"names{tuple(sorted(wanted))!r}"
-    return sel
-
-
 def as_selector(var_list: Any) -> Selector:
-    """``None`` -> trainable; a string or list of strings -> collections; a callable as is."""
-    if var_list is None:
-        sel = lambda info: info.trainable  # noqa: E731
-        sel.__name__ = sel.__qualname__ = "trainable_variables"
-        return sel
-    if callable(var_list):
-        return var_list
-    if isinstance(var_list, str):
-        return collection(var_list)
-    if isinstance(var_list, (list, tuple, set, frozenset)) and all(
-        isinstance(v, str) for v in var_list
-    ):
-        return collection(*var_list)
-    raise TypeError(
-        "var_list must be None (the trainable variables), a collection name or list of "
-        "collection names, or a selector (scopejax.train.regex / collection / names); got "
-        f"{var_list!r}."
-    )
+    """``var_list`` as a selector; ``None`` is the trainable variables (see ``select``)."""
+    return select(var_list, default=trainable_selector(), what="var_list")
 
 
 class TrainState(NamedTuple):
@@ -205,7 +162,7 @@ def _all_finite(tree: Any) -> jax.Array:
 
 def _debugging_nans() -> bool:
     """``jax.debug_nans`` / ``debug_infs`` re-run a failing step op by op: no donation."""
-    return bool(jax.config.jax_debug_nans or jax.config.jax_debug_infs)
+    return bool(jax_flag("jax_debug_nans") or jax_flag("jax_debug_infs"))
 
 
 def minimize(
@@ -389,7 +346,7 @@ def minimize(
         _, new_rest = new_store.partition(predicate=select)
         changed = {n: v for n, v in new_rest.flat().items() if v is not old[n]}
         metrics = {"loss": loss, **aux}
-        flags = None
+        flags: jax.Array | tuple[jax.Array, jax.Array] | None = None  # guard: (bad, halted)
         ok = jnp.ones((), bool)
         if mode != "off":
             bad = ~(jnp.isfinite(loss) & _all_finite(updates))
@@ -549,9 +506,7 @@ def freeze(store: Store, selector: Any) -> Store:
             colls = tuple(c for c in info.collections if c != _TRAINABLE)
             if GraphKeys.FROZEN_VARIABLES not in colls:
                 colls = (*colls, GraphKeys.FROZEN_VARIABLES)
-            info = info.__class__(
-                info.name, info.shape, info.dtype, False, colls, info.device, info.key
-            )
+            info = dataclasses.replace(info, trainable=None, collections=colls)
         infos.append(info)
     if not hit:
         raise StoreError(f"freeze: the selector matches no variable of the store ({store!r}).")
