@@ -12,24 +12,27 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from scopejax._src.core.errors import NotInTransformError, TracerLeakError
 
+_trace_state: Callable[..., Any] | None
 try:  # public since jax 0.4.36
     from jax.extend.core import get_opaque_trace_state as _trace_state
 except ImportError:  # pragma: no cover - older jax
     _trace_state = None
 
+_siu: ModuleType | None
 try:  # internal: lets an absolute name scope (TF's ``name_scope('a/')``) reach XLA
     from jax._src import source_info_util as _siu
 except ImportError:  # pragma: no cover
     _siu = None
 
 if TYPE_CHECKING:
+    from scopejax._src.core.handle import VariableHandle
     from scopejax._src.core.scope import VariableScope
-    from scopejax._src.core.variables import VariableHandle
 
 
 def current_trace_state() -> Any:
@@ -51,6 +54,7 @@ except (ImportError, AttributeError):  # pragma: no cover
         return False
 
 
+_take_trace: Callable[[], contextlib.AbstractContextManager[Any]] | None
 try:  # public since jax 0.4.36
     from jax.extend.core import take_current_trace as _take_trace
 except ImportError:  # pragma: no cover
@@ -118,9 +122,8 @@ class Frame:
         mutable: Any = False,
         rng: Any = None,
         named_scopes: bool = True,
+        root_scope: VariableScope,
     ) -> None:
-        from scopejax._src.core.scope import VariableScope
-
         self.is_init = is_init
         self.init_key = init_key
         self.params = params  # apply: the store's values by full name
@@ -132,7 +135,7 @@ class Frame:
         # --- TF1 graph state ---
         self.names_in_use: dict[str, int] = {}  # Graph._names_in_use (lower-cased)
         self.name_stack = ""  # Graph._name_stack
-        self.var_scope: VariableScope = VariableScope(False)  # root scope
+        self.var_scope: VariableScope = root_scope  # the root VariableScope (reuse=False)
         self.var_scope_counts: dict[str, int] = {}
         # scope name -> every counted scope name below it (TF scans all counters on
         # exit; this index makes closing a scope cost its own sub-scopes only)
@@ -340,3 +343,13 @@ class _JaxScope:
         if self.cm is not None:
             self.cm.__exit__(*exc)
             self.cm = None
+
+
+def mutable_allows_collections(mutable: Any, collections: Any) -> bool:
+    """Whether ``apply(..., mutable=mutable)`` lets a variable in ``collections`` change."""
+    if mutable is True:
+        return True
+    if not mutable:
+        return False
+    keys = (mutable,) if isinstance(mutable, str) else tuple(mutable)
+    return any(c in keys for c in collections)

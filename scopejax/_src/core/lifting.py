@@ -34,17 +34,23 @@ import jax
 import jax.numpy as jnp
 from jax.extend.core import ClosedJaxpr, Jaxpr, jaxpr_as_fun
 
-from scopejax._src.core.context import Frame, current_trace_state, is_eager
+from scopejax._src.core.context import (
+    Frame,
+    current_trace_state,
+    is_eager,
+    mutable_allows_collections,
+)
 from scopejax._src.core.dtypes import jax_flag
 from scopejax._src.core.errors import TransformError
 
+set_current_trace: Callable[[Any], contextlib.AbstractContextManager[Any]] | None
 try:  # public since jax 0.4.36
     from jax.extend.core import set_current_trace
 except ImportError:  # pragma: no cover
     set_current_trace = None
 
 if TYPE_CHECKING:
-    from scopejax._src.core.variables import VariableHandle
+    from scopejax._src.core.handle import VariableHandle
 
 
 class Member:
@@ -164,20 +170,28 @@ def creating(frame: Frame) -> Any:
     return contextlib.nullcontext()
 
 
-def member_lift(frame: Frame) -> Lift | None:
-    """The innermost open lift that has per-member variables."""
+def member_of(frame: Frame) -> Member | None:
+    """The per-member variables of the innermost open lift that has them."""
     for lift in reversed(frame.lifts):
         if lift.member is not None:
-            return lift
+            return lift.member
     return None
+
+
+def members(frame: Frame) -> int:
+    """How many members a stacked variable has now (a per-member lift is open)."""
+    member = member_of(frame)
+    if member is None:  # pragma: no cover - callers hold a variable with a stack axis
+        raise AssertionError("no per-member lift is open")
+    return member.n
 
 
 def stack_axis(frame: Frame, collections: list[Any]) -> int | None:
     """The stacking axis of a variable registered now with ``collections`` (None: shared)."""
-    lift = member_lift(frame)
-    if lift is None:
+    member = member_of(frame)
+    if member is None:
         return None
-    return lift.member.axes(collections)
+    return member.axes(collections)
 
 
 def read(frame: Frame, handle: VariableHandle) -> Any:
@@ -187,15 +201,14 @@ def read(frame: Frame, handle: VariableHandle) -> Any:
         return handle._value
     local = lifts[-1].local
     axis = handle._stack_axis
-    lift = member_lift(frame) if axis is not None else None
+    member = member_of(frame) if axis is not None else None
     if handle.name in local:
         value = local[handle.name]
-        if lift is None or not lift.member.full_local:
+        if member is None or not member.full_local:
             return value
     else:
         value = handle._value
-    if lift is not None:
-        member = lift.member
+    if member is not None:
         given = member.sliced.get(handle.name) if axis == 0 else None
         if given is not None and handle.name not in local:
             value = given
@@ -221,10 +234,10 @@ def write(frame: Frame, handle: VariableHandle, value: Any) -> bool:
             "outside the vmap."
         )
     axis = handle._stack_axis
-    owner = member_lift(frame) if axis is not None else None
-    if owner is not None and owner.member.full_local:  # update this layer's slice
+    owner = member_of(frame) if axis is not None else None
+    if owner is not None and owner.full_local:  # update this layer's slice
         whole = lift.local.get(handle.name, handle._value)
-        value = jax.lax.dynamic_update_index_in_dim(whole, value, owner.member.index, axis)
+        value = jax.lax.dynamic_update_index_in_dim(whole, value, owner.index, axis)
     lift.local[handle.name] = value
     lift.assigned.add(handle.name)
     return True
@@ -255,17 +268,16 @@ def carried_state(frame: Frame) -> dict[str, Any]:
     """
     if frame.is_init or not frame.mutable or not frame.params:
         return {}
-    from scopejax._src.core.variables import mutable_allows_collections
-
     local = frame.lifts[-1].local if frame.lifts else {}
     out: dict[str, Any] = {}
     for name, stored in frame.params.items():
         handle = frame.variables.get(name)
+        colls: list[Any] | None
         if handle is not None:
             colls = handle.collections
             if handle._stack_axis is not None:
-                lift = member_lift(frame)
-                if lift is not None and not lift.member.full_local:
+                member = member_of(frame)
+                if member is not None and not member.full_local:
                     continue  # a vmap threads its members' state itself
         else:
             colls = (frame.param_colls or {}).get(name)

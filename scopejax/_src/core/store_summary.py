@@ -12,7 +12,7 @@ _SHORT = {"variables": "global", "trainable_variables": "trainable"}
 HEADER = ("name", "shape", "dtype", "params", "bytes", "trainable", "collections", "device")
 
 
-def _human(n: int) -> str:
+def _human(n: float) -> str:
     for unit in ("B", "KB", "MB", "GB"):
         if n < 1024 or unit == "GB":
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
@@ -21,7 +21,7 @@ def _human(n: int) -> str:
 
 
 def rows(store: Store) -> list[tuple[str, ...]]:
-    out = []
+    out: list[tuple[str, ...]] = []
     for name, info in store.infos.items():
         colls = ",".join(_SHORT.get(c, str(c)) for c in info.collections)
         out.append(

@@ -20,7 +20,7 @@ import numpy as np
 
 from scopejax._src.core import lifting as _lift
 from scopejax._src.core.collection import GraphKeys
-from scopejax._src.core.context import Frame, current_frame
+from scopejax._src.core.context import Frame, current_frame, mutable_allows_collections
 from scopejax._src.core.dtypes import as_dtype, is_floating, is_int_or_bool
 from scopejax._src.core.errors import (
     AssignError,
@@ -32,86 +32,13 @@ from scopejax._src.core.errors import (
     VariableNotFoundError,
     VariableShapeError,
 )
+from scopejax._src.core.handle import VariableHandle
 from scopejax._src.core.initializers import GlorotUniform, Initializer, Zeros, draw_one
 from scopejax._src.core.names import check_str, validate_scope_name
 from scopejax._src.core.rng import variable_key
 
 _GLOBAL = GraphKeys.GLOBAL_VARIABLES
 _TRAINABLE = GraphKeys.TRAINABLE_VARIABLES
-
-
-class VariableHandle:
-    """A variable of the current ``init``/``apply`` call, as TF1's collections hold it.
-
-    Attributes:
-      name: the full graph name (``'enc/dense/kernel'``, never ``:0``).
-      key: the name ``get_variable`` looks it up by (``None`` for ``Variable``).
-      shape, dtype: of the value.
-      trainable: the ``trainable`` flag it was created with.
-      device: the device spec it was created under, or None.
-    """
-
-    __slots__ = (
-        "name",
-        "key",
-        "shape",
-        "dtype",
-        "trainable",
-        "device",
-        "_frame",
-        "_value",
-        "_colls",
-        "_stack_axis",
-    )
-
-    def __init__(
-        self,
-        name: str,
-        key: str | None,
-        value: Any,
-        trainable: bool,
-        device: str | None,
-        frame: Frame,
-    ) -> None:
-        self.name = name
-        self.key = key
-        self.shape = tuple(value.shape)
-        self.dtype = np.dtype(value.dtype)
-        self.trainable = trainable
-        self.device = device
-        self._frame = frame
-        self._value = value
-        self._colls: list[Any] = []  # collections in the order it joined them
-        self._stack_axis: int | None = None  # per-member variable: its member axis
-
-    def _live_frame(self) -> Frame:
-        frame = self._frame
-        if frame is None or frame.closed:
-            raise ValueError(
-                f"Variable {self.name}: this handle belongs to an init/apply call that has "
-                "finished; read values from the Store instead (store[name])."
-            )
-        return frame
-
-    @property
-    def collections(self) -> list[Any]:
-        """The collections that hold this variable now, in first-use order."""
-        frame = self._live_frame()
-        return [k for k, items in frame.collections.items() if any(x is self for x in items)]
-
-    @property
-    def value(self) -> jax.Array:
-        """The variable's current value in this call (after any ``assign``)."""
-        if self._frame is None or self._frame.closed:
-            raise ValueError(
-                f"Variable {self.name}: this handle belongs to an init/apply call that has "
-                "finished; read values from the Store instead (store[name])."
-            )
-        return self._value
-
-    def __repr__(self) -> str:
-        shape = ", ".join(map(str, self.shape))
-        return f"<scopejax.Variable '{self.name}' shape=({shape}) dtype={self.dtype.name}>"
 
 
 def _fmt_shape(shape: Sequence[Any] | None) -> str:
@@ -423,14 +350,14 @@ def _true_getter(
         dt = np.dtype(jax.dtypes.canonicalize_dtype(jnp.result_type(const)))
     else:
         if shape is not None and None not in shape:
-            full: tuple[int, ...] = shape  # type: ignore[assignment]
+            full: tuple[int, ...] = shape
             known_shape = full
             if frame.max_bytes is not None:
                 _check_size(name, full, dt, frame.max_bytes)
-            fn = initializer
+            fn: Callable[..., Any] = initializer
 
             def init_fn() -> Any:
-                inst = fn() if inspect.isclass(fn) else fn
+                inst = fn() if isinstance(fn, type) else fn  # a class: instantiate it
                 if isinstance(inst, Initializer):
                     drawn.append(inst)
                     if frame.plan is not None:  # fast init's discovery: shape only
@@ -441,7 +368,7 @@ def _true_getter(
 
         elif not inspect.isclass(initializer) and _needs_no_arguments(initializer):
             init_fn = initializer
-            dt = None  # type: ignore[assignment]
+            dt = None  # type: ignore[assignment]  # dtype: the value's own; np.dtype above
         else:
             raise InitializerError(
                 f"Variable {name}: The initializer passed is not valid. It should be a callable "
@@ -466,7 +393,7 @@ def _true_getter(
         value = _lookup(frame, graph_name, name)
         expect = known_shape
         if axis is not None and known_shape is not None:
-            expect = _insert(known_shape, axis, _lift.member_lift(frame).member.n)
+            expect = _insert(known_shape, axis, _lift.members(frame))
         _check_stored(name, value, expect, dt)
         device = frame.device_stack[-1][0] if frame.device_stack else None
     handle = _register(frame, graph_name, name, value, bool(trainable), colls, device)
@@ -503,7 +430,7 @@ def _check_size(name: str, shape: tuple[int, ...], dt: np.dtype, limit: int) -> 
 def _visible_shape(frame: Frame, handle: VariableHandle) -> tuple[int, ...]:
     """The shape the function sees: a per-member variable's member shape inside its lift."""
     axis = handle._stack_axis
-    if axis is None or not frame.lifts or _lift.member_lift(frame) is None:
+    if axis is None or not frame.lifts or _lift.member_of(frame) is None:
         return handle.shape
     return handle.shape[:axis] + handle.shape[axis + 1 :]
 
@@ -563,11 +490,12 @@ def _stacked_value(
     axis: int,
 ) -> Any:
     """A per-member variable (sj.vmap / sj.layer_stack): one draw per member, stacked."""
-    n = _lift.member_lift(frame).member.n
+    n = _lift.members(frame)
     keyed = initializer is not None
     if keyed:
-        inst = initializer() if inspect.isclass(initializer) else initializer
-        shape: tuple[int, ...] = known_shape  # type: ignore[assignment]
+        inst = initializer() if isinstance(initializer, type) else initializer
+        assert known_shape is not None and dt is not None  # a keyed draw: both are known
+        shape = known_shape
         if isinstance(inst, Initializer):
             keyed = inst.needs_key
 
@@ -775,7 +703,7 @@ def Variable(  # noqa: N802 - TF1's name
         if not callable(initial_value):
             expect = tuple(np.shape(initial_value))
             if axis is not None:
-                expect = _insert(expect, axis, _lift.member_lift(frame).member.n)
+                expect = _insert(expect, axis, _lift.members(frame))
             if dt is None:
                 dt = np.dtype(jax.dtypes.canonicalize_dtype(jnp.result_type(initial_value)))
             _check_stored(graph_name, value, expect, dt)
@@ -826,16 +754,6 @@ def variable_handle(ref: str | jax.Array | VariableHandle) -> VariableHandle:
 
 def _mutable_allows(frame: Frame, handle: VariableHandle) -> bool:
     return mutable_allows_collections(frame.mutable, handle.collections)
-
-
-def mutable_allows_collections(mutable: Any, collections: Any) -> bool:
-    """Whether ``apply(..., mutable=mutable)`` lets a variable in ``collections`` change."""
-    if mutable is True:
-        return True
-    if not mutable:
-        return False
-    keys = (mutable,) if isinstance(mutable, str) else tuple(mutable)
-    return any(c in keys for c in collections)
 
 
 def assign(ref: str | jax.Array | VariableHandle, value: Any) -> jax.Array:
