@@ -28,6 +28,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
 import jax
@@ -38,6 +39,7 @@ from scopejax._src.core.errors import ScopejaxError
 from scopejax._src.core.initializers import Initializer, draw_one, is_batchable
 from scopejax._src.core.rng import stable_hash
 
+_pe: ModuleType | None
 try:  # internal: dead-code elimination of the discovery program
     from jax._src.interpreters import partial_eval as _pe
 except ImportError:  # pragma: no cover - evaluate the whole program instead
@@ -45,12 +47,15 @@ except ImportError:  # pragma: no cover - evaluate the whole program instead
 
 log = logging.getLogger("scopejax")
 
+_empty: Callable[[tuple[int, ...], np.dtype], jax.Array]
 if hasattr(jax.lax, "empty"):  # an array whose values are never read: cheapest to trace
     _empty = jax.lax.empty
 else:  # pragma: no cover - older jax
 
-    def _empty(shape: tuple[int, ...], dtype: np.dtype) -> jax.Array:
+    def _zeros(shape: tuple[int, ...], dtype: np.dtype) -> jax.Array:
         return jax.lax.broadcast_in_dim(np.zeros((), dtype), shape, ())
+
+    _empty = _zeros
 
 _NEEDS_CONCRETE = (
     jax.errors.ConcretizationTypeError,
@@ -196,6 +201,7 @@ def discover(
         if not (frame.plan.traced and frame.plan.placeholders):
             break
         frame.release()
+    assert found is not None  # the loop ran and returned on None
     return (frame, *found)
 
 

@@ -145,7 +145,7 @@ class Initializer:
         if type(other) is not type(self):
             return NotImplemented
         try:
-            return bool(self._config() == other._config())  # type: ignore[attr-defined]
+            return bool(self._config() == other._config())
         except (TypeError, ValueError):  # array-valued configs
             return self is other
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import Any, cast
 
 import jax
 import numpy as np
@@ -58,9 +58,9 @@ def as_key(rng: Any, api: str) -> jax.Array:
                     f"{api} takes a single PRNG key, got a batch of keys of shape {rng.shape}; "
                     f"to build several, jax.vmap the {api} call."
                 )
-            return rng
+            return cast(jax.Array, rng)  # numpy arrays never hold keys
         if rng.dtype == np.uint32 and rng.shape == (2,):
-            return jax.random.wrap_key_data(rng)
+            return jax.random.wrap_key_data(cast(jax.Array, rng))  # host key data works too
     raise TransformError(
         f"{api} expects a PRNG key as its rng (jax.random.key(0)) or an int seed, got "
         f"{type(rng).__name__}. Call it as {api}(jax.random.key(0), ...)."
