@@ -28,7 +28,7 @@ class VariableInfo:
     name: str
     shape: tuple[int, ...]
     dtype: str
-    trainable: bool | None = None  # type: ignore[assignment]  # derived in __post_init__
+    trainable: bool | None = None  # None: derived from the collections (a bool once built)
     collections: tuple[Any, ...] = (GLOBAL, TRAINABLE)
     device: str | None = None
     key: str | None = None

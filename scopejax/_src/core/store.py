@@ -245,7 +245,8 @@ class Store(Mapping):
 
     # -- selection ----------------------------------------------------------------
     def _select(self, pred: Callable[[VariableInfo], bool]) -> tuple[list[int], list[int]]:
-        yes, no = [], []
+        yes: list[int] = []
+        no: list[int] = []
         for k, info in enumerate(self._infos):
             (yes if pred(info) else no).append(k)
         return yes, no
@@ -292,7 +293,7 @@ class Store(Mapping):
 
     def trainable(self) -> Store:
         """The variables in ``TRAINABLE_VARIABLES``."""
-        return self.filter(predicate=lambda i: i.trainable)
+        return self.filter(predicate=lambda i: bool(i.trainable))
 
     def non_trainable(self) -> Store:
         """The variables not in ``TRAINABLE_VARIABLES`` (frozen weights, statistics)."""
