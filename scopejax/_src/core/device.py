@@ -98,8 +98,9 @@ def memory_bytes() -> int | None:
     devices = jax.local_devices()
     if devices and devices[0].platform != "cpu":
         limits = [(d.memory_stats() or {}).get("bytes_limit") for d in devices]
-        if all(isinstance(x, int) and x > 0 for x in limits):
-            return int(sum(limits))  # type: ignore[arg-type]
+        sizes = [x for x in limits if isinstance(x, int) and x > 0]
+        if len(sizes) == len(limits):
+            return int(sum(sizes))
         return None
     try:
         return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sized
 from typing import Any
 
 import jax
@@ -126,8 +126,8 @@ def fit(
             from tqdm.auto import tqdm
 
             total = None
-            if not callable(batches) and hasattr(batches, "__len__"):
-                total = len(batches) * epochs  # type: ignore[arg-type]
+            if not callable(batches) and isinstance(batches, Sized):
+                total = len(batches) * epochs
             bar = tqdm(desc=desc, unit="step", leave=True, total=total)
         except ImportError:  # pragma: no cover - tqdm is a dependency
             bar = None
