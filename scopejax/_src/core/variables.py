@@ -36,6 +36,7 @@ from scopejax._src.core.handle import VariableHandle
 from scopejax._src.core.initializers import GlorotUniform, Initializer, Zeros, draw_one
 from scopejax._src.core.names import check_str, validate_scope_name
 from scopejax._src.core.rng import variable_key
+from scopejax._src.core.scope import Reuse
 
 _GLOBAL = GraphKeys.GLOBAL_VARIABLES
 _TRAINABLE = GraphKeys.TRAINABLE_VARIABLES
@@ -282,7 +283,7 @@ def _true_getter(
     dtype: Any = jnp.float32,
     initializer: Any = None,
     regularizer: Callable | None = None,
-    reuse: Any = None,
+    reuse: Reuse = None,
     trainable: bool | None = None,
     collections: Any = None,
     **_ignored: Any,
