@@ -9,14 +9,13 @@ import jax
 
 from scopejax._src.core.initializers import Zeros
 from scopejax._src.core.scope import Reuse
-from scopejax._src.core.variables import get_variable
-from scopejax._src.nn.common import activation_fn, as_array, float_dtype, padding_of, tuple_of
+from scopejax._src.nn.common import KernelBias, as_array, float_dtype, padding_of, tuple_of
 from scopejax._src.nn.module import Module
 
 _DIMS = {1: ("NWC", "WIO", "NWC"), 2: ("NHWC", "HWIO", "NHWC")}
 
 
-class _Conv(Module):
+class _Conv(Module, KernelBias):
     rank = 2
 
     def __init__(
@@ -51,13 +50,15 @@ class _Conv(Module):
                 f"{type(self).__name__}: filters ({self.filters}) must be divisible by groups "
                 f"({self.groups})."
             )
-        self.activation = activation_fn(activation)
-        self.use_bias = use_bias
-        self.kernel_initializer = kernel_initializer
-        self.bias_initializer = bias_initializer
-        self.kernel_regularizer = kernel_regularizer
-        self.bias_regularizer = bias_regularizer
-        self.trainable = trainable
+        self._set_kernel_bias(
+            activation,
+            use_bias,
+            kernel_initializer,
+            bias_initializer,
+            kernel_regularizer,
+            bias_regularizer,
+            trainable,
+        )
 
     def __call__(self, x: jax.Array) -> jax.Array:
         x = as_array(x)
@@ -73,14 +74,7 @@ class _Conv(Module):
                 f"divisible by groups ({self.groups})."
             )
         dt = float_dtype(x)
-        kernel = get_variable(
-            "kernel",
-            [*self.kernel_size, channels // self.groups, self.filters],
-            dt,
-            initializer=self.kernel_initializer,
-            regularizer=self.kernel_regularizer,
-            trainable=self.trainable,
-        )
+        kernel = self._kernel([*self.kernel_size, channels // self.groups, self.filters], dt)
         y = jax.lax.conv_general_dilated(
             x,
             kernel,
@@ -90,17 +84,7 @@ class _Conv(Module):
             dimension_numbers=_DIMS[self.rank],
             feature_group_count=self.groups,
         )
-        if self.use_bias:
-            bias = get_variable(
-                "bias",
-                [self.filters],
-                dt,
-                initializer=self.bias_initializer,
-                regularizer=self.bias_regularizer,
-                trainable=self.trainable,
-            )
-            y = y + bias
-        return self.activation(y) if self.activation is not None else y
+        return self._bias_activation(y, dt)
 
 
 class Conv1D(_Conv):

@@ -9,8 +9,7 @@ import jax.numpy as jnp
 
 from scopejax._src.core.initializers import RandomUniform
 from scopejax._src.core.scope import Reuse
-from scopejax._src.core.variables import get_variable
-from scopejax._src.nn.common import as_array
+from scopejax._src.nn.common import as_array, make_kernel
 from scopejax._src.nn.module import Module
 
 
@@ -49,12 +48,12 @@ class Embedding(Module):
 
     def table(self) -> jax.Array:
         """The ``[input_dim, output_dim]`` table itself."""
-        return get_variable(
-            "embeddings",
+        return make_kernel(
             [self.input_dim, self.output_dim],
             self.dtype,
-            initializer=self.embeddings_initializer,
+            self.embeddings_initializer,
             trainable=self.trainable,
+            name="embeddings",
         )
 
     def __call__(self, ids: jax.Array) -> jax.Array:

@@ -10,12 +10,11 @@ import jax.numpy as jnp
 
 from scopejax._src.core.initializers import Zeros
 from scopejax._src.core.scope import Reuse
-from scopejax._src.core.variables import get_variable
-from scopejax._src.nn.common import activation_fn, as_array, float_dtype
+from scopejax._src.nn.common import KernelBias, as_array, float_dtype
 from scopejax._src.nn.module import Module
 
 
-class Dense(Module):
+class Dense(Module, KernelBias):
     """A fully connected layer: ``activation(x @ kernel + bias)``.
 
     Variables ``<scope>/kernel`` of shape ``[in, units]`` (default initializer:
@@ -49,34 +48,19 @@ class Dense(Module):
         if int(units) <= 0:
             raise ValueError(f"Dense: units must be a positive int, got {units!r}.")
         self.units = int(units)
-        self.activation = activation_fn(activation)
-        self.use_bias = use_bias
-        self.kernel_initializer = kernel_initializer
-        self.bias_initializer = bias_initializer
-        self.kernel_regularizer = kernel_regularizer
-        self.bias_regularizer = bias_regularizer
-        self.trainable = trainable
+        self._set_kernel_bias(
+            activation,
+            use_bias,
+            kernel_initializer,
+            bias_initializer,
+            kernel_regularizer,
+            bias_regularizer,
+            trainable,
+        )
 
     def __call__(self, x: jax.Array) -> jax.Array:
         x = as_array(x)
         dt = float_dtype(x)
-        kernel = get_variable(
-            "kernel",
-            [x.shape[-1], self.units],
-            dt,
-            initializer=self.kernel_initializer,
-            regularizer=self.kernel_regularizer,
-            trainable=self.trainable,
-        )
+        kernel = self._kernel([x.shape[-1], self.units], dt)
         y = jnp.matmul(x, kernel) if x.ndim <= 2 else jnp.tensordot(x, kernel, [[-1], [0]])
-        if self.use_bias:
-            bias = get_variable(
-                "bias",
-                [self.units],
-                dt,
-                initializer=self.bias_initializer,
-                regularizer=self.bias_regularizer,
-                trainable=self.trainable,
-            )
-            y = y + bias
-        return self.activation(y) if self.activation is not None else y
+        return self._bias_activation(y, dt)

@@ -11,8 +11,8 @@ import jax.numpy as jnp
 from scopejax._src.core.collection import GraphKeys
 from scopejax._src.core.initializers import Ones, Zeros
 from scopejax._src.core.scope import Reuse
-from scopejax._src.core.variables import assign, get_variable
-from scopejax._src.nn.common import as_array, float_dtype
+from scopejax._src.core.variables import assign
+from scopejax._src.nn.common import as_array, float_dtype, make_bias
 from scopejax._src.nn.module import Module
 
 _MOVING = [GraphKeys.GLOBAL_VARIABLES]  # TF1 puts the moving statistics there only
@@ -85,38 +85,29 @@ class BatchNormalization(Module):
         dt = float_dtype(x)
         gamma = beta = None
         if self.scale:
-            gamma = get_variable(
-                "gamma",
+            gamma = make_bias(
                 shape,
                 dt,
                 self.gamma_initializer,
                 self.gamma_regularizer,
-                trainable=self.trainable,
+                self.trainable,
+                name="gamma",
             )
         if self.center:
-            beta = get_variable(
-                "beta",
+            beta = make_bias(
                 shape,
                 dt,
                 self.beta_initializer,
                 self.beta_regularizer,
-                trainable=self.trainable,
+                self.trainable,
+                name="beta",
             )
-        moving_mean = get_variable(
-            "moving_mean",
-            shape,
-            dt,
-            self.moving_mean_initializer,
-            trainable=False,
-            collections=_MOVING,
-        )
-        moving_var = get_variable(
-            "moving_variance",
-            shape,
-            dt,
-            self.moving_variance_initializer,
-            trainable=False,
-            collections=_MOVING,
+        moving_mean, moving_var = (
+            make_bias(shape, dt, init, trainable=False, collections=_MOVING, name=name)
+            for name, init in (
+                ("moving_mean", self.moving_mean_initializer),
+                ("moving_variance", self.moving_variance_initializer),
+            )
         )
 
         def normalize(mean: jax.Array, var: jax.Array) -> jax.Array:
@@ -193,9 +184,9 @@ class LayerNorm(Module):
         var = jnp.var(x, axes, keepdims=True)
         beta = gamma = None
         if self.center:  # contrib creates beta first
-            beta = get_variable("beta", shape, dt, Zeros, trainable=self.trainable)
+            beta = make_bias(shape, dt, Zeros, trainable=self.trainable, name="beta")
         if self.scale:
-            gamma = get_variable("gamma", shape, dt, Ones, trainable=self.trainable)
+            gamma = make_bias(shape, dt, Ones, trainable=self.trainable, name="gamma")
         y = (x - mean) * jax.lax.rsqrt(var + self.epsilon)
         if gamma is not None:
             y = y * gamma
@@ -234,9 +225,9 @@ class LayerNormalization(Module):
         dt = float_dtype(x)
         gamma = beta = None
         if self.scale:
-            gamma = get_variable("gamma", shape, dt, Ones, trainable=self.trainable)
+            gamma = make_bias(shape, dt, Ones, trainable=self.trainable, name="gamma")
         if self.center:
-            beta = get_variable("beta", shape, dt, Zeros, trainable=self.trainable)
+            beta = make_bias(shape, dt, Zeros, trainable=self.trainable, name="beta")
         mean = jnp.mean(x, axes, keepdims=True)
         var = jnp.var(x, axes, keepdims=True)
         y = (x - mean) * jax.lax.rsqrt(var + self.epsilon)

@@ -18,8 +18,7 @@ import jax.numpy as jnp
 
 from scopejax._src.core.initializers import Constant, Zeros
 from scopejax._src.core.scope import Reuse, VariableScope, variable_scope
-from scopejax._src.core.variables import get_variable
-from scopejax._src.nn.common import activation_fn, as_array, float_dtype
+from scopejax._src.nn.common import activation_fn, as_array, float_dtype, make_bias, make_kernel
 from scopejax._src.nn.module import Module
 
 
@@ -75,7 +74,7 @@ class RNNCell(Module):
         return zeros(self.state_size)
 
     def _kernel(self, name: str, rows: int, cols: int, dt: Any, init: Any) -> jax.Array:
-        return get_variable(name, [rows, cols], dt, initializer=init)
+        return make_kernel([rows, cols], dt, init, name=name)
 
 
 def _check_inputs(cell: RNNCell, inputs: jax.Array) -> jax.Array:
@@ -108,7 +107,7 @@ class BasicRNNCell(RNNCell):
         dt = float_dtype(inputs)
         n = self.num_units
         kernel = self._kernel("kernel", inputs.shape[-1] + n, n, dt, self.kernel_initializer)
-        bias = get_variable("bias", [n], dt, initializer=Zeros)
+        bias = make_bias([n], dt)
         out = self.activation(jnp.concatenate([inputs, state], 1) @ kernel + bias)
         return out, out
 
@@ -154,7 +153,7 @@ class LSTMCell(RNNCell):
         dt = float_dtype(inputs)
         n = self.num_units
         kernel = self._kernel("kernel", inputs.shape[-1] + n, 4 * n, dt, self.initializer)
-        bias = get_variable("bias", [4 * n], dt, initializer=Zeros)
+        bias = make_bias([4 * n], dt)
         z = jnp.concatenate([inputs, h], 1) @ kernel + bias
         i, j, f, o = jnp.split(z, 4, axis=1)
         new_c = jax.nn.sigmoid(f + self.forget_bias) * c + jax.nn.sigmoid(i) * self.activation(j)
@@ -193,11 +192,9 @@ class GRUCell(RNNCell):
         n = self.num_units
         rows = inputs.shape[-1] + n
         gk = self._kernel("gates/kernel", rows, 2 * n, dt, self.kernel_initializer)
-        gb = get_variable(
-            "gates/bias", [2 * n], dt, initializer=self.bias_initializer or Constant(1.0)
-        )
+        gb = make_bias([2 * n], dt, self.bias_initializer or Constant(1.0), name="gates/bias")
         ck = self._kernel("candidate/kernel", rows, n, dt, self.kernel_initializer)
-        cb = get_variable("candidate/bias", [n], dt, initializer=self.bias_initializer or Zeros)
+        cb = make_bias([n], dt, self.bias_initializer or Zeros, name="candidate/bias")
         value = jax.nn.sigmoid(jnp.concatenate([inputs, state], 1) @ gk + gb)
         r, u = jnp.split(value, 2, axis=1)
         c = self.activation(jnp.concatenate([inputs, r * state], 1) @ ck + cb)
