@@ -48,6 +48,7 @@ from scopejax._src.core.errors import VariableDtypeError as VariableDtypeError
 from scopejax._src.core.errors import VariableExistsError as VariableExistsError
 from scopejax._src.core.errors import VariableNotFoundError as VariableNotFoundError
 from scopejax._src.core.errors import VariableShapeError as VariableShapeError
+from scopejax._src.core.handle import VariableHandle as VariableHandle
 from scopejax._src.core.rng import next_rng_key as next_rng_key
 from scopejax._src.core.rng import stable_hash as stable_hash
 from scopejax._src.core.scope import AUTO_REUSE as AUTO_REUSE
@@ -67,7 +68,6 @@ from scopejax._src.core.transform import Transformed as Transformed
 from scopejax._src.core.transform import transform as transform
 from scopejax._src.core.transform import transform_multi as transform_multi
 from scopejax._src.core.variables import Variable as Variable
-from scopejax._src.core.variables import VariableHandle as VariableHandle
 from scopejax._src.core.variables import assign as assign
 from scopejax._src.core.variables import assign_add as assign_add
 from scopejax._src.core.variables import assign_sub as assign_sub

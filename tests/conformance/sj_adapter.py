@@ -8,7 +8,8 @@ from typing import Any
 import jax
 
 import scopejax as sj
-from scopejax._src.core.context import Frame, push_frame
+from scopejax._src.core.context import push_frame
+from scopejax._src.core.scope import new_frame
 
 
 class SJApi:
@@ -19,7 +20,7 @@ class SJApi:
     def __enter__(self) -> SJApi:
         self._x64 = jax.enable_x64(True)  # programs use float64 variables, as TF can
         self._x64.__enter__()
-        self._cm = push_frame(Frame(is_init=True, init_key=jax.random.key(0)))
+        self._cm = push_frame(new_frame(is_init=True, init_key=jax.random.key(0)))
         self._cm.__enter__()
         self._by_name: dict[str, sj.VariableHandle] = {}
         return self

@@ -436,3 +436,15 @@ def _find_long_int(raw: Any) -> tuple[str | None, int]:
         elif isinstance(x, list):
             stack.extend((f"{at}[{i}]", v) for i, v in enumerate(x))
     return None, 0
+
+
+STEP_NAME = re.compile(r"(0|[1-9][0-9]*)")  # a step directory's name
+def step_dirs(directory: Path) -> dict[int, Path]:
+    """``{step: path}`` of the complete step checkpoints in ``directory``."""
+    try:
+        entries = list(directory.iterdir())
+    except (FileNotFoundError, NotADirectoryError):
+        return {}
+    return {
+        int(p.name): p for p in entries if STEP_NAME.fullmatch(p.name) and is_scopejax_checkpoint(p)
+    }

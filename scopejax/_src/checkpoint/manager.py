@@ -11,7 +11,6 @@ too is a CheckpointError naming that writer.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import threading
 import uuid
@@ -21,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from scopejax._src.checkpoint.errors import CheckpointError
-from scopejax._src.checkpoint.format import is_scopejax_checkpoint
+from scopejax._src.checkpoint.format import STEP_NAME, step_dirs
 from scopejax._src.checkpoint.save import (
     LOCK_TAG,
     ORBAX_TMP,
@@ -32,19 +31,7 @@ from scopejax._src.checkpoint.save import (
     writing,
 )
 
-_STEP = re.compile(r"(0|[1-9][0-9]*)")
 DELETING_TAG = ".scopejax-deleting-"
-
-
-def step_dirs(directory: Path) -> dict[int, Path]:
-    """``{step: path}`` of the complete step checkpoints in ``directory``."""
-    try:
-        entries = list(directory.iterdir())
-    except (FileNotFoundError, NotADirectoryError):
-        return {}
-    return {
-        int(p.name): p for p in entries if _STEP.fullmatch(p.name) and is_scopejax_checkpoint(p)
-    }
 
 
 class CheckpointManager:
@@ -106,7 +93,7 @@ class CheckpointManager:
         for p in list(self.directory.iterdir()):
             name = p.name
             stem = name.split(".", 1)[0]
-            if not _STEP.fullmatch(stem) or name == stem:
+            if not STEP_NAME.fullmatch(stem) or name == stem:
                 continue
             if DELETING_TAG in name:
                 shutil.rmtree(p, ignore_errors=True)

@@ -30,6 +30,7 @@ from scopejax._src.checkpoint.format import (
     is_scopejax_checkpoint,
     read_metadata,
     sha256_many,
+    step_dirs,
 )
 from scopejax._src.core.store import Store, flatten_mapping
 
@@ -70,8 +71,6 @@ def locate(path: str | os.PathLike[str]) -> tuple[str, Path]:
     if tf is not None and tf.is_tf_checkpoint(p):
         return TENSORFLOW, p
     if p.is_dir():
-        from scopejax._src.checkpoint.manager import step_dirs
-
         steps = step_dirs(p)
         if steps:
             return SCOPEJAX, steps[max(steps)]

@@ -13,6 +13,7 @@ from typing import Any
 
 from scopejax._src.core import lifting as _lift
 from scopejax._src.core.context import Frame, current_frame
+from scopejax._src.core.handle import VariableHandle
 from scopejax._src.core.names import compile_pattern
 
 
@@ -139,8 +140,6 @@ def filter_by_scope(items: Iterable[Any], scope: str | None) -> list[Any]:
     """
     if scope is None:
         return list(items)
-    from scopejax._src.core.variables import VariableHandle
-
     regex = compile_pattern(scope, "get_collection(scope=...)")
     out = []
     for item in items:

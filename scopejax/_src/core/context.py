@@ -13,22 +13,17 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable, Iterator
-from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+from scopejax._src.core import jaxcompat
 from scopejax._src.core.errors import NotInTransformError, TracerLeakError
+from scopejax._src.core.jaxcompat import is_eager as is_eager
 
 _trace_state: Callable[..., Any] | None
 try:  # public since jax 0.4.36
     from jax.extend.core import get_opaque_trace_state as _trace_state
 except ImportError:  # pragma: no cover - older jax
     _trace_state = None
-
-_siu: ModuleType | None
-try:  # internal: lets an absolute name scope (TF's ``name_scope('a/')``) reach XLA
-    from jax._src import source_info_util as _siu
-except ImportError:  # pragma: no cover
-    _siu = None
 
 if TYPE_CHECKING:
     from scopejax._src.core.handle import VariableHandle
@@ -40,18 +35,6 @@ def current_trace_state() -> Any:
     if _trace_state is None:  # pragma: no cover
         return None
     return _trace_state(convention="scopejax")
-
-
-try:  # internal: whether JAX is tracing (name scopes only matter then)
-    from jax._src import core as _jax_core
-
-    def is_eager() -> bool:
-        return type(_jax_core.trace_ctx.trace) is _jax_core.EvalTrace
-
-except (ImportError, AttributeError):  # pragma: no cover
-
-    def is_eager() -> bool:
-        return False
 
 
 _take_trace: Callable[[], contextlib.AbstractContextManager[Any]] | None
@@ -70,9 +53,7 @@ def current_trace() -> Any:
 
 
 def current_jax_name_stack() -> Any:
-    if _siu is None:  # pragma: no cover
-        return None
-    return _siu.current_name_stack()
+    return jaxcompat.current_name_stack()
 
 
 class Frame:
@@ -332,9 +313,9 @@ class _JaxScope:
             self.cm = jax.named_scope(new[len(old) + 1 :])
         elif not old:
             self.cm = jax.named_scope(new)
-        elif _siu is not None and frame.jax_base_stack is not None:
+        elif jaxcompat.source_info is not None and frame.jax_base_stack is not None:
             base = frame.jax_base_stack
-            self.cm = _siu.set_name_stack(base.extend(new) if new else base)
+            self.cm = jaxcompat.set_name_stack(base.extend(new) if new else base)
         else:  # pragma: no cover
             return
         self.cm.__enter__()

@@ -7,6 +7,8 @@ from typing import Any
 import jax
 import numpy as np
 
+from scopejax._src.core.jaxcompat import x64_enabled
+
 _CACHE: dict[tuple[Any, bool], np.dtype] = {}
 
 
@@ -14,25 +16,13 @@ def jax_flag(name: str) -> Any:
     """The value of ``jax.config.<name>`` (its flags are attributes type checkers cannot see)."""
     return getattr(jax.config, name)
 
-try:  # internal but ~2x faster than jax.config.jax_enable_x64
-    from jax._src import config as _jax_config
-
-    def _x64() -> bool:
-        return bool(_jax_config.enable_x64.value)
-
-except (ImportError, AttributeError):  # pragma: no cover
-
-    def _x64() -> bool:
-        return bool(jax_flag("jax_enable_x64"))
-
-
 def as_dtype(dtype: Any, what: str = "dtype") -> np.dtype:
     """A numpy dtype for ``dtype`` ('float32', jnp.float32, np.dtype, ...).
 
     Canonicalised for JAX: float64 becomes float32 unless ``jax_enable_x64``.
     """
     try:
-        key = (dtype, _x64())
+        key = (dtype, x64_enabled())
         hit = _CACHE.get(key)
     except TypeError:  # unhashable
         key, hit = None, None

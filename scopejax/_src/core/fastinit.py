@@ -28,7 +28,6 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
-from types import ModuleType
 from typing import Any
 
 import jax
@@ -37,13 +36,8 @@ import numpy as np
 from scopejax._src.core.context import Frame, current_trace, current_trace_state
 from scopejax._src.core.errors import ScopejaxError
 from scopejax._src.core.initializers import Initializer, draw_one, is_batchable
+from scopejax._src.core.jaxcompat import dce_jaxpr
 from scopejax._src.core.rng import stable_hash
-
-_pe: ModuleType | None
-try:  # internal: dead-code elimination of the discovery program
-    from jax._src.interpreters import partial_eval as _pe
-except ImportError:  # pragma: no cover - evaluate the whole program instead
-    _pe = None
 
 log = logging.getLogger("scopejax")
 
@@ -263,10 +257,9 @@ def _evaluate_traced(closed: Any, dyn: list[Any], n_out: int) -> list[Any]:
     """Run the part of the discovery program that computes the traced initial values."""
     from jax.extend.core import ClosedJaxpr, jaxpr_as_fun
 
-    if _pe is None:  # pragma: no cover
+    kept, ok = dce_jaxpr(closed.jaxpr, n_out)
+    if not ok:  # pragma: no cover - see jaxcompat
         return jaxpr_as_fun(closed)(*dyn)
-    jaxpr = _pe.convert_constvars_jaxpr(closed.jaxpr)
-    kept, _ = _pe.dce_jaxpr(jaxpr, [True] * n_out, instantiate=True)
     return jaxpr_as_fun(ClosedJaxpr(kept, []))(*closed.consts, *dyn)
 
 

@@ -504,3 +504,8 @@ class reopen:  # noqa: N801 - a context manager, like variable_scope
         finally:
             self._jax.close(exc)
             frame.name_stack = self._old_stack
+
+
+def new_frame(**kwargs: Any) -> Frame:
+    """A :class:`Frame` (see its arguments) whose variable scope is a fresh root scope."""
+    return Frame(root_scope=VariableScope(False), **kwargs)

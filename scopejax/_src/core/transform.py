@@ -19,6 +19,7 @@ from scopejax._src.core.errors import (
 )
 from scopejax._src.core.fastinit import abstract_values, discover, materialise
 from scopejax._src.core.rng import RNG_STREAM, as_key, variable_key
+from scopejax._src.core.scope import new_frame
 from scopejax._src.core.store import Store, VariableInfo, flatten_mapping
 
 _TRAINABLE = "trainable_variables"
@@ -184,7 +185,7 @@ def _run_apply(frame: Frame, fn: Callable[..., Any], args: Any, kwargs: Any) -> 
 
 def _init_frame(rng: Any, named_scopes: bool, abstract: bool = False) -> Frame:
     key = as_key(rng, "init")
-    frame = Frame(
+    frame = new_frame(
         is_init=True,
         init_key=key,
         rng=variable_key(key, RNG_STREAM),
@@ -256,7 +257,7 @@ def _apply_frame(store: Any, rng: Any, mutable: Any, named_scopes: bool) -> Fram
             'jax.jit(net.apply, static_argnames="mutable").'
         )
     params = read_store(store)
-    frame = Frame(
+    frame = new_frame(
         is_init=False,
         params=params,
         mutable=_check_mutable(mutable),
@@ -339,7 +340,7 @@ def transform(
     def abstract(rng: Any, *args: Any, **kwargs: Any) -> Store:
         return _abstract(run, rng, args, kwargs)
 
-    init.abstract = abstract  # type: ignore[attr-defined]
+    init.abstract = abstract  # type: ignore[attr-defined]  # read by _init_abstract
 
     def apply(store: Any, *args: Any, rng: Any = None, mutable: Any = False, **kwargs: Any):
         frame = _apply_frame(store, rng, mutable, named_scopes)
@@ -391,7 +392,7 @@ def transform_multi(
     (5, 1)
     """
     _check_fn(f, "transform_multi")
-    probe = Frame(is_init=True, init_key=jax.random.key(0), named_scopes=False)
+    probe = new_frame(is_init=True, init_key=jax.random.key(0), named_scopes=False)
     try:
         with push_frame(probe):
             built = f()
@@ -417,7 +418,7 @@ def transform_multi(
     def abstract(rng: Any, *args: Any, **kwargs: Any) -> Store:
         return _abstract(run, rng, args, kwargs)
 
-    init.abstract = abstract  # type: ignore[attr-defined]
+    init.abstract = abstract  # type: ignore[attr-defined]  # read by _init_abstract
 
     def make_apply(k: Any) -> Callable[..., Any]:
         def apply(store: Any, *args: Any, rng: Any = None, mutable: Any = False, **kwargs: Any):
