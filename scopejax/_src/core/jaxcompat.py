@@ -53,10 +53,11 @@ except (ImportError, AttributeError):  # pragma: no cover
 
 partial_eval: ModuleType | None
 try:
-    from jax._src.interpreters import partial_eval
+    from jax._src.interpreters import partial_eval as _partial_eval
 
-    partial_eval.dce_jaxpr  # noqa: B018
-    partial_eval.convert_constvars_jaxpr  # noqa: B018
+    _partial_eval.dce_jaxpr  # noqa: B018
+    _partial_eval.convert_constvars_jaxpr  # noqa: B018
+    partial_eval = _partial_eval
 except (ImportError, AttributeError):  # pragma: no cover
     partial_eval = None
     MISSING.append("jax._src.interpreters.partial_eval.dce_jaxpr")
