@@ -16,6 +16,7 @@ def jax_flag(name: str) -> Any:
     """The value of ``jax.config.<name>`` (its flags are attributes type checkers cannot see)."""
     return getattr(jax.config, name)
 
+
 def as_dtype(dtype: Any, what: str = "dtype") -> np.dtype:
     """A numpy dtype for ``dtype`` ('float32', jnp.float32, np.dtype, ...).
 
