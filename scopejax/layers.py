@@ -1,5 +1,8 @@
 """Functional layers, as ``tf.compat.v1.layers``: ``sj.layers.dense(x, 256, name="fc1")``.
 
+Each is made from its :mod:`scopejax.nn` class and takes exactly that class's
+arguments (plus the input and the call's ``training``), in TF1's order.
+
 >>> import jax, jax.numpy as jnp, scopejax as sj
 >>> def f(x):
 ...     return sj.layers.dense(x, 2, name="fc")

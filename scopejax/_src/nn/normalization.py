@@ -24,8 +24,8 @@ class BatchNormalization(Module):
     Variables ``gamma``/``beta`` (trainable) and ``moving_mean``/
     ``moving_variance`` (non-trainable). ``training=True`` normalizes with the
     batch statistics and ``assign``s the moving averages
-    (``moving = moving * momentum + batch * (1 - momentum)``), so ``apply``
-    needs ``mutable=True``; ``training=False`` uses the moving statistics.
+    (``moving = moving * momentum + batch * (1 - momentum)``), so it needs
+    ``apply_with_state``; ``training=False`` uses the moving statistics.
 
     As in TF1, the moving variance is fed the *unbiased* batch variance
     (``* n / (n - 1)``) on the fused path, which TF takes by default
@@ -40,7 +40,7 @@ class BatchNormalization(Module):
     >>> store.names()
     ['batch_normalization/beta', 'batch_normalization/gamma', \
 'batch_normalization/moving_mean', 'batch_normalization/moving_variance']
-    >>> y, new = net.apply(store, x, True, mutable=True)
+    >>> y, new = net.apply_with_state(store, x, True)
     >>> [round(float(v), 3) for v in new["batch_normalization/moving_mean"]]
     [0.02, 0.03]
     """
@@ -61,8 +61,8 @@ class BatchNormalization(Module):
         trainable: bool = True,
         name: str | None = None,
         *,
-        fused: bool | None = None,
         reuse: Reuse = None,
+        fused: bool | None = None,
     ) -> None:
         super().__init__(name=name, reuse=reuse)
         self.axis = (axis,) if isinstance(axis, int) else tuple(axis)
