@@ -5,7 +5,7 @@ model was built: the variable store (key -> variable), the graph-name registry
 used to uniquify names, the name stack, the current variable scope and its
 sub-scope counters, collections, the device stack, plus what JAX needs: the
 values (created at ``init``, read from the store at ``apply``), the rng and the
-assignments recorded for ``apply(..., mutable=True)``.
+assignments recorded for ``apply_with_state``.
 """
 
 from __future__ import annotations
@@ -92,6 +92,7 @@ class Frame:
         "lifts",
         "param_colls",
         "max_bytes",
+        "interceptors",
     )
 
     def __init__(
@@ -145,6 +146,7 @@ class Frame:
         self.lifts: list[Any] = []  # open lifted bodies (sj.scan, sj.vmap, ...), innermost last
         self.param_colls: dict[str, Any] | None = None  # apply: each stored variable's collections
         self.max_bytes: int | None = None  # init: the most bytes one variable may take
+        self.interceptors: list[Any] = []  # variable creation's chain (core/request.py)
 
     # -- TF's Graph.unique_name ------------------------------------------------
     def unique_name(self, name: str, mark_as_used: bool = True) -> str:
@@ -327,7 +329,7 @@ class _JaxScope:
 
 
 def mutable_allows_collections(mutable: Any, collections: Any) -> bool:
-    """Whether ``apply(..., mutable=mutable)`` lets a variable in ``collections`` change."""
+    """Whether ``apply_with_state(..., mutable=mutable)`` lets ``collections`` change."""
     if mutable is True:
         return True
     if not mutable:

@@ -11,6 +11,7 @@ from typing import Any
 import jax
 
 from scopejax._src.core.context import current_frame
+from scopejax._src.core.request import Next, VariableRequest
 
 _SPEC = re.compile(
     r"^(?:/job:[^/]+)?(?:/replica:\d+)?(?:/task:\d+)?/?(?:device:)?"
@@ -106,3 +107,11 @@ def memory_bytes() -> int | None:
         return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (AttributeError, ValueError, OSError):  # pragma: no cover - not POSIX
         return None
+
+
+def placement(req: VariableRequest, next: Next) -> Any:
+    """Interceptor: put a new variable on the device of its ``sj.device`` scope (at init)."""
+    value = next(req)
+    if req.device is not None and req.frame.is_init and not isinstance(value, jax.core.Tracer):
+        value = jax.device_put(value, req.device)
+    return value

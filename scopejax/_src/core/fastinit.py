@@ -37,6 +37,7 @@ from scopejax._src.core.context import Frame, current_trace, current_trace_state
 from scopejax._src.core.errors import ScopejaxError
 from scopejax._src.core.initializers import Initializer, draw_one, is_batchable
 from scopejax._src.core.jaxcompat import dce_jaxpr
+from scopejax._src.core.request import Next, VariableRequest, checked, run_initializer
 from scopejax._src.core.rng import stable_hash
 
 log = logging.getLogger("scopejax")
@@ -299,3 +300,24 @@ def abstract_values(frame: Frame) -> dict[str, jax.ShapeDtypeStruct]:
         name: jax.ShapeDtypeStruct(h.shape, h.dtype) for name, h in frame.variables.items()
     }
 
+
+def discovery(req: VariableRequest, next: Next) -> Any:
+    """Interceptor: in fast init's discovery, stand in for batchable draws and record how
+    each value is made (a grouped draw, a constant, or a traced computation)."""
+    plan: Plan | None = req.frame.plan
+    if plan is None:
+        return next(req)
+    inst = req.initializer
+    if inst is not None and req.axis is None and req.shape is not None:
+        shape, dtype = req.shape, req.dtype
+        assert dtype is not None  # a keyed draw always has its dtype
+        stand_in = run_initializer(req, lambda: plan.placeholder(inst, shape, dtype))
+        if stand_in is not None:
+            value = checked(req.name, stand_in, shape, dtype)
+        else:
+            value = next(req)
+        plan.drawn(req.graph_name, req.name, inst, shape, dtype, value, req.device)
+        return value
+    value = next(req)
+    plan.computed(req.graph_name, req.raw, value, req.device)
+    return value

@@ -42,6 +42,7 @@ from scopejax._src.core.context import (
 )
 from scopejax._src.core.dtypes import jax_flag
 from scopejax._src.core.errors import TransformError
+from scopejax._src.core.request import Next, VariableRequest, checked, run_initializer
 
 set_current_trace: Callable[[Any], contextlib.AbstractContextManager[Any]] | None
 try:  # public since jax 0.4.36
@@ -425,3 +426,33 @@ def run_eager(what: str, run: Callable[..., Any], *operands: Any) -> Any:
             _eager_cache.move_to_end(key)
     out = fn(list(closed.consts), jax.tree.leaves(operands))
     return jax.tree.unflatten(jax.tree.structure(shapes), out)
+
+
+# -- interceptors of variable creation (see core/request.py) --------------------------
+def in_owner_trace(req: VariableRequest, next: Next) -> Any:
+    """Inside a lifted body, create the variable in the trace that owns the frame."""
+    if not req.frame.lifts:
+        return next(req)
+    with creating(req.frame):
+        return next(req)
+
+
+def per_member(req: VariableRequest, next: Next) -> Any:
+    """A per-member variable (``sj.vmap`` / ``layer_stack``): one draw per member, stacked.
+
+    Member ``i`` is drawn from ``fold_in(variable_key, i)`` (unkeyed values are
+    broadcast); the stack is then moved to the request's axis.
+    """
+    if req.axis is None:
+        return next(req)
+    frame = req.frame
+    n = members(frame)
+    keyed = req.member_make is not None
+    make = req.member_make if keyed else (lambda k: req.make())
+    assert make is not None
+    value = run_initializer(req, lambda: stacked_initial(frame, req.name, make, n, 0, keyed))
+    value = checked(req.name, value, None if req.shape is None else (n, *req.shape), req.dtype)
+    if req.axis:
+        value = jnp.moveaxis(value, 0, req.axis)
+    req.raw = value
+    return value

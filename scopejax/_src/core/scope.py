@@ -8,7 +8,7 @@ reuse inheritance and ``default_name`` counters come out exactly as in TF1.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeAlias
 
 from scopejax._src.core.context import Frame, _JaxScope, current_frame
@@ -506,6 +506,11 @@ class reopen:  # noqa: N801 - a context manager, like variable_scope
             frame.name_stack = self._old_stack
 
 
-def new_frame(**kwargs: Any) -> Frame:
-    """A :class:`Frame` (see its arguments) whose variable scope is a fresh root scope."""
-    return Frame(root_scope=VariableScope(False), **kwargs)
+def new_frame(interceptors: Iterable[Any] = (), **kwargs: Any) -> Frame:
+    """A :class:`Frame` (see its arguments) whose variable scope is a fresh root scope.
+
+    ``interceptors`` is its chain of variable-creation interceptors (``core/request.py``).
+    """
+    frame = Frame(root_scope=VariableScope(False), **kwargs)
+    frame.interceptors = list(interceptors)
+    return frame

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -9,6 +10,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from scopejax._src.core import device, fastinit, lifting
 from scopejax._src.core.context import Frame, push_frame
 from scopejax._src.core.device import memory_bytes
 from scopejax._src.core.errors import (
@@ -18,6 +20,7 @@ from scopejax._src.core.errors import (
     UnusedVariablesError,
 )
 from scopejax._src.core.fastinit import abstract_values, discover, materialise
+from scopejax._src.core.request import Interceptor
 from scopejax._src.core.rng import RNG_STREAM, as_key, variable_key
 from scopejax._src.core.scope import new_frame
 from scopejax._src.core.store import Store, VariableInfo, flatten_mapping
@@ -38,10 +41,18 @@ def _init_abstract(init: Callable[..., Store], rng: Any, args: tuple, kwargs: di
 
 
 class Transformed(NamedTuple):
-    """A pair of pure functions: ``init(rng, *args) -> Store`` and ``apply(store, *args)``."""
+    """Pure functions of one model: ``init``, ``apply`` and ``apply_with_state``.
+
+    * ``init(rng, *args) -> Store``;
+    * ``apply(store, *args, rng=None) -> out``, stateless (``assign`` is an error);
+    * ``apply_with_state(store, *args, rng=None, mutable=True) -> (out, new_store)``,
+      the store with the values ``assign``-ed (``mutable``: which collections may
+      change).
+    """
 
     init: Callable[..., Store]
     apply: Callable[..., Any]
+    apply_with_state: Callable[..., tuple[Any, Any]]
 
     def init_abstract(self, rng: Any, *args: Any, **kwargs: Any) -> Store:
         """The Store ``init(rng, *args)`` would return, with ``jax.ShapeDtypeStruct`` leaves.
@@ -60,10 +71,15 @@ class Transformed(NamedTuple):
 
 
 class MultiTransformed(NamedTuple):
-    """``init`` plus several ``apply`` functions sharing one store (a tuple or a dict)."""
+    """``init`` plus several entry points sharing one store.
+
+    ``apply`` and ``apply_with_state`` are each a tuple or a dict (as ``fns``) of
+    per-entry functions, with the signatures of :class:`Transformed`'s.
+    """
 
     init: Callable[..., Store]
     apply: Any
+    apply_with_state: Any
 
     def init_abstract(self, rng: Any, *args: Any, **kwargs: Any) -> Store:
         """Like :meth:`Transformed.init_abstract`: ``init``'s Store, values as shapes."""
@@ -183,9 +199,19 @@ def _run_apply(frame: Frame, fn: Callable[..., Any], args: Any, kwargs: Any) -> 
         ) from e
 
 
+#: The interceptors of variable creation at ``init``, outermost first (core/request.py).
+INIT_INTERCEPTORS: tuple[Interceptor, ...] = (
+    lifting.in_owner_trace,
+    device.placement,
+    fastinit.discovery,
+    lifting.per_member,
+)
+
+
 def _init_frame(rng: Any, named_scopes: bool, abstract: bool = False) -> Frame:
     key = as_key(rng, "init")
     frame = new_frame(
+        interceptors=INIT_INTERCEPTORS,
         is_init=True,
         init_key=key,
         rng=variable_key(key, RNG_STREAM),
@@ -234,7 +260,7 @@ def _abstract(run: Runner, rng: Any, args: tuple, kwargs: dict) -> Store:
 
 
 def _check_mutable(mutable: Any) -> Any:
-    """``apply``'s ``mutable``: a bool, a collection name, or a collection of names."""
+    """``apply_with_state``'s ``mutable``: a bool, a collection name, or a collection of names."""
     if isinstance(mutable, (bool, np.bool_)) or mutable is None:
         return bool(mutable)
     if isinstance(mutable, str):
@@ -242,25 +268,53 @@ def _check_mutable(mutable: Any) -> Any:
     if isinstance(mutable, (list, tuple, set, frozenset)):
         return tuple(mutable)
     raise TransformError(
-        f"apply's `mutable` must be True/False, a collection name or a list of collection "
-        f"names (e.g. mutable=True or mutable=[sj.GraphKeys.MOVING_AVERAGE_VARIABLES]); got "
-        f"{mutable!r}."
+        f"apply_with_state's `mutable` must be True/False, a collection name or a list of "
+        f"collection names (e.g. mutable=True or "
+        f"mutable=[sj.GraphKeys.MOVING_AVERAGE_VARIABLES]); got {mutable!r}."
     )
 
 
-def _apply_frame(store: Any, rng: Any, mutable: Any, named_scopes: bool) -> Frame:
+def _static_mutable(mutable: Any) -> Any:
+    """``mutable`` checked and normalised: a Python value, never a tracer."""
     if isinstance(mutable, jax.core.Tracer):
         raise TransformError(
-            "apply's `mutable` must be a Python value (True/False or collection names), but "
-            "it was traced by jax.jit. Fix it before jitting: "
-            "jax.jit(functools.partial(net.apply, mutable=True)) or "
-            'jax.jit(net.apply, static_argnames="mutable").'
+            "apply_with_state's `mutable` must be a Python value (True/False or collection "
+            "names), but it was traced by jax.jit. Fix it before jitting: "
+            "jax.jit(functools.partial(net.apply_with_state, mutable=...)) or "
+            'jax.jit(net.apply_with_state, static_argnames="mutable").'
         )
+    return _check_mutable(mutable)
+
+
+_DEPRECATED_MUTABLE = (
+    "{api}(store, ..., mutable={mutable!r}) is deprecated: use "
+    "{api_with_state}(store, ..., mutable={mutable!r}), which returns (out, new_store). "
+    "{api} is stateless: it returns only the output."
+)
+
+
+def _legacy_mutable(mutable: Any, api: str, api_with_state: str) -> Any:
+    """``apply``'s deprecated ``mutable``: falsy (False, None) is accepted silently; anything
+    else is checked and warned about (``stacklevel``: the caller of ``apply``)."""
+    if mutable is None or mutable is False:
+        return False
+    mutable = _static_mutable(mutable)
+    if mutable:
+        warnings.warn(
+            _DEPRECATED_MUTABLE.format(api=api, api_with_state=api_with_state, mutable=mutable),
+            DeprecationWarning,
+            stacklevel=3,
+        )
+    return mutable
+
+
+def _apply_frame(store: Any, rng: Any, mutable: Any, named_scopes: bool) -> Frame:
+    """The frame of one ``apply`` call; ``mutable`` already checked by ``_static_mutable``."""
     params = read_store(store)
     frame = new_frame(
         is_init=False,
         params=params,
-        mutable=_check_mutable(mutable),
+        mutable=mutable,
         rng=None if rng is None else as_key(rng, "apply"),
         named_scopes=named_scopes,
     )
@@ -307,12 +361,19 @@ def transform(
       ``fast_init=False``. The values are the same either way.
     * ``net.init_abstract(rng, *args)`` gives the same Store with
       ``jax.ShapeDtypeStruct`` leaves, drawing nothing.
-    * ``apply(store, *args, rng=None, mutable=False, **kwargs)`` runs ``fn``
-      reading variables from ``store``; it returns ``fn``'s output, or
-      ``(output, new_store)`` with ``mutable=True`` (the store with the values
-      ``assign``-ed). ``rng`` feeds ``next_rng_key()``.
+    * ``apply(store, *args, rng=None, **kwargs)`` runs ``fn`` reading variables
+      from ``store`` and returns ``fn``'s output; an ``assign`` during it is an
+      error. ``rng`` feeds ``next_rng_key()``.
+    * ``apply_with_state(store, *args, rng=None, mutable=True, **kwargs)`` returns
+      ``(output, new_store)``: the store with the values ``assign``-ed (batch-norm
+      statistics, counters). ``mutable`` names what may change: True (every
+      variable), a collection name, or a list of them; under ``jax.jit`` it is
+      static (``static_argnames="mutable"`` or ``functools.partial``).
 
-    Both are pure and can be wrapped in ``jax.jit``, ``jax.grad``, ``jax.vmap``.
+    ``apply(store, ..., mutable=True)``, the old form of ``apply_with_state``, still
+    returns ``(output, new_store)`` but is deprecated (a ``DeprecationWarning``).
+
+    All are pure and can be wrapped in ``jax.jit``, ``jax.grad``, ``jax.vmap``.
     ``named_scopes=False`` keeps scope names out of XLA metadata; with
     ``strict`` (default) ``apply`` rejects stores holding variables the
     function does not use (``transform_multi``'s entry points never do, since
@@ -328,6 +389,18 @@ def transform(
     >>> store = net.init(jax.random.key(0), x)
     >>> jax.jit(net.apply)(store, x).shape
     (4, 2)
+
+    State that ``apply`` changes comes back from ``apply_with_state``:
+
+    >>> def counter(x):
+    ...     n = sj.get_variable("n", [], jnp.int32, trainable=False)
+    ...     sj.assign("n", n + 1)
+    ...     return x * n
+    >>> counted = sj.transform(counter)
+    >>> store = counted.init(jax.random.key(0), x)
+    >>> out, store = counted.apply_with_state(store, x)
+    >>> int(store["n"])
+    1
     """
     _check_fn(fn, "transform")
 
@@ -342,21 +415,30 @@ def transform(
 
     init.abstract = abstract  # type: ignore[attr-defined]  # read by _init_abstract
 
-    def apply(store: Any, *args: Any, rng: Any = None, mutable: Any = False, **kwargs: Any):
+    def run_apply(store: Any, args: tuple, rng: Any, mutable: Any, kwargs: dict):
         frame = _apply_frame(store, rng, mutable, named_scopes)
         try:
             out = _run_apply(frame, fn, args, kwargs)
             if strict:
                 _check_unused(frame)
-            if mutable:
-                return out, _updated(store, frame.assigned)
-            return out
+            return out, (_updated(store, frame.assigned) if mutable else store)
         finally:
             frame.release()
 
+    def apply(store: Any, *args: Any, rng: Any = None, mutable: Any = False, **kwargs: Any):
+        mutable = _legacy_mutable(mutable, "net.apply", "net.apply_with_state")
+        out, new_store = run_apply(store, args, rng, mutable, kwargs)
+        return (out, new_store) if mutable else out
+
+    def apply_with_state(
+        store: Any, *args: Any, rng: Any = None, mutable: Any = True, **kwargs: Any
+    ) -> tuple[Any, Any]:
+        return run_apply(store, args, rng, _static_mutable(mutable), kwargs)
+
     _name(init, fn, "init")
     _name(apply, fn, "apply")
-    return Transformed(init, apply)
+    _name(apply_with_state, fn, "apply_with_state")
+    return Transformed(init, apply, apply_with_state)
 
 
 def transform_multi(
@@ -370,8 +452,10 @@ def transform_multi(
     ``f()`` builds the functions and returns ``(init_fn, fns)``: ``init_fn``
     creates every variable (call each entry point from it); ``fns`` is a tuple
     or a dict of functions. ``init(rng, *args)`` runs ``init_fn``; ``apply`` is a
-    tuple or dict of ``apply(store, *args, rng=None, mutable=False)``. An entry
-    point may use only part of the store.
+    tuple or dict of ``apply(store, *args, rng=None) -> out`` and
+    ``apply_with_state`` one of ``apply_with_state(store, *args, rng=None,
+    mutable=True) -> (out, new_store)``, as for :func:`transform`. An entry point
+    may use only part of the store.
 
     >>> import jax, jax.numpy as jnp, scopejax as sj
     >>> def gan():
@@ -392,7 +476,12 @@ def transform_multi(
     (5, 1)
     """
     _check_fn(f, "transform_multi")
-    probe = new_frame(is_init=True, init_key=jax.random.key(0), named_scopes=False)
+    probe = new_frame(
+        is_init=True,
+        init_key=jax.random.key(0),
+        named_scopes=False,
+        interceptors=INIT_INTERCEPTORS,
+    )
     try:
         with push_frame(probe):
             built = f()
@@ -420,22 +509,35 @@ def transform_multi(
 
     init.abstract = abstract  # type: ignore[attr-defined]  # read by _init_abstract
 
-    def make_apply(k: Any) -> Callable[..., Any]:
-        def apply(store: Any, *args: Any, rng: Any = None, mutable: Any = False, **kwargs: Any):
+    def make_apply(k: Any) -> tuple[Callable[..., Any], Callable[..., tuple[Any, Any]]]:
+        def run_apply(store: Any, args: tuple, rng: Any, mutable: Any, kwargs: dict):
             frame = _apply_frame(store, rng, mutable, named_scopes)
             try:
                 with push_frame(frame):
                     _, built_fns = f()
                     out = built_fns[k](*args, **kwargs)
-                if mutable:
-                    return out, _updated(store, frame.assigned)
-                return out
+                return out, (_updated(store, frame.assigned) if mutable else store)
             finally:
                 frame.release()
 
-        apply.__name__ = f"apply_{k}"
-        return apply
+        def apply(store: Any, *args: Any, rng: Any = None, mutable: Any = False, **kwargs: Any):
+            mutable = _legacy_mutable(mutable, f"net.apply[{k!r}]", f"net.apply_with_state[{k!r}]")
+            out, new_store = run_apply(store, args, rng, mutable, kwargs)
+            return (out, new_store) if mutable else out
 
-    applies = [make_apply(k) for k in keys]
-    apply_out: Any = dict(zip(keys, applies, strict=True)) if is_map else tuple(applies)
-    return MultiTransformed(init, apply_out)
+        def apply_with_state(
+            store: Any, *args: Any, rng: Any = None, mutable: Any = True, **kwargs: Any
+        ) -> tuple[Any, Any]:
+            return run_apply(store, args, rng, _static_mutable(mutable), kwargs)
+
+        apply.__name__ = f"apply_{k}"
+        apply_with_state.__name__ = f"apply_with_state_{k}"
+        return apply, apply_with_state
+
+    made = [make_apply(k) for k in keys]
+
+    def collect(i: int) -> Any:
+        fns_i = [m[i] for m in made]
+        return dict(zip(keys, fns_i, strict=True)) if is_map else tuple(fns_i)
+
+    return MultiTransformed(init, collect(0), collect(1))

@@ -8,6 +8,7 @@ the store by its graph name. Either way ``get_variable`` returns a ``jax.Array``
 from __future__ import annotations
 
 import difflib
+import functools
 import inspect
 import math
 import operator
@@ -35,6 +36,7 @@ from scopejax._src.core.errors import (
 from scopejax._src.core.handle import VariableHandle
 from scopejax._src.core.initializers import GlorotUniform, Initializer, Zeros, draw_one
 from scopejax._src.core.names import check_str, validate_scope_name
+from scopejax._src.core.request import VariableRequest, create, fmt_shape
 from scopejax._src.core.rng import variable_key
 from scopejax._src.core.scope import Reuse
 
@@ -42,13 +44,7 @@ _GLOBAL = GraphKeys.GLOBAL_VARIABLES
 _TRAINABLE = GraphKeys.TRAINABLE_VARIABLES
 
 
-def _fmt_shape(shape: Sequence[Any] | None) -> str:
-    if shape is None:
-        return "<unknown>"
-    dims = ["None" if d is None else str(d) for d in shape]
-    return "(" + ", ".join(dims) + ("," if len(dims) == 1 else "") + ")"
-
-
+_fmt_shape = fmt_shape
 _MAX_DIM = 2**63 - 1  # XLA's dimension sizes are int64
 
 
@@ -233,15 +229,6 @@ def _register(
     return handle
 
 
-def _place(frame: Frame, value: Any) -> tuple[Any, str | None]:
-    if not frame.device_stack:
-        return value, None
-    spec, dev = frame.device_stack[-1]
-    if dev is not None and frame.is_init and not isinstance(value, jax.core.Tracer):
-        value = jax.device_put(value, dev)
-    return value, spec
-
-
 def _dtype_of(dtype: Any, name: str) -> np.dtype:
     try:
         return as_dtype(dtype)
@@ -331,8 +318,6 @@ def _true_getter(
     if trainable is None:
         trainable = True
 
-    init_fn: Callable[[], Any] | None = None
-    drawn: list[Initializer] = []  # the Initializer a keyed draw used (for fast init)
     known_shape: tuple[int, ...] | None = None
     if initializer is None:
         if shape is None:
@@ -342,54 +327,29 @@ def _true_getter(
             )
         initializer = _default_initializer(name, dt)
     if from_value:
-        const = initializer
-
-        def init_fn() -> Any:
-            return const
-
-        known_shape = tuple(np.shape(const))
-        dt = np.dtype(jax.dtypes.canonicalize_dtype(jnp.result_type(const)))
+        known_shape = tuple(np.shape(initializer))
+        dt = np.dtype(jax.dtypes.canonicalize_dtype(jnp.result_type(initializer)))
+    elif shape is not None and None not in shape:
+        known_shape = shape  # every dimension is an int here
+        if frame.max_bytes is not None:
+            _check_size(name, known_shape, dt, frame.max_bytes)
+    elif not inspect.isclass(initializer) and _needs_no_arguments(initializer):
+        dt = None  # type: ignore[assignment]  # dtype: the value's own
     else:
-        if shape is not None and None not in shape:
-            full: tuple[int, ...] = shape
-            known_shape = full
-            if frame.max_bytes is not None:
-                _check_size(name, full, dt, frame.max_bytes)
-            fn: Callable[..., Any] = initializer
-
-            def init_fn() -> Any:
-                inst = fn() if isinstance(fn, type) else fn  # a class: instantiate it
-                if isinstance(inst, Initializer):
-                    drawn.append(inst)
-                    if frame.plan is not None:  # fast init's discovery: shape only
-                        stand_in = frame.plan.placeholder(inst, full, dt)
-                        if stand_in is not None:
-                            return stand_in
-                return _draw(frame, inst, full, dt, name)
-
-        elif not inspect.isclass(initializer) and _needs_no_arguments(initializer):
-            init_fn = initializer
-            dt = None  # type: ignore[assignment]  # dtype: the value's own; np.dtype above
-        else:
-            raise InitializerError(
-                f"Variable {name}: The initializer passed is not valid. It should be a callable "
-                "with no arguments and the shape should not be provided, or an initializer "
-                f"(key, shape, dtype) and `shape` should be fully defined (got {shape!r})."
-            )
+        raise InitializerError(
+            f"Variable {name}: The initializer passed is not valid. It should be a callable "
+            "with no arguments and the shape should not be provided, or an initializer "
+            f"(key, shape, dtype) and `shape` should be fully defined (got {shape!r})."
+        )
 
     graph_name = _graph_name(frame, name)
     colls = _collection_list(graph_name, collections, bool(trainable))
     axis = _lift.stack_axis(frame, colls) if frame.lifts else None
     if frame.is_init:
-        with _lift.creating(frame):  # inside sj.scan/vmap/...: in the frame's own trace
-            if axis is None:
-                value = _initial_value(frame, name, graph_name, init_fn, drawn, known_shape, dt)
-            else:
-                keyed = initializer if known_shape is not None and not from_value else None
-                value = _stacked_value(
-                    frame, name, graph_name, init_fn, keyed, known_shape, dt, axis
-                )
-            value, device = _place(frame, value)
+        req = _request(frame, name, graph_name, initializer, from_value, known_shape, dt, colls)
+        req.trainable, req.axis = bool(trainable), axis
+        value = create(req)
+        device = req.device_spec
     else:
         value = _lookup(frame, graph_name, name)
         expect = known_shape
@@ -428,6 +388,66 @@ def _check_size(name: str, shape: tuple[int, ...], dt: np.dtype, limit: int) -> 
         )
 
 
+def _request(
+    frame: Frame,
+    name: str,
+    graph_name: str,
+    initializer: Any,
+    from_value: bool,
+    shape: tuple[int, ...] | None,
+    dt: np.dtype | None,
+    colls: list[Any],
+) -> VariableRequest:
+    """The request for a new ``get_variable`` variable: how to make its value."""
+    inst: Any = None
+    member_make: Callable[[Any], Any] | None = None
+    if from_value:
+        const = initializer
+
+        def make() -> Any:
+            return const
+
+    elif shape is not None:
+        assert dt is not None  # a keyed draw has its dtype
+        inst = initializer() if isinstance(initializer, type) else initializer
+        full = shape
+
+        def make() -> Any:
+            return _draw(frame, inst, full, dt, name)
+
+        if isinstance(inst, Initializer):
+            if inst.needs_key:
+                member_make = functools.partial(inst.draw, shape=full, dtype=dt)
+        elif _tf_style(inst):
+
+            def member_make(k: Any) -> Any:
+                saved, frame.key_rng = frame.key_rng, k
+                try:
+                    return inst(list(full), dtype=dt)
+                finally:
+                    frame.key_rng = saved
+
+        else:
+
+            def member_make(k: Any) -> Any:
+                return inst(k, full, dt)
+
+    else:
+        make = initializer
+    return VariableRequest(
+        frame,
+        name,
+        graph_name,
+        shape,
+        dt,
+        colls,
+        True,
+        make,
+        member_make=member_make,
+        initializer=inst if isinstance(inst, Initializer) else None,
+    )
+
+
 def _visible_shape(frame: Frame, handle: VariableHandle) -> tuple[int, ...]:
     """The shape the function sees: a per-member variable's member shape inside its lift."""
     axis = handle._stack_axis
@@ -438,104 +458,6 @@ def _visible_shape(frame: Frame, handle: VariableHandle) -> tuple[int, ...]:
 
 def _insert(shape: tuple[int, ...], axis: int, n: int) -> tuple[int, ...]:
     return (*shape[:axis], n, *shape[axis:])
-
-
-def _initial_value(
-    frame: Frame,
-    name: str,
-    graph_name: str,
-    init_fn: Callable[[], Any],
-    drawn: list[Initializer],
-    known_shape: tuple[int, ...] | None,
-    dt: np.dtype | None,
-) -> Any:
-    """A new variable's initial value (and, in fast init's discovery, how to make it)."""
-    try:
-        raw = value = init_fn()
-    except (ValueError, TypeError) as e:
-        if isinstance(e, InitializerError) or str(e).startswith(f"Variable {name}"):
-            raise
-        raise InitializerError(f"Variable {name}: the initializer failed: {e}") from e
-    value = _checked(name, value, known_shape, dt)
-    plan = frame.plan
-    if plan is not None:  # fast init's discovery: record how to make the value
-        dev = frame.device_stack[-1][1] if frame.device_stack else None
-        if drawn:
-            plan.drawn(graph_name, name, drawn[0], known_shape, dt, value, dev)
-        else:
-            plan.computed(graph_name, raw, value, dev)
-    return value
-
-
-def _checked(name: str, value: Any, known_shape: Any, dt: np.dtype | None) -> jax.Array:
-    if not isinstance(value, jax.Array):
-        value = jnp.asarray(value)
-    if dt is not None and value.dtype != dt:
-        value = value.astype(dt)
-    if known_shape is not None and tuple(value.shape) != known_shape:
-        raise InitializerError(
-            f"Variable {name}: the initializer returned shape {_fmt_shape(value.shape)}, "
-            f"expected {_fmt_shape(known_shape)}."
-        )
-    return value
-
-
-def _stacked_value(
-    frame: Frame,
-    name: str,
-    graph_name: str,
-    init_fn: Callable[[], Any],
-    initializer: Any,
-    known_shape: tuple[int, ...] | None,
-    dt: np.dtype | None,
-    axis: int,
-) -> Any:
-    """A per-member variable (sj.vmap / sj.layer_stack): one draw per member, stacked."""
-    n = _lift.members(frame)
-    keyed = initializer is not None
-    if keyed:
-        inst = initializer() if isinstance(initializer, type) else initializer
-        assert known_shape is not None and dt is not None  # a keyed draw: both are known
-        shape = known_shape
-        if isinstance(inst, Initializer):
-            keyed = inst.needs_key
-
-            def make(k: Any) -> Any:
-                return inst.draw(k, shape, dt)
-
-        elif _tf_style(inst):
-
-            def make(k: Any) -> Any:
-                saved, frame.key_rng = frame.key_rng, k
-                try:
-                    return inst(list(shape), dtype=dt)
-                finally:
-                    frame.key_rng = saved
-
-        else:
-
-            def make(k: Any) -> Any:
-                return inst(k, shape, dt)
-
-    else:
-
-        def make(k: Any) -> Any:
-            return init_fn()
-
-    try:
-        value = _lift.stacked_initial(frame, name, make, n, 0, keyed)
-    except (ValueError, TypeError) as e:
-        if isinstance(e, InitializerError):
-            raise
-        raise InitializerError(f"Variable {name}: the initializer failed: {e}") from e
-    per_member = None if known_shape is None else _insert(known_shape, 0, n)
-    value = _checked(name, value, per_member, dt)
-    if axis:
-        value = jnp.moveaxis(value, 0, axis)
-    if frame.plan is not None:
-        dev = frame.device_stack[-1][1] if frame.device_stack else None
-        frame.plan.computed(graph_name, value, value, dev)
-    return value
 
 
 _UNSUPPORTED = ("partitioner", "constraint", "synchronization", "aggregation")
@@ -685,20 +607,16 @@ def Variable(  # noqa: N802 - TF1's name
     colls = _collection_list(graph_name, collections, bool(trainable))
     axis = _lift.stack_axis(frame, colls) if frame.lifts else None
     if frame.is_init:
-        with _lift.creating(frame):
-            if axis is None:
-                raw = initial_value() if callable(initial_value) else initial_value
-                value = jnp.asarray(raw, dt)
-                if frame.plan is not None:  # fast init's discovery
-                    dev = frame.device_stack[-1][1] if frame.device_stack else None
-                    frame.plan.computed(graph_name, raw, value, dev)
-            else:
 
-                def make() -> Any:
-                    return initial_value() if callable(initial_value) else initial_value
+        def make() -> Any:
+            return initial_value() if callable(initial_value) else initial_value
 
-                value = _stacked_value(frame, graph_name, graph_name, make, None, None, dt, axis)
-            value, device = _place(frame, value)
+        req = VariableRequest(
+            frame, graph_name, graph_name, None, dt, colls, bool(trainable), make, axis=axis,
+            wrap_errors=False,
+        )
+        value = create(req)
+        device = req.device_spec
     else:
         value = _lookup(frame, graph_name, None)
         if not callable(initial_value):
@@ -760,9 +678,9 @@ def _mutable_allows(frame: Frame, handle: VariableHandle) -> bool:
 def assign(ref: str | jax.Array | VariableHandle, value: Any) -> jax.Array:
     """Record a new value for a variable (TF1's ``tf.assign``), e.g. batch-norm statistics.
 
-    Later reads in the same call see the new value. ``apply(..., mutable=True)``
-    returns ``(out, new_store)`` with it; without ``mutable`` an assignment at
-    ``apply`` is an error, never a silent drop. At ``init`` the store keeps the
+    Later reads in the same call see the new value. ``apply_with_state(...)``
+    returns ``(out, new_store)`` with it; at the stateless ``apply`` an assignment
+    is an error, never a silent drop. At ``init`` the store keeps the
     initial values (TF1's initializer op ignores later assignments).
 
     >>> import jax, jax.numpy as jnp, scopejax as sj
@@ -771,7 +689,7 @@ def assign(ref: str | jax.Array | VariableHandle, value: Any) -> jax.Array:
     ...     sj.assign("count", n + 1)
     ...     return n
     >>> net = sj.transform(f)
-    >>> out, store = net.apply(net.init(jax.random.key(0)), mutable=True)
+    >>> out, store = net.apply_with_state(net.init(jax.random.key(0)))
     >>> int(store["count"])
     1
 
@@ -785,7 +703,7 @@ def assign(ref: str | jax.Array | VariableHandle, value: Any) -> jax.Array:
         what = f"mutable={frame.mutable!r}"
         raise AssignError(
             f"assign to variable {handle.name} during apply needs the new store returned: call "
-            f"out, new_store = net.apply(store, ..., mutable=True). (got {what}; the "
+            f"out, new_store = net.apply_with_state(store, ..., mutable=True). (got {what}; the "
             f"variable is in collections {handle.collections})"
         )
     value = jnp.asarray(value)
