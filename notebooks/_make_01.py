@@ -34,7 +34,7 @@ weight by a path (`l1/weights`), `reuse` decides whether a call creates or share
 | `tf.global_variables_initializer()` + `sess.run` | `store = net.init(key, *inputs)` |
 | `sess.run(y, feed_dict)` | `y = net.apply(store, *inputs)`, or `jax.jit(net.apply)` |
 | `tf.get_collection`, `tf.trainable_variables()` | the same names, plus `store.trainable()` |
-| `tf.assign` + `UPDATE_OPS` | `sj.assign` + `apply(..., mutable=True)` |
+| `tf.assign` + `UPDATE_OPS` | `sj.assign` + `net.apply_with_state(store, ...)` |
 
 This notebook covers:
 
@@ -649,12 +649,14 @@ with expect_error(ValueError, r"rng=jax\.random\.key"):
 
 # ---------------------------------------------------------------------------------------------
 md(r"""
-## 5. Mutable state: `sj.assign` and `apply(..., mutable=True)`
+## 5. Mutable state: `sj.assign` and `apply_with_state`
 
 Batch-norm statistics and step counters are non-trainable variables that the forward
 pass updates. In TF1 that was `tf.assign` plus `UPDATE_OPS`. In scopejax, `sj.assign`
-records the new value and `apply(..., mutable=True)` returns `(output, new_store)`. The
-input store is never modified, because JAX arrays are immutable.
+records the new value and `net.apply_with_state(store, ...)` returns `(output, new_store)`,
+while `net.apply` stays stateless and returns the output only. The input store is never
+modified, because JAX arrays are immutable. (The older spelling
+`net.apply(store, ..., mutable=True)` still works but is deprecated.)
 """)
 
 code(r"""
@@ -674,8 +676,9 @@ batch = jnp.full([4, 3], 10.0)
 state = norm.init(jax.random.key(0), batch)
 print(state)  # init keeps the initial values: mean 0, count 0
 
-# jit the mutable apply: close over mutable=True (a Python flag, not an array)
-update = jax.jit(functools.partial(norm.apply, mutable=True))
+# apply_with_state jits like apply. Its `mutable` (default True: every variable may change)
+# is a Python value: restrict it with functools.partial or static_argnames="mutable".
+update = jax.jit(norm.apply_with_state)
 for _ in range(3):
     out, state = update(state, batch)
 print("mean:", state["stats/mean"], "| count:", state["stats/count"])
@@ -688,13 +691,19 @@ assert state.trainable().names() == []  # statistics are not for the optimizer
 """)
 
 md(r"""
-If you forget `mutable=True`, the update would be lost. scopejax raises an error instead of
-dropping it silently:
+If you call the stateless `apply` on a function that assigns, the update would be lost.
+scopejax raises an error instead of dropping it silently:
 """)
 
 code(r"""
-with expect_error(ValueError, r"mutable=True"):
+with expect_error(ValueError, r"apply_with_state"):
     norm.apply(state, batch)
+
+# Restrict what may change with `mutable` (a collection name or a list of them):
+only_globals = jax.jit(functools.partial(norm.apply_with_state,
+                                         mutable=sj.GraphKeys.GLOBAL_VARIABLES))
+out, state = only_globals(state, batch)
+assert int(state["stats/count"]) == 4
 """)
 
 # ---------------------------------------------------------------------------------------------
@@ -798,7 +807,8 @@ md(r"""
   reach XLA's op metadata.
 * Initial values depend only on `(key, full name)`. Apply-time randomness comes from
   `apply(..., rng=key)` through `sj.next_rng_key()`.
-* State updates go through `sj.assign` and `apply(..., mutable=True)`.
+* State updates go through `sj.assign` and `net.apply_with_state(store, ...)`, which
+  returns `(output, new_store)`; `net.apply` is stateless.
 * Collections live on in the store's metadata. `store.trainable()`, `partition` and `merge`
   plug directly into optax.
 """)

@@ -29,7 +29,7 @@ variable names TF1 would give, so old checkpoints still map by name.
 | `tf.layers.dense / conv2d / max_pooling2d / batch_normalization` | `sj.layers.*`, same arguments |
 | `tf.layers.Dense(...)` objects | `sj.nn.Dense(...)`, `sj.nn.Conv2D`, ... |
 | `tf.nn.rnn_cell.LSTMCell`, `tf.nn.dynamic_rnn` | `sj.nn.LSTMCell`, `sj.nn.dynamic_rnn` |
-| `tf.get_collection(tf.GraphKeys.UPDATE_OPS)` | `apply(..., mutable=True)` returns the new store |
+| `tf.get_collection(tf.GraphKeys.UPDATE_OPS)` | `apply_with_state(...)` returns the new store |
 | `variable_scope(..., custom_getter=...)` | the same, plus ready-made `sj.getters` |
 
 Contents:
@@ -289,22 +289,22 @@ print("functional and module forms agree")
 """)
 
 md(r"""
-### Batch normalisation: `training=True` needs `mutable=True`
+### Batch normalisation: `training=True` needs `apply_with_state`
 
 With `training=True`, batch norm normalises with the batch statistics and updates its moving
 averages, `moving = momentum * moving + (1 - momentum) * batch` (momentum 0.99, TF1's
 default). In TF1 that update was an op in `UPDATE_OPS` that you had to remember to run.
-In scopejax, `apply(..., mutable=True)` returns `(output, new_store)`. Forgetting it is an
-error rather than a silently dropped update:
+In scopejax, `net.apply_with_state(store, ...)` returns `(output, new_store)`. Calling the
+stateless `net.apply` instead is an error rather than a silently dropped update:
 """)
 
 code(r"""
-with expect_error(sj.AssignError, r"bn1/moving_mean.*mutable=True"):
+with expect_error(sj.AssignError, r"bn1/moving_mean.*apply_with_state"):
     cnn_net.apply(cnn_store, images, training=True)
 """)
 
 code(r"""
-logits, updated = cnn_net.apply(cnn_store, images, training=True, mutable=True)
+logits, updated = cnn_net.apply_with_state(cnn_store, images, training=True)
 print("moving_mean     before:", cnn_store["bn1/moving_mean"])
 print("moving_mean     after: ", updated["bn1/moving_mean"])
 print("moving_variance after: ", updated["bn1/moving_variance"])
@@ -336,11 +336,11 @@ np.testing.assert_allclose(updated["bn1/moving_variance"],
 for name in cnn_store.trainable().names():
     np.testing.assert_array_equal(updated[name], cnn_store[name])
 
-# Inference (training=False) reads the moving statistics and needs no mutable=True.
+# Inference (training=False) reads the moving statistics: the stateless apply is enough.
 assert cnn_net.apply(updated, images).shape == (16, 10)
 
-# Under jit, `training` and `mutable` are Python flags: bind them with functools.partial.
-train_mode = jax.jit(functools.partial(cnn_net.apply, training=True, mutable=True))
+# Under jit, `training` is a Python flag: bind it with functools.partial.
+train_mode = jax.jit(functools.partial(cnn_net.apply_with_state, training=True))
 _, updated_jit = train_mode(cnn_store, images)
 np.testing.assert_allclose(updated_jit["bn1/moving_mean"], updated["bn1/moving_mean"],
                            rtol=1e-5, atol=1e-7)
@@ -363,7 +363,7 @@ for label, x_bn, kw in [("NHWC (fused)", tiny, {}),
                         ("NHWC, fused=False", tiny, {"fused": False}),
                         ("rank 2", tiny.reshape(4, 1), {})]:
     bn_net = sj.transform(functools.partial(bn_only, **kw))
-    _, bn_state = bn_net.apply(bn_net.init(jax.random.key(0), x_bn), x_bn, mutable=True)
+    _, bn_state = bn_net.apply_with_state(bn_net.init(jax.random.key(0), x_bn), x_bn)
     got = float(bn_state["batch_normalization/moving_variance"][0])
     print(f"{label:18s} moving_variance = {got:.4f}")
     expected = np.var(tiny, ddof=1 if label == "NHWC (fused)" else 0)
@@ -996,7 +996,7 @@ md(r"""
   loudly unless `reuse=True`.
 * TF1's layers exist in both forms, `sj.layers.dense(...)` and `sj.nn.Dense(...)`, with
   TF1's variable names. Both forms give the same store. Batch-norm updates come back through
-  `apply(..., mutable=True)`.
+  `apply_with_state(...)`.
 * The five sharing patterns work as in TF1: a reopened scope with `reuse=True` (tied
   autoencoder), `AUTO_REUSE` plus `transform_multi` entry points (GAN),
   `scope.reuse_variables()` (siamese towers, hand-unrolled RNNs), full-path scopes under a

@@ -18,10 +18,10 @@ def arr(*shape):
     return RNG.standard_normal(shape).astype(np.float32)
 
 
-def run(fn, *args, rng=None, mutable=False):
+def run(fn, *args, rng=None):
     net = sj.transform(fn)
     store = net.init(jax.random.key(0), *args)
-    return net.apply(store, *args, rng=rng, mutable=mutable), store
+    return net.apply(store, *args, rng=rng), store
 
 
 # -- numpy references ------------------------------------------------------------------
@@ -184,7 +184,7 @@ def test_batch_norm_training_inference_and_updates(shape):
     axes = tuple(range(len(shape) - 1))
     mean, var = x.mean(axes), x.var(axes)
     g, b = np.array([1.0, 2.0, 0.5]), np.array([0.0, 1.0, -1.0])
-    y, new = net.apply(store, x, True, mutable=True)
+    y, new = net.apply_with_state(store, x, True)
     n = int(np.prod([shape[a] for a in axes]))
     fed = var * n / (n - 1) if len(shape) == 4 else var  # TF1: the fused path is unbiased
     np.testing.assert_allclose(y, (x - mean) / np.sqrt(var + 1e-3) * g + b, rtol=1e-4, atol=1e-4)
@@ -200,7 +200,7 @@ def test_batch_norm_training_inference_and_updates(shape):
     )
     np.testing.assert_allclose(y_inf, (x - mm) / np.sqrt(mv + 1e-3) * g + b, rtol=1e-4, atol=1e-4)
     with pytest.raises(sj.AssignError, match="moving_mean"):
-        net.apply(store, x, True)  # training needs mutable=True
+        net.apply(store, x, True)  # training needs apply_with_state
 
 
 def test_layer_norm_contrib_semantics():

@@ -105,11 +105,11 @@ def test_state_updates_inside_scan_are_carried_and_returned():
 
     net = sj.transform(f)
     store = net.init(KEY, XS)
-    seen, new = net.apply(store, XS, mutable=True)
+    seen, new = net.apply_with_state(store, XS)
     np.testing.assert_array_equal(seen, np.arange(6))  # each step sees the previous assign
     assert int(new["steps"]) == 6
     np.testing.assert_allclose(new["total"], XS.sum(axis=(0, 1)), rtol=1e-5)
-    seen2, newer = jax.jit(lambda s: net.apply(s, XS, mutable=True))(new)
+    seen2, newer = jax.jit(lambda s: net.apply_with_state(s, XS))(new)
     assert int(newer["steps"]) == 12 and int(seen2[0]) == 6
     with pytest.raises(sj.AssignError, match="mutable=True"):
         net.apply(store, XS)
@@ -199,7 +199,7 @@ def test_layer_stack_state_and_shared_variables():
     store = net.init(KEY, x)
     assert store["scale"].shape == ()  # created outside the stack: shared
     assert store["blocks/batch_normalization/moving_mean"].shape == (3, 4)
-    _, new = net.apply(store, x, mutable=True)
+    _, new = net.apply_with_state(store, x)
     mm = np.asarray(new["blocks/batch_normalization/moving_mean"])
     mv = np.asarray(new["blocks/batch_normalization/moving_variance"])
     assert np.all(mm[0] != 0)  # every layer updated its own statistics
@@ -265,7 +265,7 @@ def test_vmap_member_axis_and_per_member_state():
     store = net.init(KEY, x)
     assert store["dense/kernel"].shape == (2, 3, 2)  # members on axis 1
     assert store["seen"].shape == (3,)
-    _, new = net.apply(store, x, mutable=True)
+    _, new = net.apply_with_state(store, x)
     np.testing.assert_allclose(new["seen"], x.sum(axis=(1, 2)))
 
 
@@ -286,7 +286,7 @@ def test_vmap_errors_and_rngs():
     net = sj.transform(shared_assign)
     store = net.init(KEY, jnp.ones([3, 2]))
     with pytest.raises(sj.AssignError, match="shared by every member"):
-        net.apply(store, jnp.ones([3, 2]), mutable=True)
+        net.apply_with_state(store, jnp.ones([3, 2]))
 
     def noise(split):
         return sj.transform(
@@ -347,7 +347,7 @@ def test_cond_and_switch_create_every_branch_and_run_one():
     net = sj.transform(g)
     store = net.init(KEY, x, 0)
     assert {n.split("/")[0] for n in store.names()} == {"h0", "h1", "h2", "hits0", "hits1", "hits2"}
-    _, new = jax.jit(lambda s, i: net.apply(s, x, i, mutable=True))(store, 2)
+    _, new = jax.jit(lambda s, i: net.apply_with_state(s, x, i))(store, 2)
     assert [int(new[f"hits{k}"]) for k in range(3)] == [0, 0, 1]
 
 

@@ -56,7 +56,7 @@ def apply_with(mutator, fn_kwargs=None):
     sj.transform(f).apply(mutator(flat), **(fn_kwargs or {}))
 
 
-def assign_in_apply(ref, value, **kw):
+def assign_in_apply(ref, value, mutable=False):
     def f():
         with sj.variable_scope("enc"):
             sj.get_variable("w", [2, 3])
@@ -64,7 +64,10 @@ def assign_in_apply(ref, value, **kw):
         sj.assign(ref, value)
 
     net = sj.transform(f)
-    net.apply(net.init(KEY), **kw)
+    if mutable:
+        net.apply_with_state(net.init(KEY), mutable=mutable)
+    else:
+        net.apply(net.init(KEY))
 
 
 def leak():

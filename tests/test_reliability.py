@@ -106,13 +106,13 @@ def test_mutable_must_be_bool_or_collections(mutable):
     net = _net()
     store = net.init(KEY)
     with pytest.raises(sj.TransformError, match="`mutable` must be True/False"):
-        net.apply(store, mutable=mutable)
+        net.apply_with_state(store, mutable=mutable)
 
 
 @pytest.mark.parametrize("mutable", [True, "variables", ["variables"], ("variables",)])
 def test_mutable_forms_still_accepted(mutable):
     net = _net()
-    _, new = net.apply(net.init(KEY), mutable=mutable)
+    _, new = net.apply_with_state(net.init(KEY), mutable=mutable)
     assert int(new["count"]) == 1
 
 
@@ -121,7 +121,7 @@ def test_none_leaf_is_named_not_reported_missing():
     store = net.init(KEY)
     for bad in (store.replace({"w": None}), {"count": store["count"], "w": None}):
         with pytest.raises(sj.StoreError, match="Variable w: the store passed to apply") as e:
-            net.apply(bad, mutable=True)
+            net.apply_with_state(bad)
         assert "Did you mean" not in str(e.value)
 
 

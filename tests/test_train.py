@@ -82,8 +82,8 @@ def test_regularization_loss_equals_hand_computation():
     plain = sj.train.minimize(model, optax.sgd(0.0), has_aux=True)
     reg = sj.train.minimize(model, optax.sgd(0.0), has_aux=True, regularization=True)
     s = plain.init(jax.random.key(0), X, Y, False)
-    (l0, _), _ = plain.net.apply(s.store, X, Y, False, mutable=True)
-    (l1, _), _ = reg.net.apply(s.store, X, Y, False, mutable=True)
+    (l0, _), _ = plain.net.apply_with_state(s.store, X, Y, False)
+    (l1, _), _ = reg.net.apply_with_state(s.store, X, Y, False)
     w = np.asarray(s.store["backbone/dense/kernel"])
     np.testing.assert_allclose(float(l1) - float(l0), 0.01 * np.sum(w**2), rtol=1e-5)
 

@@ -297,21 +297,21 @@ def test_mutable_state_and_assign():
     net = sj.transform(f)
     store = net.init(jax.random.key(0), X)
     np.testing.assert_array_equal(store["bn/moving_mean"], 0)  # init keeps initial values
-    (out, _), new_store = net.apply(store, X, mutable=True)
+    (out, _), new_store = net.apply_with_state(store, X)
     np.testing.assert_allclose(new_store["bn/moving_mean"], 0.1 * X.mean(0), rtol=1e-6)
     assert int(new_store["bn/count"]) == 1
     assert isinstance(new_store, sj.Store) and new_store.info("bn/count").dtype == "int32"
-    (_, _), s3 = jax.jit(lambda s: net.apply(s, X, mutable=True))(new_store)
+    (_, _), s3 = jax.jit(lambda s: net.apply_with_state(s, X))(new_store)
     assert int(s3["bn/count"]) == 2
     with pytest.raises(sj.AssignError, match="bn/moving_mean.*mutable=True"):
         net.apply(store, X)
     # mutable restricted to collections
-    (_, _), s4 = net.apply(store, X, mutable=sj.GraphKeys.GLOBAL_VARIABLES)
+    (_, _), s4 = net.apply_with_state(store, X, mutable=sj.GraphKeys.GLOBAL_VARIABLES)
     assert int(s4["bn/count"]) == 1
     with pytest.raises(sj.AssignError):
-        net.apply(store, X, mutable=["NOT_THERE"])
+        net.apply_with_state(store, X, mutable=["NOT_THERE"])
     # plain dict in, plain dict out
-    (_, _), d = net.apply(store.to_dict(), X, mutable=True)
+    (_, _), d = net.apply_with_state(store.to_dict(), X)
     assert isinstance(d, dict) and int(d["bn"]["count"]) == 1
 
 
@@ -324,7 +324,7 @@ def test_reads_after_assign_see_new_value():
 
     net = sj.transform(f)
     store = net.init(jax.random.key(0))
-    out, _ = net.apply(store, mutable=True)
+    out, _ = net.apply_with_state(store)
     assert float(out) == 5.0
 
 
@@ -405,9 +405,9 @@ def test_apply_jits_with_static_mutable_and_rejects_traced_mutable():
 
     net = sj.transform(f)
     store = net.init(jax.random.key(0), 1.0)
-    _, new = jax.jit(net.apply, static_argnames="mutable")(store, 1.0, mutable=True)
+    _, new = jax.jit(net.apply_with_state, static_argnames="mutable")(store, 1.0, mutable=True)
     assert int(new["count"]) == 1
     with pytest.raises(sj.TransformError, match="static_argnames"):
-        jax.jit(net.apply)(store, 1.0, mutable=True)
+        jax.jit(net.apply_with_state)(store, 1.0, mutable=True)
     with pytest.raises(sj.AssignError, match="got mutable=False"):
         net.apply(store, 1.0)

@@ -76,7 +76,7 @@ def cond(pred: Any, true_fn: Callable[..., Any], false_fn: Callable[..., Any], *
     variables of each are created (``true_fn``'s first), and the store holds
     them all; at ``apply`` only the chosen branch runs. Both branches must
     return the same structure. Variables either branch may ``assign``
-    (``apply(..., mutable=...)``) pass through both.
+    (``apply_with_state``) pass through both.
 
     >>> import jax, jax.numpy as jnp, scopejax as sj
     >>> def f(x, training):

@@ -54,7 +54,7 @@ def scan(
     between the loop and the scan without touching its checkpoint. The body is
     traced once, so compile time does not grow with the number of steps.
 
-    At ``apply(..., mutable=...)`` the variables ``assign`` may change are
+    At ``apply_with_state`` the variables ``assign`` may change are
     carried from step to step and the final values returned in the new store.
     ``next_rng_key()`` gives a different key at every step.
 

@@ -308,7 +308,7 @@ def minimize(
 
     def loss_and_updates(train: Store, rest: Store, opt_state: Any, args: tuple, rng: Any, kw):
         def loss_of(train: Store) -> tuple[jax.Array, Any]:
-            (loss, aux), new_store = net.apply(
+            (loss, aux), new_store = net.apply_with_state(
                 merge(train, rest), *args, rng=rng, mutable=True, **kw
             )
             return loss, (aux, new_store)
