@@ -63,7 +63,7 @@ _NEEDS_CONCRETE = (
 class Plan:
     """What discovery learnt about each new variable's initial value."""
 
-    __slots__ = ("exact", "placeholders", "groups", "consts", "traced", "devices")
+    __slots__ = ("exact", "placeholders", "groups", "consts", "traced", "devices", "recorded")
 
     def __init__(self, exact: bool = False) -> None:
         # exact: every drawn value is drawn in the trace too (needed when a traced
@@ -77,6 +77,27 @@ class Plan:
         # evaluated from the discovery program, one draw each
         self.traced: dict[str, Any] = {}
         self.devices: dict[str, Any] = {}  # placement under sj.device(...)
+        self.recorded: dict[str, Any] = {}  # the value discovery recorded for each name
+
+    def final(self, name: str, value: Any) -> None:
+        """The value the whole creation chain returned for ``name``.
+
+        When an interceptor outside discovery changed it (e.g. ``intercepting``), the
+        recorded draw or constant is not the value any more: it becomes a traced value
+        (and, if it was computed from a placeholder, discovery is redone exactly).
+        """
+        if self.recorded.get(name) is value:
+            return
+        for key, members in list(self.groups.items()):
+            kept = [m for m in members if m[0] != name]
+            if len(kept) != len(members):
+                if kept:
+                    self.groups[key] = kept
+                else:
+                    del self.groups[key]
+        self.consts.pop(name, None)
+        self.traced[name] = value
+        self.recorded[name] = value
 
     def placeholder(
         self, initializer: Initializer, shape: tuple[int, ...], dtype: np.dtype
@@ -109,6 +130,7 @@ class Plan:
             self.groups.setdefault((initializer, shape, dtype), []).append((name, key))
         else:
             self.traced[name] = value
+        self.recorded[name] = value
 
     def computed(self, name: str, raw: Any, value: Any, device: Any) -> None:
         """``name``'s initial value came from ``raw`` (a constant or a traced result)."""
@@ -118,6 +140,7 @@ class Plan:
             self.traced[name] = value
         else:
             self.consts[name] = (raw, np.dtype(value.dtype))
+        self.recorded[name] = value
 
 
 _KEY_DTYPE = jax.eval_shape(jax.random.key, 0).dtype

@@ -23,7 +23,9 @@ Sharding (``sj.sharding``) is one more interceptor of the same kind.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import jax
@@ -167,4 +169,49 @@ def create(req: VariableRequest, base: Next = base_create) -> Any:
         here, after = chain[i], step(i + 1)
         return lambda r: here(r, after)
 
-    return step(0)(req)
+    value = step(0)(req)
+    plan = req.frame.plan
+    if plan is not None:  # fast init's discovery: the value the whole chain settled on
+        plan.final(req.graph_name, value)
+    return value
+
+
+class _Active(threading.local):
+    def __init__(self) -> None:
+        self.stack: list[Interceptor] = []
+
+
+_ACTIVE = _Active()
+
+
+@contextlib.contextmanager
+def intercepting(interceptor: Interceptor) -> Iterator[None]:
+    """Add ``interceptor`` to the creation chain of every ``init`` started inside (this thread).
+
+    It runs outside the built-in interceptors, so it sees the value they produced (on
+    its device, stacked for a lifted body). Nested ones run outermost first. Sharding
+    rules (``sj.sharding.use``) are one of these.
+
+    Args:
+      interceptor: ``fn(request, next) -> value``; call ``next(request)`` to create.
+
+    >>> import jax, scopejax as sj
+    >>> seen = []
+    >>> def log(req, next):
+    ...     seen.append(req.graph_name)
+    ...     return next(req)
+    >>> with intercepting(log):
+    ...     _ = sj.transform(lambda: sj.get_variable("w", [2])).init(jax.random.key(0))
+    >>> seen
+    ['w']
+    """
+    _ACTIVE.stack.append(interceptor)
+    try:
+        yield
+    finally:
+        _ACTIVE.stack.pop()
+
+
+def active_interceptors() -> list[Interceptor]:
+    """The interceptors added by enclosing :func:`intercepting` blocks, outermost first."""
+    return list(_ACTIVE.stack)

@@ -20,7 +20,7 @@ from scopejax._src.core.errors import (
     UnusedVariablesError,
 )
 from scopejax._src.core.fastinit import abstract_values, discover, materialise
-from scopejax._src.core.request import Interceptor
+from scopejax._src.core.request import Interceptor, active_interceptors
 from scopejax._src.core.rng import RNG_STREAM, as_key, variable_key
 from scopejax._src.core.scope import new_frame
 from scopejax._src.core.store import Store, VariableInfo, flatten_mapping
@@ -208,10 +208,15 @@ INIT_INTERCEPTORS: tuple[Interceptor, ...] = (
 )
 
 
+def _init_chain() -> list[Interceptor]:
+    """An init frame's interceptors: ``intercepting`` blocks outside the built-in ones."""
+    return [*active_interceptors(), *INIT_INTERCEPTORS]
+
+
 def _init_frame(rng: Any, named_scopes: bool, abstract: bool = False) -> Frame:
     key = as_key(rng, "init")
     frame = new_frame(
-        interceptors=INIT_INTERCEPTORS,
+        interceptors=_init_chain(),
         is_init=True,
         init_key=key,
         rng=variable_key(key, RNG_STREAM),
@@ -480,7 +485,7 @@ def transform_multi(
         is_init=True,
         init_key=jax.random.key(0),
         named_scopes=False,
-        interceptors=INIT_INTERCEPTORS,
+        interceptors=_init_chain(),
     )
     try:
         with push_frame(probe):
