@@ -58,6 +58,7 @@ def _same_tree(a, b):
 
 
 # -- round trips ---------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_store_round_trip_keeps_every_piece_of_metadata(state, tmp_path):
     store = state.store
     infos = store.infos
@@ -71,6 +72,7 @@ def test_store_round_trip_keeps_every_piece_of_metadata(state, tmp_path):
     assert got.store.trainable().names() == store.trainable().names()
 
 
+@pytest.mark.slow
 def test_train_state_round_trip_and_resume(trainer, state, tmp_path):
     path = ck.save(tmp_path / "c", state, metadata={"lr": 0.01, "note": "ok"})
     got = ck.restore(path)
@@ -256,6 +258,7 @@ def test_cli_ls_and_verify(state, tmp_path, capsys):
     assert "No checkpoint at" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_cli_entry_point_and_import_boundary(tmp_path):
     """``python -m scopejax.checkpoint`` works, and ``import scopejax`` (or even
     ``scopejax.checkpoint``) does not import orbax: only saving or restoring does."""

@@ -188,6 +188,7 @@ def _encoder(x):
     return sj.layers.dense(h, 4, name="fc2")
 
 
+@pytest.mark.slow
 def test_restore_into_a_model_with_a_renamed_scope(tmp_path):
     x = jnp.linspace(-1, 1, 12).reshape(4, 3)
 
@@ -231,6 +232,7 @@ def _tf1_model(x):
     return sj.layers.dense(outputs[:, -1], 5)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not (TF1 / "checkpoint").exists(), reason="TF fixture not present")
 def test_a_tf1_checkpoint_restores_by_name_and_runs():
     x = np.load(TF1 / "input.npy")

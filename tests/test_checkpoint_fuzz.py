@@ -156,6 +156,7 @@ def _same_checkpoint(got: ck.Checkpoint, ref: ck.Checkpoint) -> bool:
     return keys[0] == keys[1] and all(_same_bits(x, y) for (_, x), (_, y) in zip(a, b, strict=True))
 
 
+@pytest.mark.slow
 def test_byte_mutations_of_our_checkpoints(saved, tmp_path):
     """Every file save writes (the JSON, orbax's metadata, OCDBT manifests and data),
     mutated 50 ways: restore gives an error or the original checkpoint, bit for bit."""

@@ -307,6 +307,7 @@ def _one_value(draw):
         return v.view(src).astype(dt)
 
 
+@pytest.mark.slow
 @settings(
     max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

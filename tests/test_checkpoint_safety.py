@@ -91,6 +91,7 @@ def killed_writers(tmp_path_factory):
     return runs, base
 
 
+@pytest.mark.slow
 def test_killed_plain_save_leaves_the_previous_checkpoint(killed_writers):
     runs, base = killed_writers
     _, watch, target, progress = runs["save"]
@@ -103,6 +104,7 @@ def test_killed_plain_save_leaves_the_previous_checkpoint(killed_writers):
     assert sorted(p.name for p in watch.iterdir()) == ["ckpt"]
 
 
+@pytest.mark.slow
 def test_killed_manager_keeps_its_earlier_steps(killed_writers):
     runs, base = killed_writers
     _, _, steps_dir, progress = runs["manager"]

@@ -10,6 +10,7 @@ from scopejax import demo
 pytest.importorskip("sklearn")
 
 
+@pytest.mark.slow
 def test_demo_smoke_learns_and_keeps_the_backbone_frozen(capsys):
     result = demo.main(["--smoke", "--no-progress"])
     out = capsys.readouterr().out

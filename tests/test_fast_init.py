@@ -48,6 +48,7 @@ CASES = [(i, jnp.float32, False) for i in INITS] + [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "initializer, dtype, jit",
     CASES,
@@ -105,6 +106,7 @@ def test_group_members_own_their_buffers():
     assert float(step(store)["b3"][0]) == 1.0
 
 
+@pytest.mark.slow
 def test_trainable_non_trainable_variable_and_collections_metadata():
     def f(x):
         with sj.variable_scope("enc"):
@@ -152,6 +154,7 @@ def test_init_abstract_matches_init_and_draws_nothing():
     assert multi.init_abstract(None, x).infos == store.infos
 
 
+@pytest.mark.slow
 def test_init_reading_its_inputs_is_computed_from_them():
     def f(x):
         mean = sj.Variable(x.mean(0), name="mean", trainable=False)
@@ -166,6 +169,7 @@ def test_init_reading_its_inputs_is_computed_from_them():
     assert_same_store(jax.jit(sj.transform(f).init)(KEY, x), slow)
 
 
+@pytest.mark.slow
 def test_initial_value_from_another_variable_uses_its_drawn_value():
     def f(x):
         w = sj.get_variable("w", [x.shape[-1], 3])
@@ -180,6 +184,7 @@ def test_initial_value_from_another_variable_uses_its_drawn_value():
     np.testing.assert_array_equal(fast["w_twice"], fast["w"] * 2.0)
 
 
+@pytest.mark.slow
 def test_data_dependent_init_through_a_custom_getter():
     def f(x):
         with sj.variable_scope("wn", custom_getter=sj.getters.weight_norm()):
@@ -190,6 +195,7 @@ def test_data_dependent_init_through_a_custom_getter():
     assert_same_store(fast, slow)
 
 
+@pytest.mark.slow
 def test_user_initializer_functions_are_drawn_per_variable():
     def jax_style(key, shape, dtype):
         return jax.random.laplace(key, shape, dtype)
@@ -262,6 +268,7 @@ def test_python_control_flow_on_values_falls_back_to_the_forward_pass(caplog):
     assert sj.transform(f).init_abstract(KEY, x).names() == ["positive_bias", "w"]
 
 
+@pytest.mark.slow
 def test_vmapped_init_builds_an_ensemble():
     def f(x):
         return sj.nn.Dense(3)(x)
@@ -292,6 +299,7 @@ def test_errors_are_the_same_with_fast_init():
     assert frame_stack() == []
 
 
+@pytest.mark.slow
 def test_modules_and_rnn_cells_init_identically():
     def f(x):
         cell = sj.nn.MultiRNNCell([sj.nn.LSTMCell(8), sj.nn.GRUCell(8)])

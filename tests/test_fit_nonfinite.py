@@ -49,6 +49,7 @@ def _assert_same(a, b):
     assert int(a.step) == int(b.step)
 
 
+@pytest.mark.slow
 def test_stop_names_step_and_variable_and_keeps_the_state_before():
     trainer = _trainer()
     state = trainer.init(jax.random.key(0), X)
@@ -64,6 +65,7 @@ def test_stop_names_step_and_variable_and_keeps_the_state_before():
     assert int(resumed.step) == 5
 
 
+@pytest.mark.slow
 def test_skip_leaves_out_the_update_and_counts_it():
     trainer = _trainer()
     state = trainer.init(jax.random.key(0), X)
@@ -98,6 +100,7 @@ def test_finite_runs_are_unchanged_and_bad_policy_is_refused():
         sj.train.fit(trainer, state, good, progress=False, on_nonfinite="ignore")
 
 
+@pytest.mark.slow
 def test_debug_nans_raises_floating_point_error_not_deleted_array():
     trainer = _trainer()
     state = trainer.init(jax.random.key(0), X)

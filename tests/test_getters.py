@@ -5,10 +5,12 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 
 import scopejax as sj
 
 
+@pytest.mark.slow
 def test_mixed_precision_stores_float32_computes_bfloat16():
     def f(x):
         with sj.variable_scope(
@@ -42,6 +44,7 @@ def test_compute_dtype_override():
     assert store.info("m/w").dtype == "float32" and net.apply(store).dtype == jnp.float16
 
 
+@pytest.mark.slow
 def test_weight_norm_starts_at_the_original_weights_and_scales_with_gain():
     def f(x):
         with sj.variable_scope("wn", custom_getter=sj.getters.weight_norm()):

@@ -40,6 +40,7 @@ def test_truncated_variance_scaling_is_corrected(cls):
     assert np.abs(x).max() <= 2 * math.sqrt(scale) / 0.87962566103423978 + 1e-6
 
 
+@pytest.mark.slow
 def test_normal_uniform_truncated_constant_orthogonal():
     n = np.asarray(init.random_normal(mean=1.0, stddev=2.0)(KEY, (100_000,)))
     assert abs(n.mean() - 1) < 0.05 and abs(n.std() - 2) < 0.05
@@ -85,6 +86,7 @@ def test_tf1_style_call_inside_transform_draws_from_next_rng_key():
     assert not np.array_equal(a, b)
 
 
+@pytest.mark.slow
 def test_get_variable_accepts_class_jax_and_tf_style_initializers():
     def tf_style(shape, dtype=None, partition_info=None):
         return jax.random.normal(sj.next_rng_key(), shape, dtype) * 0 + 3

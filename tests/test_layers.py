@@ -86,6 +86,7 @@ def test_dense_numerics_and_rank3():
     assert store["dense/kernel"].shape == (3, 4)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "padding,strides,dilation,groups",
     [
@@ -123,6 +124,7 @@ def test_conv1d_against_numpy():
     np.testing.assert_allclose(y, np_conv(x, k, (2,), "SAME", (1,), 1), rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("padding", ["SAME", "VALID"])
 def test_pooling_against_numpy(padding):
     x = arr(2, 7, 5, 3)
@@ -142,6 +144,7 @@ def test_pooling_against_numpy(padding):
 
 
 # -- dropout ------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_dropout_determinism_and_scaling():
     x = jnp.ones([1000])
     net = sj.transform(lambda x, t: sj.layers.dropout(x, 0.3, training=t))
@@ -203,6 +206,7 @@ def test_batch_norm_training_inference_and_updates(shape):
         net.apply(store, x, True)  # training needs apply_with_state
 
 
+@pytest.mark.slow
 def test_layer_norm_contrib_semantics():
     x = arr(2, 3, 4)
     y, store = run(lambda x: sj.layers.layer_norm(x, begin_norm_axis=1), x)
@@ -264,6 +268,7 @@ def np_gru(xs, gk, gb, ck, cb):
     return np.stack(outs, 1), h
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "cls,scope", [(sj.nn.LSTMCell, "lstm_cell"), (sj.nn.BasicLSTMCell, "basic_lstm_cell")]
 )
@@ -279,6 +284,7 @@ def test_lstm_against_hand_written_step(cls, scope):
     np.testing.assert_allclose(state.h, h, rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.slow
 def test_gru_and_basic_rnn_against_hand_written_step():
     xs = arr(2, 4, 3)
     ((ys, h), store) = run(lambda xs: sj.nn.dynamic_rnn(sj.nn.GRUCell(5), xs), xs)
@@ -309,6 +315,7 @@ def test_gru_and_basic_rnn_against_hand_written_step():
     np.testing.assert_allclose(ys[:, -1], h, rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.slow
 def test_multi_cell_static_rnn_and_sequence_length():
     xs = arr(2, 3, 3)
 
@@ -348,6 +355,7 @@ LAYERS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(LAYERS))
 def test_layer_under_jit_grad_vmap(name):
     fn, shape = LAYERS[name]

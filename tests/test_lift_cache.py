@@ -79,6 +79,7 @@ def _uncached(net, store, *args, monkeypatch):
         return np.asarray(net.apply(store, *args))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", list(MODELS))
 def test_repeated_eager_apply_compiles_nothing(kind):
     net = sj.transform(MODELS[kind])
@@ -100,6 +101,7 @@ def test_cached_results_are_bit_identical_to_uncached(kind, monkeypatch):
     np.testing.assert_array_equal(np.asarray(net.apply(store, X)), ref)  # from the cache
 
 
+@pytest.mark.slow
 def test_key_tells_shapes_dtypes_config_bodies_and_values_apart(monkeypatch):
     nets = {
         "tanh": sj.transform(scan_model),
@@ -147,6 +149,7 @@ def test_key_tells_callbacks_apart():
     np.testing.assert_allclose(np.asarray(triple.apply(store, X)), np.asarray(X) * 3)
 
 
+@pytest.mark.slow
 def test_cache_is_bounded_and_unused_under_jit(monkeypatch):
     monkeypatch.setattr(_lift, "EAGER_CACHE_SIZE", 3)
     _lift.eager_cache_clear()

@@ -39,6 +39,7 @@ def lstm_scan(xs):
         return ys, state.h
 
 
+@pytest.mark.slow
 def test_scan_matches_the_unrolled_loop_names_outputs_and_gradients():
     loop, scan = sj.transform(lstm_loop), sj.transform(lstm_scan)
     store = loop.init(KEY, XS)
@@ -151,6 +152,7 @@ def block(h):
     return h + sj.nn.LayerNormalization()(h)
 
 
+@pytest.mark.slow
 def test_layer_stack_equals_explicit_blocks_after_unstack():
     def stacked(x):
         with sj.variable_scope("blocks"):
@@ -183,6 +185,7 @@ def test_layer_stack_equals_explicit_blocks_after_unstack():
     )
 
 
+@pytest.mark.slow
 def test_layer_stack_state_and_shared_variables():
     def f(x):
         scale = sj.get_variable("scale", [], initializer=sj.initializers.constant(2.0))
@@ -219,6 +222,7 @@ def ensemble(x, axes):
     return sj.vmap(lambda x: sj.nn.Dense(2)(x), in_axes=None, axis_size=3, variable_axes=axes)(x)
 
 
+@pytest.mark.slow
 def test_vmap_per_member_variables_build_an_ensemble():
     x = jnp.ones([4, 5])
     net = sj.transform(lambda x: ensemble(x, {"trainable_variables": 0}))
@@ -237,6 +241,7 @@ def test_vmap_per_member_variables_build_an_ensemble():
     assert_same_store(jax.jit(net.init)(KEY, x), store)
 
 
+@pytest.mark.slow
 def test_vmap_shared_variables_are_broadcast():
     x = jax.random.normal(jax.random.key(1), [3, 4, 5])
     net = sj.transform(lambda x: sj.vmap(lambda x: sj.nn.Dense(2)(x))(x))
@@ -245,6 +250,7 @@ def test_vmap_shared_variables_are_broadcast():
     np.testing.assert_allclose(net.apply(store, x), x @ store["dense/kernel"], rtol=1e-5)
 
 
+@pytest.mark.slow
 def test_vmap_member_axis_and_per_member_state():
     def f(x):
         def member(x):
@@ -269,6 +275,7 @@ def test_vmap_member_axis_and_per_member_state():
     np.testing.assert_allclose(new["seen"], x.sum(axis=(1, 2)))
 
 
+@pytest.mark.slow
 def test_vmap_errors_and_rngs():
     with pytest.raises(sj.TransformError, match="not a valid axis"):
         sj.vmap(lambda x: x, variable_axes={"variables": -1})
@@ -301,6 +308,7 @@ def test_vmap_errors_and_rngs():
     assert len(set(np.asarray(a).tolist())) == 4 and len(set(np.asarray(b).tolist())) == 1
 
 
+@pytest.mark.slow
 def test_remat_gives_the_same_values_and_gradients():
     def f(x, remat):
         blk = sj.remat(block) if remat else block
@@ -320,6 +328,7 @@ def test_remat_gives_the_same_values_and_gradients():
     assert "checkpoint" in text or "remat" in text
 
 
+@pytest.mark.slow
 def test_cond_and_switch_create_every_branch_and_run_one():
     def f(x, which):
         a = lambda x: sj.nn.Dense(2, name="a")(x)  # noqa: E731
@@ -363,6 +372,7 @@ def test_raw_jax_transforms_inside_lifted_bodies_still_leak_loudly():
         sj.transform(f).init(KEY, XS)
 
 
+@pytest.mark.slow
 def test_layer_stack_gradient_needs_no_extra_copy_of_the_weights():
     n, w = 12, 64
 
@@ -393,6 +403,7 @@ def test_layer_stack_gradient_needs_no_extra_copy_of_the_weights():
     )
 
 
+@pytest.mark.slow
 def test_layer_stack_fast_gradient_path_without_a_previous_trace():
 
     n, w = 6, 16

@@ -231,6 +231,7 @@ def _interpret(program):
     return log, names
 
 
+@pytest.mark.slow
 @settings(
     max_examples=120,
     deadline=None,

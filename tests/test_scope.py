@@ -45,6 +45,7 @@ def dense_layer_plain(x, n_in, n_out, scope_name):
     return x @ w + b
 
 
+@pytest.mark.slow
 def test_gan_discriminator_reopened_by_scope_object_shares_weights():
     def f(real, fake):
         with sj.variable_scope("discriminator") as scope:
@@ -122,6 +123,7 @@ def test_creating_twice_errors():
         run_init(f)
 
 
+@pytest.mark.slow
 def test_conv_block_pattern():
     def conv_block(x, block):
         with sj.name_scope(block):

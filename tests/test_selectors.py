@@ -46,6 +46,7 @@ def handles():
 D_NAMES = ["d_net/l1/bias", "d_net/l1/kernel"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "spec",
     [

@@ -6,10 +6,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+import pytest
 
 import scopejax as sj
 
 
+@pytest.mark.slow
 def test_autoencoder_decoder_reuses_encoder_kernels_transposed():
     def autoencoder(x):
         with sj.variable_scope("encoder"):
@@ -95,6 +97,7 @@ def test_gan_discriminator_on_real_and_fake_with_one_set_of_weights():
     assert len(s2.names()) == 4
 
 
+@pytest.mark.slow
 def test_siamese_towers():
     def tower(x):
         return sj.layers.dense(jax.nn.relu(sj.layers.dense(x, 8, name="fc1")), 4, name="fc2")
@@ -113,6 +116,7 @@ def test_siamese_towers():
     np.testing.assert_allclose(net.apply(store, x, x), 0.0, atol=1e-10)
 
 
+@pytest.mark.slow
 def test_conv_block_pattern_with_name_scope_and_slash_scope():
     def conv_block(x, filters, block_name):
         with sj.name_scope(block_name):

@@ -158,6 +158,7 @@ def _inputs(case):
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_layer_matches_tensorflow(name):
     case = CASES[name]

@@ -148,6 +148,7 @@ def tf1_model(x):
     return sj.layers.dense(outputs[:, -1], 5)
 
 
+@pytest.mark.slow
 def test_tf1_model_reproduces_tensorflows_output():
     folder = FIXTURES / "tf1_model"
     x = np.load(folder / "input.npy", allow_pickle=False)

@@ -7,6 +7,7 @@ import threading
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 
 import scopejax as sj
 
@@ -20,6 +21,7 @@ def model(x, depth):
     return x, sj.get_name_scope(), [v.name for v in sj.global_variables()]
 
 
+@pytest.mark.slow
 def test_eight_threads_initialising_at_once_match_serial_runs():
     net = sj.transform(model)
     x = jnp.ones([2, 3])

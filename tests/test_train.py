@@ -45,6 +45,7 @@ def test_gradients_and_updates_only_for_var_list():
     assert int(state.step) == 5 and set(metrics) == {"loss", "accuracy"}
 
 
+@pytest.mark.slow
 def test_frozen_variables_never_enter_grad():
     def spy(x, y):
         loss, _ = model(x, y)
@@ -68,6 +69,7 @@ def test_optimizer_state_holds_only_trainable_leaves():
     assert sj.train.state_nbytes(state.opt_state) == 2 * state.store.trainable().nbytes + 4
 
 
+@pytest.mark.slow
 def test_batch_norm_statistics_update_through_the_step():
     trainer = sj.train.minimize(model, optax.adam(1e-2), has_aux=True)
     state = trainer.init(jax.random.key(0), X, Y, True)
@@ -88,6 +90,7 @@ def test_regularization_loss_equals_hand_computation():
     np.testing.assert_allclose(float(l1) - float(l0), 0.01 * np.sum(w**2), rtol=1e-5)
 
 
+@pytest.mark.slow
 def test_multi_optimizer_labels_follow_collections():
     tx = sj.train.multi_optimizer(
         {
@@ -117,6 +120,7 @@ def test_multi_optimizer_labels_follow_collections():
         sj.train.minimize(model, bad, has_aux=True).init(jax.random.key(0), X, Y, False)
 
 
+@pytest.mark.slow
 def test_freeze_then_fine_tune_keeps_frozen_bit_identical():
     trainer = sj.train.minimize(model, optax.adam(1e-2), has_aux=True)
     state = trainer.init(jax.random.key(0), X, Y, False)
@@ -133,6 +137,7 @@ def test_freeze_then_fine_tune_keeps_frozen_bit_identical():
     assert not np.array_equal(st.store["head/dense/kernel"], frozen_store["head/dense/kernel"])
 
 
+@pytest.mark.slow
 def test_donation_does_not_break_the_returned_store():
     trainer = sj.train.minimize(model, optax.adam(1e-2), has_aux=True)
     state = trainer.init(jax.random.key(0), X, Y, True)
@@ -147,6 +152,7 @@ def test_donation_does_not_break_the_returned_store():
     assert len(hist) == 6 and int(state.step) == 9
 
 
+@pytest.mark.slow
 def test_evaluate_weights_by_batch_size():
     trainer = sj.train.minimize(model, optax.adam(1e-2), has_aux=True)
     state = trainer.init(jax.random.key(0), X, Y, False)
@@ -182,6 +188,7 @@ def test_init_from_keeps_the_callers_store_and_static_flags():
     )  # caller's store alive
 
 
+@pytest.mark.slow
 def test_reusing_a_donated_state_names_the_variable():
     trainer = sj.train.minimize(model, optax.adam(1e-2), has_aux=True)
     state = trainer.init(jax.random.key(0), X, Y, False)

@@ -38,6 +38,7 @@ def hand_mlp(params, x):
 X = jnp.linspace(-1, 1, 24).reshape(4, 6)
 
 
+@pytest.mark.slow
 def test_init_apply_jit_grad_vmap():
     net = sj.transform(mlp)
     store = net.init(jax.random.key(0), X)
@@ -126,6 +127,7 @@ def test_initial_values_depend_on_name_only():
     np.testing.assert_array_equal(s1["a/w"], expect)
 
 
+@pytest.mark.slow
 def test_initial_values_identical_across_processes_and_hash_seeds():
     code = (
         "import jax, numpy as np, scopejax as sj\n"

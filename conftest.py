@@ -1,0 +1,16 @@
+"""Repository-wide pytest hooks (apply to every testpath: tests/, scopejax/ doctests, notebooks/).
+
+The executed notebooks (collected by nbmake, 15-35 s each) are marked ``slow``, so the inner
+loop ``python -m pytest -m "not slow"`` leaves them out; the full ``python -m pytest`` runs them.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.hookimpl(tryfirst=True)  # before the `-m` deselection sees the items
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.path.suffix == ".ipynb":
+            item.add_marker(pytest.mark.slow)
