@@ -182,7 +182,7 @@ def _run_apply(frame: Frame, fn: Callable[..., Any], args: Any, kwargs: Any) -> 
     """``_run`` for ``apply``: a store whose arrays were donated is named, not a JAX error."""
     try:
         return _run(frame, fn, args, kwargs)
-    except RuntimeError as e:
+    except (RuntimeError, ValueError) as e:  # ValueError: JAX's C++ dispatch path
         gone = [
             n
             for n, v in (frame.params or {}).items()
