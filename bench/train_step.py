@@ -204,7 +204,10 @@ def functional(
         return jax.jit(fresh(step_fn), donate_argnums=0).lower(holder[0], *batch)
 
     def lower_step() -> Any:
-        return step.lower(holder[0], *batch)
+        # sj.train's step is a Python wrapper around its jitted step: lower the same
+        # computation with the same donation when the callable has no .lower
+        lowerable = step if hasattr(step, "lower") else jax.jit(step_fn, donate_argnums=0)
+        return lowerable.lower(holder[0], *batch)
 
     return Built(run, lower, lower_step, lambda: opt_of(holder[0]), lambda: holder[0], note)
 
