@@ -35,6 +35,16 @@ def test_hooks_behave_as_pinned():
         with jaxcompat.set_name_stack(stack.extend("abs")):
             text = jax.jit(lambda x: x * 2.0).lower(1.0).as_text(debug_info=True)
     assert text  # lowered under the replaced stack without error
+    from jax.extend.core import get_opaque_trace_state, take_current_trace
+
+    with take_current_trace() as trace:
+        pass
+    assert jaxcompat.current_trace() is trace
+    here = get_opaque_trace_state()
+    assert jaxcompat.same_trace(here)  # the fast path of Frame.check_trace is taken
+    inner = []
+    jax.jit(lambda x: inner.append(jaxcompat.same_trace(here)) or x)(1.0)
+    assert inner == [False]
 
 
 def test_no_other_module_imports_jax_private_api():

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from scopejax._src.core import jaxcompat
@@ -46,9 +46,12 @@ except ImportError:  # pragma: no cover
 
 def current_trace() -> Any:
     """The JAX trace active now (variables of a frame are created in it, see _lift)."""
+    trace = jaxcompat.current_trace()
+    if trace is not None:
+        return trace
     if _take_trace is None:  # pragma: no cover
         return None
-    with _take_trace() as trace:
+    with _take_trace() as trace:  # pragma: no cover - jaxcompat's hook is missing
         return trace
 
 
@@ -233,8 +236,8 @@ class Frame:
 
     def check_trace(self, what: str, subject: str = "") -> None:
         """Raise TracerLeakError if we run inside a JAX transform opened in the function."""
-        if self.trace_state is None:
-            return
+        if self.trace_state is None or jaxcompat.same_trace(self.trace_state):
+            return  # still in the frame's own trace (the usual case)
         state = current_trace_state()
         if state != self.trace_state and not any(lf.trace_state == state for lf in self.lifts):
             raise TracerLeakError(
@@ -286,16 +289,23 @@ def maybe_frame() -> Frame | None:
     return frames[-1] if frames else None
 
 
-@contextlib.contextmanager
-def push_frame(frame: Frame) -> Iterator[Frame]:
+class push_frame:  # noqa: N801 - a context manager: ``with push_frame(frame):``
     """Make ``frame`` current; always pops it, whatever the function raised."""
-    stack = _STATE.frames
-    stack.append(frame)
-    try:
-        yield frame
-    finally:
+
+    __slots__ = ("frame", "stack")
+
+    def __init__(self, frame: Frame) -> None:
+        self.frame = frame
+
+    def __enter__(self) -> Frame:
+        self.stack = _STATE.frames
+        self.stack.append(self.frame)
+        return self.frame
+
+    def __exit__(self, *exc: Any) -> None:
+        frame = self.frame
         frame.closed = True
-        popped = stack.pop()
+        popped = self.stack.pop()
         assert popped is frame, "scopejax frame stack corrupted"
 
 

@@ -50,7 +50,15 @@ def _as_dtype(dtype: Any, what: str) -> np.dtype:
     return np.dtype(jax.dtypes.canonicalize_dtype(dt))
 
 
+_FLOATING: dict[np.dtype, bool] = {}
+
+
 def is_floating(dt: np.dtype) -> bool:
+    if isinstance(dt, np.dtype):  # the usual case: answered once per dtype
+        hit = _FLOATING.get(dt)
+        if hit is None:
+            hit = _FLOATING[dt] = bool(jax.dtypes.issubdtype(dt, np.floating))
+        return hit
     return bool(jax.dtypes.issubdtype(dt, np.floating))
 
 

@@ -46,8 +46,9 @@ class VariableHandle:
     ) -> None:
         self.name = name
         self.key = key
-        self.shape = tuple(value.shape)
-        self.dtype = np.dtype(value.dtype)
+        shape, dtype = value.shape, value.dtype
+        self.shape = shape if type(shape) is tuple else tuple(shape)
+        self.dtype = dtype if isinstance(dtype, np.dtype) else np.dtype(dtype)
         self.trainable = trainable
         self.device = device
         self._frame: Frame | None = frame  # None once the call has returned

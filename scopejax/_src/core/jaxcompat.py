@@ -9,6 +9,10 @@ with less profiler detail) and ``tests/test_jaxcompat.py`` fails loudly, naming 
   shown in the metadata.
 * ``core.trace_ctx`` / ``EvalTrace``: whether code runs eagerly (name scopes and the
   eager program cache only matter when tracing / when not). Fallback: "not eager".
+  The current trace is read from it too (``current_trace``; fallback: JAX's public
+  ``take_current_trace``), and with ``OpaqueTraceState._trace_ref`` it tells, by
+  identity, whether JAX still traces where a trace state was taken (``same_trace``).
+  Fallback: "cannot tell", and the trace states are compared the public way.
 * ``config.enable_x64``: the x64 flag, read about 2x faster than ``jax.config``.
   Fallback: ``jax.config.jax_enable_x64``.
 * ``interpreters.partial_eval.dce_jaxpr``: drops the forward pass from fast init's
@@ -68,6 +72,24 @@ def is_eager() -> bool:
     if _EVAL_TRACE is None:  # pragma: no cover
         return False
     return type(_core.trace_ctx.trace) is _EVAL_TRACE
+
+
+def current_trace() -> Any:
+    """JAX's current trace, as ``jax.extend.core.take_current_trace()`` yields it, read
+    without swapping it out and back (None when unavailable)."""
+    if _core is None:  # pragma: no cover
+        return None
+    return _core.trace_ctx.trace
+
+
+def same_trace(state: Any) -> bool:
+    """True if JAX's current trace is the one ``state`` (an ``OpaqueTraceState``) was taken
+    in, the trace still alive: exactly when ``get_opaque_trace_state() == state``, tested
+    without building a state. False when it cannot tell."""
+    if _core is None:  # pragma: no cover
+        return False
+    ref = getattr(state, "_trace_ref", None)
+    return ref is not None and ref() is _core.trace_ctx.trace
 
 
 def x64_enabled() -> bool:

@@ -11,8 +11,17 @@ VALID_ROOT_NAME = re.compile(r"^[A-Za-z0-9.][A-Za-z0-9_.\\/>-]*$")
 VALID_SCOPE_NAME = re.compile(r"^[A-Za-z0-9_.\\/>-]*$")
 
 
+# names that passed, per pattern: a scope entered on every call is checked once
+_VALID_NESTED: set[str] = set()
+_VALID_ROOT: set[str] = set()
+_MAX_CACHED = 1 << 16
+
+
 def validate_scope_name(name: str, nested: bool, what: str = "") -> None:
     """Raise InvalidNameError (a ValueError) worded as TF's, if ``name`` is illegal."""
+    valid = _VALID_NESTED if nested else _VALID_ROOT
+    if name in valid:
+        return
     if nested:
         if not VALID_SCOPE_NAME.match(name):
             raise InvalidNameError(
@@ -24,6 +33,9 @@ def validate_scope_name(name: str, nested: bool, what: str = "") -> None:
             f"'{name}' is not a valid root scope name. A root scope name has to match "
             f"the following pattern: {VALID_ROOT_NAME.pattern}{what}"
         )
+    if len(valid) >= _MAX_CACHED:
+        valid.clear()
+    valid.add(name)
 
 
 def check_str(name: object, api: str) -> str:

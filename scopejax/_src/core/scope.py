@@ -151,7 +151,27 @@ class VariableScope:
 
 
 # -- name scopes ------------------------------------------------------------------
-def _enter_name_scope(frame: Frame, name: str | None) -> tuple[str, str, _JaxScope]:
+class _NoJaxScope:
+    """What :func:`_jax_scope` returns when JAX's name stack is left alone."""
+
+    __slots__ = ()
+
+    def close(self, exc: Any = (None, None, None)) -> None:
+        pass
+
+
+_NO_JAX = _NoJaxScope()
+
+
+def _jax_scope(frame: Frame, old: str, new: str) -> _JaxScope | _NoJaxScope:
+    """``_JaxScope(frame, old, new)``, or a shared no-op when it would do nothing (named
+    scopes off, as in eager calls, or an unchanged name stack)."""
+    if not frame.named_scopes or new == old:
+        return _NO_JAX
+    return _JaxScope(frame, old, new)
+
+
+def _enter_name_scope(frame: Frame, name: str | None) -> tuple[str, str, _JaxScope | _NoJaxScope]:
     """TF's ``Graph.name_scope`` entry: returns (yielded scope, old stack, jax scope)."""
     old = frame.name_stack
     if name:
@@ -167,7 +187,7 @@ def _enter_name_scope(frame: Frame, name: str | None) -> tuple[str, str, _JaxSco
         new = ""
         returned = ""
     frame.name_stack = new
-    return returned, old, _JaxScope(frame, old, new)
+    return returned, old, _jax_scope(frame, old, new)
 
 
 class name_scope:  # noqa: N801 - TF1's name
@@ -460,6 +480,56 @@ class variable_scope:  # noqa: N801 - TF1's name
             frame.name_stack = self._old_stack
 
 
+def capture_scope(
+    frame: Frame, name: str | None, default_name: str | None, reuse: Reuse = None
+) -> VariableScope:
+    """The scope ``with variable_scope(name, default_name=..., reuse=...) as s: pass``
+    yields, with the same effect on ``frame``: how a module picks its scope once.
+
+    The block is empty, so the fast path leaves out what it would undo on exit (the
+    name stack, the current scope, JAX's name scope) and keeps what stays: the name
+    scope marked used, the scope's counter opened and its sub-scope counters reset.
+    Anything but a non-empty string name, or ``None`` with a non-empty default name,
+    takes the full ``variable_scope`` (and its errors).
+    """
+    inherit = reuse is None or reuse is False
+    if name is None:  # a default name: made unique, and reuse must not be asked for
+        fast = inherit and type(default_name) is str and default_name != ""
+    else:
+        valid_reuse = inherit or reuse is True or reuse is AUTO_REUSE
+        fast = valid_reuse and type(name) is str and name != ""
+    if not fast:
+        with variable_scope(name, default_name=default_name, reuse=reuse) as scope:
+            pass
+        return scope
+    ns = default_name if name is None else name
+    assert ns is not None
+    validate_scope_name(ns, nested=bool(frame.name_stack))
+    entered = ns if ns[-1] == "/" else frame.unique_name(ns) + "/"
+    old = frame.var_scope
+    if name is None:
+        assert default_name is not None
+        leaf = _unique_variable_scope(frame, default_name)
+        reuse = None  # default_name scopes inherit
+    else:
+        leaf = name
+        if reuse is False:
+            reuse = None
+    new_name = old._name + "/" + leaf if old._name else leaf
+    scope = VariableScope(
+        reuse or old._reuse,
+        new_name,
+        old._initializer,
+        old._regularizer,
+        old._dtype,
+        old._custom_getter,
+        entered,
+    )
+    frame.open_scope(new_name)
+    frame.close_subscopes(new_name)
+    return scope
+
+
 class reopen:  # noqa: N801 - a context manager, like variable_scope
     """Fast ``variable_scope(scope, reuse=reuse, auxiliary_name_scope=False)`` followed by
     ``name_scope(scope.original_name_scope)``: how a module re-enters its own scope.
@@ -486,12 +556,17 @@ class reopen:  # noqa: N801 - a context manager, like variable_scope
         )
         frame.open_scope(s._name)
         self._mark = frame.journal_mark()
-        self._old_scope, self._old_stack = frame.var_scope, frame.name_stack
+        old_stack = frame.name_stack
+        self._old_scope, self._old_stack = frame.var_scope, old_stack
         frame.var_scope = self._new = new
         ons = s._name_scope
         stack = ons[:-1] if ons else ""
         frame.name_stack = stack
-        self._jax = _JaxScope(frame, self._old_stack, stack)
+        # JAX's name stack follows only when traced with named scopes (_jax_scope, inline)
+        if frame.named_scopes and stack != old_stack:
+            self._jax = _JaxScope(frame, old_stack, stack)
+        else:
+            self._jax = None
         return new
 
     def __exit__(self, *exc: Any) -> None:
@@ -499,10 +574,14 @@ class reopen:  # noqa: N801 - a context manager, like variable_scope
         try:
             if frame.var_scope is not self._new:
                 raise ScopeUsageError("Improper nesting of variable_scope.")
-            frame.journal_undo(self._mark)
+            if len(frame.journal) == self._mark:  # no counter changed inside: nothing to undo
+                frame.journal_depth -= 1
+            else:
+                frame.journal_undo(self._mark)
             frame.var_scope = self._old_scope
         finally:
-            self._jax.close(exc)
+            if self._jax is not None:
+                self._jax.close(exc)
             frame.name_stack = self._old_stack
 
 

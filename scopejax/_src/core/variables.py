@@ -77,9 +77,11 @@ def _as_dim(d: Any, name: str) -> int | None:
 
 def _as_shape(shape: Any, name: str) -> tuple[int | None, ...]:
     """A ``get_variable`` shape as a tuple of ints and Nones, checked as TF1 checks it."""
-    if isinstance(shape, (int, np.integer)) and not isinstance(shape, (bool, np.bool_)):
+    if type(shape) is list or type(shape) is tuple:  # the usual case, checked below
+        pass
+    elif isinstance(shape, (int, np.integer)) and not isinstance(shape, (bool, np.bool_)):
         return (_as_dim(shape, name),)
-    if isinstance(shape, (str, bytes)) or not isinstance(shape, Iterable):
+    elif isinstance(shape, (str, bytes)) or not isinstance(shape, Iterable):
         raise TypeError(
             f"Variable {name}: shape must be a sequence of ints (or None for unknown dims), "
             f"got {shape!r}."
@@ -172,7 +174,9 @@ def _lookup(frame: Frame, graph_name: str, key: str | None) -> Any:
 
 
 def _check_stored(name: str, value: Any, shape: tuple[int, ...] | None, dt: np.dtype | None):
-    vshape = tuple(np.shape(value))
+    vshape = getattr(value, "shape", None)
+    if type(vshape) is not tuple:  # arrays and tracers have a tuple already
+        vshape = tuple(np.shape(value))
     if shape is not None and not _compatible(shape, vshape):
         raise VariableShapeError(
             f"Trying to share variable {name}, but specified shape {_fmt_shape(shape)} and found "
@@ -180,7 +184,7 @@ def _check_stored(name: str, value: Any, shape: tuple[int, ...] | None, dt: np.d
             "value: rebuild the store with init, or fix the shape in the function."
         )
     vdt = getattr(value, "dtype", None)
-    if dt is not None and vdt is not None and np.dtype(vdt) != dt:
+    if dt is not None and vdt is not None and vdt is not dt and np.dtype(vdt) != dt:
         raise VariableDtypeError(
             f"Trying to share variable {name}, but specified dtype {dt.name} and found dtype "
             f"{np.dtype(vdt).name}. The store passed to apply holds a different dtype: cast the "
@@ -192,8 +196,8 @@ def _check_stored(name: str, value: Any, shape: tuple[int, ...] | None, dt: np.d
 def _collection_list(graph_name: str, collections: Any, trainable: bool) -> list[Any]:
     """The collections a new variable joins, in order (TF1: trainable adds its own)."""
     if collections is None:
-        collections = [_GLOBAL]
-    elif not isinstance(collections, (list, tuple, set, frozenset)):
+        return [_GLOBAL, _TRAINABLE] if trainable else [_GLOBAL]
+    if not isinstance(collections, (list, tuple, set, frozenset)):
         raise TypeError(
             f"Variable {graph_name}: collections argument to Variable constructor must be a list, "
             f"tuple, or set. Got {collections!r}"
@@ -369,6 +373,61 @@ def _true_getter(
     return value
 
 
+def _stored_getter(
+    frame: Frame,
+    name: str,
+    shape: Any,
+    dtype: Any,
+    initializer: Any,
+    reuse: Reuse,
+    trainable: bool | None,
+    collections: Any,
+) -> jax.Array:
+    """``_true_getter`` at ``apply`` outside lifts, device scopes and regularizers, for the
+    usual request: a variable not read yet in this call, its shape a list or tuple of ints,
+    its initializer a callable or None. Same checks in the same order, same errors, same
+    registration; anything else goes to ``_true_getter``."""
+    usual = (
+        (type(shape) is list or type(shape) is tuple)
+        and (initializer is None or callable(initializer))
+        and reuse is not True
+        and name not in frame.var_store
+        and frame.max_bytes is None
+    )
+    if usual:
+        for d in shape:
+            if type(d) is not int or d < 0 or d > _MAX_DIM:
+                usual = False
+                break
+    if not usual:
+        return _true_getter(name, shape, dtype, initializer, None, reuse, trainable, collections)
+    dt = _dtype_of(dtype, name)
+    frame.check_trace("get_variable created variable ", name)
+    if initializer is None:
+        _default_initializer(name, dt)  # raises for a dtype that has none
+    # _graph_name: at the root name scope, a name no graph name has used is its own
+    key = name.lower()
+    if name[-1:] == "/" or key in frame.names_in_use or name in frame.variables:
+        graph_name = _graph_name(frame, name)  # the full rules, or their error
+    else:
+        validate_scope_name(name, nested=False)
+        frame.names_in_use[key] = 1
+        graph_name = name
+    trainable = True if trainable is None else bool(trainable)
+    colls = _collection_list(graph_name, collections, trainable)
+    params = frame.params
+    value = params.get(graph_name) if params is not None else None
+    if value is None:
+        value = _lookup(frame, graph_name, name)  # by key, or the error
+    else:
+        frame.used.add(graph_name)
+    dims = tuple(shape)
+    if getattr(value, "shape", None) != dims or getattr(value, "dtype", None) is not dt:
+        _check_stored(name, value, dims, dt)  # passes, or says what differs
+    _register(frame, graph_name, name, value, trainable, colls, None)
+    return value
+
+
 def _fmt_bytes(n: float) -> str:
     for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB"):
         if n < 1024 or unit == "PiB":
@@ -539,6 +598,10 @@ def get_variable(
     saved_stack, frame.name_stack = frame.name_stack, ""
     try:
         if custom_getter is None:
+            if not (frame.is_init or regularizer or frame.lifts or frame.device_stack):
+                return _stored_getter(
+                    frame, full_name, shape, dtype, initializer, reuse, trainable, collections
+                )
             return _true_getter(
                 full_name, shape, dtype, initializer, regularizer, reuse, trainable, collections
             )

@@ -30,10 +30,18 @@ def as_array(x: Any) -> jax.Array:
     return x if isinstance(x, jax.Array) else jnp.asarray(x)
 
 
+_IS_FLOAT: dict[Any, bool] = {}
+
+
 def float_dtype(x: Any) -> Any:
     """The dtype a layer's variables take from its input (float32 for integer inputs)."""
     dt = x.dtype
-    return dt if jnp.issubdtype(dt, jnp.floating) else np.dtype(np.float32)
+    floating = _IS_FLOAT.get(dt) if isinstance(dt, np.dtype) else None
+    if floating is None:
+        floating = bool(jnp.issubdtype(dt, jnp.floating))
+        if isinstance(dt, np.dtype):
+            _IS_FLOAT[dt] = floating
+    return dt if floating else np.dtype(np.float32)
 
 
 def tuple_of(value: int | Sequence[int], n: int, what: str) -> tuple[int, ...]:

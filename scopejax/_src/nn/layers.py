@@ -40,6 +40,33 @@ from scopejax._src.nn.pooling import (
 )
 
 _POSITIONAL = inspect.Parameter.POSITIONAL_OR_KEYWORD
+_KEYWORD = inspect.Parameter.KEYWORD_ONLY
+
+
+def _binder(sig: inspect.Signature) -> Callable[[tuple, dict], dict[str, Any] | None]:
+    """``bind(args, kwargs)``: the arguments ``sig.bind(*args, **kwargs)`` would bind, by
+    name, found without ``inspect`` when they certainly bind (no more positional arguments
+    than parameters, known keywords given once, every required parameter given); None
+    otherwise, and ``sig.bind`` then gives the result or its error. Their order may differ
+    from ``sig.bind``'s; the layer passes them as keywords, where order does not matter."""
+    params = list(sig.parameters.values())
+    if any(p.kind not in (_POSITIONAL, _KEYWORD) for p in params):  # pragma: no cover
+        return lambda args, kwargs: None
+    positional = tuple(p.name for p in params if p.kind is _POSITIONAL)
+    known = frozenset(p.name for p in params)
+    required = frozenset(p.name for p in params if p.default is p.empty)
+
+    def bind(args: tuple, kwargs: dict) -> dict[str, Any] | None:
+        if len(args) > len(positional):
+            return None
+        given = dict(zip(positional, args, strict=False))
+        for k in kwargs:
+            if k not in known or k in given:
+                return None
+        given.update(kwargs)
+        return given if required.issubset(given) else None
+
+    return bind
 
 
 def signature_of(
@@ -114,13 +141,17 @@ def functional(
     fn_name = name or camel_to_snake(cls.__name__)
     at_call = [p.name for p in inspect.signature(cls.__call__).parameters.values()][2:]
 
+    bind = _binder(sig)
+
     def layer(*args: Any, **kwargs: Any) -> jax.Array:
-        try:
-            given = sig.bind(*args, **kwargs).arguments
-        except TypeError as e:
-            raise TypeError(f"{fn_name}(): {e}") from None
+        given = bind(args, kwargs)
+        if given is None:  # an unusual call, or a wrong one: inspect binds it or says why
+            try:
+                given = sig.bind(*args, **kwargs).arguments
+            except TypeError as e:
+                raise TypeError(f"{fn_name}(): {e}") from None
         x = given.pop(inputs)
-        call_kw = {k: given.pop(k) for k in at_call if k in given}
+        call_kw = {k: given.pop(k) for k in at_call if k in given} if at_call else {}
         module: Any = cls(**given)
         return module(x, **call_kw)
 

@@ -30,6 +30,8 @@ class Dense(Module, KernelBias):
     ['dense/bias', 'dense/kernel']
     """
 
+    _sj_init_stores_only = True  # __init__ below builds nothing under the scope
+
     def __init__(
         self,
         units: int,

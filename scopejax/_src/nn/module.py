@@ -16,8 +16,8 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from scopejax._src.core.context import Frame, current_frame
-from scopejax._src.core.scope import AUTO_REUSE, Reuse, VariableScope, reopen, variable_scope
+from scopejax._src.core.context import Frame, current_frame, maybe_frame
+from scopejax._src.core.scope import AUTO_REUSE, Reuse, VariableScope, capture_scope, reopen
 
 _TRAINABLE = "trainable_variables"
 
@@ -56,17 +56,19 @@ def _wrap_init(init: Callable[..., Any]) -> Callable[..., Any]:
     return wrapped
 
 
-class _Entered:
+class _Entered(reopen):
     """Enters a module's variable scope (reopened by object) and name scope."""
 
-    __slots__ = ("module", "vs", "outer", "frame")
+    __slots__ = ("module", "outer")
 
     def __init__(self, module: Module) -> None:
         self.module = module
 
     def __enter__(self) -> VariableScope:
         m = self.module
-        frame = current_frame(f"module {type(m).__name__} method")
+        frame = maybe_frame()
+        if frame is None:  # the error that shows the fix
+            frame = current_frame(f"module {type(m).__name__} method")
         scope = m._scope
         if scope is None:  # scope_on_first_call: capture it now (TF1 tf.layers.Layer)
             scope = m._capture(frame)
@@ -76,24 +78,22 @@ class _Entered:
             reuse = None  # first call in this init/apply: the captured scope's reuse
         else:
             reuse = True if scope.reuse is True else AUTO_REUSE
+        self._frame, self._scope, self._reuse = frame, scope, reuse
         m._depth += 1
         try:
-            self.vs = reopen(frame, scope, reuse)
-            entered = self.vs.__enter__()
+            return reopen.__enter__(self)
         except BaseException:
             m._depth -= 1
             raise
-        self.frame = frame
-        return entered
 
     def __exit__(self, *exc: Any) -> None:
         m = self.module
         try:
-            self.vs.__exit__(*exc)
+            reopen.__exit__(self, *exc)
         finally:
             m._depth -= 1
             if self.outer and exc[0] is None:
-                m._called_in = self.frame
+                m._called_in = self._frame
 
 
 class Module:
@@ -126,6 +126,11 @@ class Module:
 
     scope_on_first_call: bool = False
     _sj_base_name: str | None = None  # overrides the snake_case class name
+    # True on a class whose __init__, after super().__init__(), only stores its arguments
+    # (no submodules, variables, scopes): the rest of its __init__ then runs without
+    # re-entering the module's scope, which it would not use. Read on the exact class
+    # only, so a subclass with an __init__ of its own is given the scope as usual.
+    _sj_init_stores_only: bool = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -138,8 +143,9 @@ class Module:
                 setattr(cls, attr, _wrap_method(value))
 
     def __init__(self, name: str | None = None, *, reuse: Reuse = None) -> None:
-        # building a module outside transform is an error that shows the fix
-        frame = current_frame(f"module {type(self).__name__}(...) (a scopejax.Module)")
+        frame = maybe_frame()
+        if frame is None:  # building a module outside transform: an error that shows the fix
+            frame = current_frame(f"module {type(self).__name__}(...) (a scopejax.Module)")
         self._sj_name = name
         self._sj_reuse = reuse
         self._scope: VariableScope | None = None
@@ -148,7 +154,9 @@ class Module:
         self._init_ctx: list[Any] = []
         if not self.scope_on_first_call:
             scope = self._capture(frame)
-            if self.__dict__.get("_sj_init_depth", 0) > 0:  # inside a subclass __init__
+            if self.__dict__.get("_sj_init_depth", 0) > 0 and not type(self).__dict__.get(
+                "_sj_init_stores_only"
+            ):  # inside a subclass __init__ that may build under the module's scope
                 ctx = reopen(frame, scope)
                 ctx.__enter__()
                 self._init_ctx.append(ctx)
@@ -156,8 +164,8 @@ class Module:
     def _capture(self, frame: Frame) -> VariableScope:
         name = self._sj_name
         base = self._sj_base_name or camel_to_snake(type(self).__name__)
-        with variable_scope(name, default_name=None if name else base, reuse=self._sj_reuse) as s:
-            pass
+        # variable_scope(name, default_name=..., reuse=...) entered and left at once
+        s = capture_scope(frame, name, None if name else base, self._sj_reuse)
         self._scope = s
         return s
 
