@@ -540,6 +540,8 @@ class reopen:  # noqa: N801 - a context manager, like variable_scope
 
     __slots__ = ("_frame", "_scope", "_reuse", "_old_scope", "_old_stack", "_mark", "_new", "_jax")
 
+    _jax: _JaxScope | None
+
     def __init__(self, frame: Frame, scope: VariableScope, reuse: Reuse = None) -> None:
         self._frame, self._scope, self._reuse = frame, scope, reuse
 
