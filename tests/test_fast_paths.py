@@ -36,13 +36,13 @@ from scopejax._src.nn.linear import Dense
 
 def _frame_state(frame):
     return {
-        "names_in_use": dict(frame.names_in_use),
-        "counts": dict(frame.var_scope_counts),
-        "descendants": {k: set(v) for k, v in frame.scope_descendants.items()},
-        "journal": list(frame.journal),
-        "journal_depth": frame.journal_depth,
-        "name_stack": frame.name_stack,
-        "var_scope": frame.var_scope.name,
+        "names_in_use": dict(frame.naming._in_use),
+        "counts": dict(frame.naming._counts),
+        "descendants": {k: set(v) for k, v in frame.naming._descendants.items()},
+        "journal": list(frame.naming._journal),
+        "journal_depth": frame.naming._journal_depth,
+        "name_stack": frame.naming.stack,
+        "var_scope": frame.naming.scope.name,
     }
 
 
@@ -169,8 +169,8 @@ def _run_get(store, fn, general):
         seen["trainable"] = [h.name for h in sj.trainable_variables()]
         seen["colls"] = {k: [h.name for h in sj.get_collection(k)] for k in ("a", "b")}
         frame = current_frame("test")
-        seen["used"] = sorted(frame.used)
-        seen["names_in_use"] = dict(frame.names_in_use)
+        seen["used"] = sorted(frame.registry._used)
+        seen["names_in_use"] = dict(frame.naming._in_use)
         return out
 
     net = sj.transform(model, strict=False)

@@ -72,10 +72,8 @@ def _key(name: Any) -> Any:
 
 def _as_item(frame: Frame, value: Any) -> Any:
     """Arrays returned by get_variable/Variable stand for their variable."""
-    hit = frame.value_ids.get(id(value))
-    if hit is not None and hit[1] is value:
-        return hit[0]
-    return value
+    handle = frame.registry.variable_of(value)
+    return value if handle is None else handle
 
 
 def _note(item: Any, name: Any) -> None:
@@ -100,18 +98,18 @@ def add_to_collection(name: Any, value: Any) -> None:
     ['w']
     """
     frame = current_frame("add_to_collection")
-    frame.check_trace(f"add_to_collection({name!r}, ...)")
+    _lift.check_trace(frame, f"add_to_collection({name!r}, ...)")
     item = _as_item(frame, value)
-    frame.collections.setdefault(_key(name), []).append(item)
+    frame.colls.add(_key(name), item)
     _note(item, name)
-    if frame.lifts:
+    if _lift.active(frame):
         _lift.collect(frame, _key(name), item)
 
 
 def add_to_collections(names: Any, value: Any) -> None:
     """Add ``value`` to each collection in ``names`` (a string counts as one name)."""
     frame = current_frame("add_to_collections")
-    frame.check_trace("add_to_collections(...)")
+    _lift.check_trace(frame, "add_to_collections(...)")
     if isinstance(names, str):
         names = (names,)
     seen: list[Any] = []
@@ -120,16 +118,16 @@ def add_to_collections(names: Any, value: Any) -> None:
             seen.append(n)
     item = _as_item(frame, value)
     for n in seen:
-        frame.collections.setdefault(_key(n), []).append(item)
+        frame.colls.add(_key(n), item)
         _note(item, n)
-        if frame.lifts:
+        if _lift.active(frame):
             _lift.collect(frame, _key(n), item)
 
 
 def get_collection_ref(key: Any) -> list[Any]:
     """The collection's list itself: changes to it change the collection."""
     frame = current_frame("get_collection_ref")
-    return frame.collections.setdefault(_key(key), [])
+    return frame.colls.ref(_key(key))
 
 
 def filter_by_scope(items: Iterable[Any], scope: str | None) -> list[Any]:
@@ -171,12 +169,12 @@ def get_collection(key: Any, scope: str | None = None) -> list[Any]:
     ['enc/w']
     """
     frame = current_frame("get_collection")
-    return filter_by_scope(frame.collections.get(_key(key), ()), scope)
+    return filter_by_scope(frame.colls.get(_key(key)), scope)
 
 
 def get_all_collection_keys() -> list[Any]:
     """The names of every collection used so far in this call."""
-    return list(current_frame("get_all_collection_keys").collections)
+    return list(current_frame("get_all_collection_keys").colls.keys())
 
 
 def global_variables(scope: str | None = None) -> list[Any]:
@@ -216,10 +214,10 @@ def get_regularization_loss(scope: str | None = None) -> Any:
     import jax.numpy as jnp
 
     frame = current_frame("get_regularization_loss")
-    losses = frame.collections.get(GraphKeys.REGULARIZATION_LOSSES, [])
+    losses = frame.colls.get(GraphKeys.REGULARIZATION_LOSSES)
     if scope is not None:
         regex = compile_pattern(scope, "get_regularization_loss(scope=...)")
-        names = {id(loss): n for n, loss in frame.reg_losses}
+        names = frame.registry.loss_names()
         losses = [x for x in losses if regex.match(names.get(id(x), ""))]
     if not losses:
         return jnp.zeros((), jnp.float32)

@@ -10,7 +10,7 @@ from typing import Any
 
 import jax
 
-from scopejax._src.core.context import current_frame
+from scopejax._src.core.context import Frame, current_frame
 from scopejax._src.core.request import Next, VariableRequest
 
 _SPEC = re.compile(
@@ -83,10 +83,10 @@ class device:  # noqa: N801 - TF1's name
 
     def __enter__(self) -> None:
         self._frame = current_frame("device")
-        self._frame.device_stack.append(self._resolved)
+        self._frame.devices.append(self._resolved)
 
     def __exit__(self, *exc: Any) -> None:
-        self._frame.device_stack.pop()
+        self._frame.devices.pop()
 
 
 @functools.cache
@@ -107,6 +107,20 @@ def memory_bytes() -> int | None:
         return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (AttributeError, ValueError, OSError):  # pragma: no cover - not POSIX
         return None
+
+
+def current(frame: Frame) -> tuple[str | None, Any]:
+    """``(spec, device)`` of the innermost ``sj.device`` block of ``frame``, or (None, None).
+
+    The frame's device stack belongs to this module (``sj.device`` pushes and pops it).
+    """
+    devices = frame.devices
+    return devices[-1] if devices else (None, None)
+
+
+def active(frame: Frame) -> bool:
+    """Whether an ``sj.device`` block is open in ``frame``."""
+    return bool(frame.devices)
 
 
 def placement(req: VariableRequest, next: Next) -> Any:

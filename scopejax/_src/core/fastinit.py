@@ -33,7 +33,7 @@ from typing import Any
 import jax
 import numpy as np
 
-from scopejax._src.core.context import Frame, current_trace, current_trace_state
+from scopejax._src.core.context import Frame
 from scopejax._src.core.errors import ScopejaxError
 from scopejax._src.core.initializers import Initializer, draw_one, is_batchable
 from scopejax._src.core.jaxcompat import dce_jaxpr
@@ -227,13 +227,11 @@ def _discover(
     frame: Frame, run: Callable[[Frame, tuple, dict], Any], args: tuple, kwargs: dict, exact: bool
 ) -> tuple[Any, list[Any]] | None:
     frame.plan = Plan(exact)
-    frame.named_scopes = False  # metadata of a program that is never compiled
     dyn, rebuild = _split_args(args, kwargs)
 
     def body(*leaves: Any) -> list[Any]:
         a, k = rebuild(list(leaves))
-        frame.trace_state = current_trace_state()
-        frame.owner_trace = current_trace()
+        frame.follow_current_trace()
         run(frame, a, k)
         return list(frame.plan.traced.values())
 
@@ -288,10 +286,10 @@ def _evaluate_traced(closed: Any, dyn: list[Any], n_out: int) -> list[Any]:
 
 
 def materialise(frame: Frame, closed: Any, dyn: list[Any]) -> None:
-    """Fill ``frame.initial`` from the plan discovery made."""
+    """Fill the frame's initial values from the plan discovery made."""
     plan: Plan = frame.plan
     key = frame.init_key
-    out = frame.initial
+    out = dict(frame.registry.initial())
     for (initializer, shape, dtype), members in plan.groups.items():
         if len(members) > 1:
             hashes = np.array([stable_hash(k) for _, k in members], np.uint32)
@@ -313,15 +311,24 @@ def materialise(frame: Frame, closed: Any, dyn: list[Any]) -> None:
     for name, dev in plan.devices.items():
         if not isinstance(out[name], jax.core.Tracer):
             out[name] = jax.device_put(out[name], dev)
-    # get_variable order: build_store reads frame.initial by name
-    frame.initial = {name: out[name] for name in frame.variables}
+    frame.registry.set_initial(out)  # in get_variable order
 
 
 def abstract_values(frame: Frame) -> dict[str, jax.ShapeDtypeStruct]:
     """Every discovered variable as a ``ShapeDtypeStruct`` (no value drawn)."""
     return {
-        name: jax.ShapeDtypeStruct(h.shape, h.dtype) for name, h in frame.variables.items()
+        name: jax.ShapeDtypeStruct(h.shape, h.dtype) for name, h in frame.registry.items()
     }
+
+
+def settled(req: VariableRequest, next: Next) -> Any:
+    """Interceptor, outermost: in fast init's discovery, tell the plan the value the whole
+    chain settled on (an outer interceptor may have replaced the one discovery recorded)."""
+    value = next(req)
+    plan: Plan | None = req.frame.plan
+    if plan is not None:
+        plan.final(req.graph_name, value)
+    return value
 
 
 def discovery(req: VariableRequest, next: Next) -> Any:

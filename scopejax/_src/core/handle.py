@@ -69,7 +69,11 @@ class VariableHandle:
     def collections(self) -> list[Any]:
         """The collections that hold this variable now, in first-use order."""
         frame = self._live_frame()
-        return [k for k, items in frame.collections.items() if any(x is self for x in items)]
+        return frame.colls.keys_holding(self)
+
+    def detach(self) -> None:
+        """Its call has returned: drop the link to the frame (and report it from now on)."""
+        self._frame = None
 
     @property
     def value(self) -> jax.Array:

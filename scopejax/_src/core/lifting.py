@@ -34,6 +34,7 @@ import jax
 import jax.numpy as jnp
 from jax.extend.core import ClosedJaxpr, Jaxpr, jaxpr_as_fun
 
+from scopejax._src.core import jaxcompat
 from scopejax._src.core.context import (
     Frame,
     current_trace_state,
@@ -41,7 +42,7 @@ from scopejax._src.core.context import (
     mutable_allows_collections,
 )
 from scopejax._src.core.dtypes import jax_flag
-from scopejax._src.core.errors import TransformError
+from scopejax._src.core.errors import TracerLeakError, TransformError
 from scopejax._src.core.request import Next, VariableRequest, checked, run_initializer
 
 set_current_trace: Callable[[Any], contextlib.AbstractContextManager[Any]] | None
@@ -117,18 +118,14 @@ def take_added(frame: Frame, lift: Lift, what: str, allowed: bool = True) -> lis
             "collection items out. Return the values from the branch instead."
         )
     for key, item in lift.added:
-        items = frame.collections.get(key, [])
-        for i in range(len(items) - 1, -1, -1):
-            if items[i] is item:
-                del items[i]
-                break
+        frame.colls.remove_last(key, item)
     return [item for _, item in lift.added]
 
 
 def add_back(frame: Frame, keys: list[Any], values: list[Any]) -> None:
     """Add the threaded-out collection items (one array per add) after the transform."""
     for key, value in zip(keys, values, strict=True):
-        frame.collections.setdefault(key, []).append(value)
+        frame.colls.add(key, value)
         collect(frame, key, value)
 
 
@@ -151,9 +148,7 @@ class lifted:  # noqa: N801 - used as a context manager
     def __enter__(self) -> Lift:
         frame = self.frame
         lift = self.lift
-        lift.saved_rng = (frame.rng, frame.rng_count)
-        if self.rng is not None:
-            frame.rng, frame.rng_count = self.rng, 0
+        lift.saved_rng = frame.rngs.enter_stream(self.rng)
         frame.lifts.append(lift)
         return lift
 
@@ -161,7 +156,7 @@ class lifted:  # noqa: N801 - used as a context manager
         frame = self.frame
         popped = frame.lifts.pop()
         assert popped is self.lift, "scopejax lift stack corrupted"
-        frame.rng, frame.rng_count = self.lift.saved_rng
+        frame.rngs.leave_stream(self.lift.saved_rng)
 
 
 def creating(frame: Frame) -> Any:
@@ -215,7 +210,7 @@ def read(frame: Frame, handle: VariableHandle) -> Any:
             value = given
         else:
             value = jax.lax.dynamic_index_in_dim(value, member.index, axis, keepdims=False)
-        frame.value_ids[id(value)] = (handle, value)  # assign(value) finds its variable
+        frame.registry.note_value(handle, value)  # assign(value) finds its variable
     return value
 
 
@@ -254,11 +249,12 @@ def commit(frame: Frame, values: Mapping[str, Any]) -> None:
         lift.assigned.update(values)
         return
     for name, value in values.items():
-        handle = frame.variables[name]
+        handle = frame.registry.by_name(name)
+        assert handle is not None  # the lift read it
         handle._value = value
-        frame.value_ids[id(value)] = (handle, value)
+        frame.registry.note_value(handle, value)
         if not frame.is_init:
-            frame.assigned[name] = value
+            frame.registry.record_assign(name, value)
 
 
 def carried_state(frame: Frame) -> dict[str, Any]:
@@ -272,7 +268,7 @@ def carried_state(frame: Frame) -> dict[str, Any]:
     local = frame.lifts[-1].local if frame.lifts else {}
     out: dict[str, Any] = {}
     for name, stored in frame.params.items():
-        handle = frame.variables.get(name)
+        handle = frame.registry.by_name(name)
         colls: list[Any] | None
         if handle is not None:
             colls = handle.collections
@@ -456,3 +452,32 @@ def per_member(req: VariableRequest, next: Next) -> Any:
         value = jnp.moveaxis(value, 0, req.axis)
     req.raw = value
     return value
+
+
+# -- the lift stack (this module's part of a frame) -------------------------------
+def active(frame: Frame) -> bool:
+    """Whether a lifted body (``sj.scan``, ``sj.vmap``, ...) is open in ``frame``."""
+    return bool(frame.lifts)
+
+
+def depth(frame: Frame) -> int:
+    """How many lifted bodies are open in ``frame``."""
+    return len(frame.lifts)
+
+
+def check_trace(frame: Frame, what: str, subject: str = "") -> None:
+    """Raise TracerLeakError if we run inside a JAX transform opened in the function
+(the frame's own trace and the traces of its open lifted bodies are fine)."""
+    if frame.trace_state is None or jaxcompat.same_trace(frame.trace_state):
+        return  # still in the frame's own trace (the usual case)
+    state = current_trace_state()
+    if state != frame.trace_state and not any(lf.trace_state == state for lf in frame.lifts):
+        raise TracerLeakError(
+            f"{what}{subject} inside a JAX transformation (jax.vmap, jax.jit, jax.lax.scan, "
+            "jax.grad, ...) that was opened inside the transformed function. The value "
+            "would be a tracer of that inner transformation and cannot be kept in the "
+            "store. Use scopejax's lifted forms (sj.scan, sj.vmap, sj.remat, sj.cond, "
+            "sj.switch, sj.layer_stack), create the variable before entering the inner "
+            "transformation (call get_variable outside it and close over the value), or "
+            "apply the JAX transformation to net.init / net.apply as a whole."
+        )

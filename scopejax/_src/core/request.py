@@ -59,6 +59,7 @@ class VariableRequest:
       raw: what ``make`` returned (set by the base creator).
       wrap_errors: whether an initializer's ValueError/TypeError is reported as an
         InitializerError naming the variable (``get_variable``; not ``Variable``).
+      placed: ``(spec, device)`` of the ``sj.device`` block it is created in.
     """
 
     __slots__ = (
@@ -94,6 +95,7 @@ class VariableRequest:
         initializer: Any = None,
         axis: int | None = None,
         wrap_errors: bool = True,
+        placed: tuple[str | None, Any] = (None, None),
     ) -> None:
         self.frame = frame
         self.name = name
@@ -106,7 +108,7 @@ class VariableRequest:
         self.member_make = member_make
         self.initializer = initializer
         self.axis = axis
-        spec, dev = frame.device_stack[-1] if frame.device_stack else (None, None)
+        spec, dev = placed
         self.device: Any = dev
         self.device_spec: str | None = spec
         self.raw: Any = None
@@ -159,7 +161,7 @@ def base_create(req: VariableRequest) -> jax.Array:
 
 def create(req: VariableRequest, base: Next = base_create) -> Any:
     """Run ``req`` down its frame's interceptors, ending in ``base``."""
-    chain = req.frame.interceptors
+    chain = req.frame.chain
     if not chain:
         return base(req)
 
@@ -169,11 +171,7 @@ def create(req: VariableRequest, base: Next = base_create) -> Any:
         here, after = chain[i], step(i + 1)
         return lambda r: here(r, after)
 
-    value = step(0)(req)
-    plan = req.frame.plan
-    if plan is not None:  # fast init's discovery: the value the whole chain settled on
-        plan.final(req.graph_name, value)
-    return value
+    return step(0)(req)
 
 
 class _Active(threading.local):

@@ -85,15 +85,56 @@ def next_rng_key() -> jax.Array:
     Raises:
       MissingRNGError: ``apply`` was called without ``rng=``.
     """
-    frame = current_frame("next_rng_key")
-    if frame.key_rng is not None:  # a TF-style initializer drawing for one variable
-        frame.key_rng, sub = jax.random.split(frame.key_rng)
-        return sub
-    if frame.rng is None:
-        raise MissingRNGError(
-            "next_rng_key() needs a random key, but apply was called without one. Pass it: "
-            "net.apply(store, *args, rng=jax.random.key(0)) (a fresh key per step)."
-        )
-    key = jax.random.fold_in(frame.rng, np.uint32(frame.rng_count))
-    frame.rng_count += 1
-    return key
+    return current_frame("next_rng_key").rngs.next()
+
+
+class RngState:
+    """A frame's random-key state, owned by this module: the base key of
+    :func:`next_rng_key` with its draw count, and the key a TF-style initializer draws
+    from while it makes one variable.
+
+    Args:
+      key: the base key (None: ``next_rng_key`` raises MissingRNGError).
+    """
+
+    __slots__ = ("_key", "_count", "_draw_key")
+
+    def __init__(self, key: Any = None) -> None:
+        self._key = key
+        self._count = 0
+        self._draw_key: Any = None
+
+    def has_key(self) -> bool:
+        """Whether :meth:`next` has a key to draw from."""
+        return self._key is not None or self._draw_key is not None
+
+    def next(self) -> jax.Array:
+        """A fresh key: ``fold_in(base, n)`` for the n-th draw (see :func:`next_rng_key`)."""
+        if self._draw_key is not None:  # a TF-style initializer drawing for one variable
+            self._draw_key, sub = jax.random.split(self._draw_key)
+            return sub
+        if self._key is None:
+            raise MissingRNGError(
+                "next_rng_key() needs a random key, but apply was called without one. Pass it: "
+                "net.apply(store, *args, rng=jax.random.key(0)) (a fresh key per step)."
+            )
+        key = jax.random.fold_in(self._key, np.uint32(self._count))
+        self._count += 1
+        return key
+
+    def swap_draw_key(self, key: Any) -> Any:
+        """Make ``key`` the one an initializer draws from (None: none); returns the old one."""
+        old, self._draw_key = self._draw_key, key
+        return old
+
+    def enter_stream(self, key: Any) -> tuple[Any, int]:
+        """Draw from ``key`` (count restarting at 0) until :meth:`leave_stream`; None keeps
+        the current stream. Returns what ``leave_stream`` restores."""
+        saved = (self._key, self._count)
+        if key is not None:
+            self._key, self._count = key, 0
+        return saved
+
+    def leave_stream(self, saved: tuple[Any, int]) -> None:
+        """Go back to the stream :meth:`enter_stream` saved."""
+        self._key, self._count = saved

@@ -11,9 +11,12 @@ import functools
 from collections.abc import Callable, Iterable
 from typing import Any, TypeAlias
 
-from scopejax._src.core.context import Frame, _JaxScope, current_frame
+from scopejax._src.core import jaxcompat
+from scopejax._src.core.context import Frame, current_frame
 from scopejax._src.core.errors import ScopeUsageError
+from scopejax._src.core.jaxcompat import is_eager
 from scopejax._src.core.names import check_str, validate_scope_name
+from scopejax._src.core.rng import RngState
 
 
 class _ReuseMode:
@@ -150,6 +153,163 @@ class VariableScope:
         )
 
 
+# -- the naming part of a frame ---------------------------------------------------
+class Naming:
+    """A frame's naming state, owned by this module: TF1's ``Graph`` name registry and
+    name stack, the current variable scope and the variable scopes' entry counters.
+
+    Args:
+      root: the root :class:`VariableScope` (reuse off).
+      named_scopes: whether name scopes reach JAX's name stack (off when eager, where
+        XLA metadata is not kept).
+    """
+
+    __slots__ = (
+        "_in_use",
+        "_stack",
+        "_var_scope",
+        "_counts",
+        "_descendants",
+        "_journal",
+        "_journal_depth",
+        "_named",
+        "_jax_base",
+    )
+
+    def __init__(self, root: VariableScope, named_scopes: bool = True) -> None:
+        self._in_use: dict[str, int] = {}  # Graph._names_in_use (lower-cased)
+        self._stack = ""  # Graph._name_stack
+        self._var_scope = root
+        self._counts: dict[str, int] = {}  # variable scope name -> entries
+        # scope name -> every counted scope name below it (TF scans all counters on
+        # exit; this index makes closing a scope cost its own sub-scopes only)
+        self._descendants: dict[str, set[str]] = {}
+        # undo log of counter changes, kept while a scope reopened by object is open
+        # (TF1 restores a snapshot of every counter on its exit; this restores the same
+        # state at the cost of the changes made inside, not of all counters)
+        self._journal: list[tuple[str, int | None]] = []
+        self._journal_depth = 0
+        # eager execution dispatches op by op: XLA metadata is not kept, skip the cost
+        self._named = named_scopes and not is_eager()
+        self._jax_base = jaxcompat.current_name_stack()
+
+    @property
+    def scope(self) -> VariableScope:
+        """The current variable scope."""
+        return self._var_scope
+
+    @property
+    def stack(self) -> str:
+        """The current name scope (TF1's name stack), ``''`` at the root."""
+        return self._stack
+
+    def swap_stack(self, stack: str) -> str:
+        """Set the name stack to ``stack`` (no JAX name scope); returns the old one."""
+        old, self._stack = self._stack, stack
+        return old
+
+    def name_used(self, key: str) -> bool:
+        """Whether lower-cased graph name ``key`` is taken."""
+        return key in self._in_use
+
+    def use_name(self, key: str) -> None:
+        """Take lower-cased graph name ``key`` (a name :meth:`unique_name` left free)."""
+        self._in_use[key] = 1
+
+    # -- TF's Graph.unique_name ------------------------------------------------
+    def unique_name(self, name: str, mark_as_used: bool = True) -> str:
+        """TF1's ``Graph.unique_name``: case-insensitive, ``name``, ``name_1``, ..."""
+        if self._stack:
+            name = self._stack + "/" + name
+        names_in_use = self._in_use
+        name_key = name.lower()
+        i = names_in_use.get(name_key, 0)
+        if mark_as_used:
+            names_in_use[name_key] = i + 1
+        if i > 0:
+            base_name_key = name_key
+            while name_key in names_in_use:
+                name_key = f"{base_name_key}_{i}"
+                i += 1
+            if mark_as_used:
+                names_in_use[name_key] = 1
+            name = f"{name}_{i - 1}"
+        return name
+
+    def open_scope(self, name: str) -> None:
+        """TF's ``open_variable_scope``: count one more entry of scope ``name``."""
+        counts = self._counts
+        n = counts.get(name)
+        if self._journal_depth:
+            self._journal.append((name, n))
+        if n is None:
+            counts[name] = 1
+            desc = self._descendants
+            pos = name.find("/")
+            while pos >= 0:
+                desc.setdefault(name[:pos], set()).add(name)
+                pos = name.find("/", pos + 1)
+        else:
+            counts[name] = n + 1
+
+    def close_subscopes(self, name: str) -> None:
+        """TF's ``close_variable_subscopes``: reset the counters below ``name``."""
+        counts = self._counts
+        journal = self._journal if self._journal_depth else None
+        for k in self._descendants.get(name, ()):
+            n = counts.get(k)
+            if n:
+                if journal is not None:
+                    journal.append((k, n))
+                counts[k] = 0
+
+    def journal_mark(self) -> int:
+        """Start recording counter changes; returns the position to undo back to."""
+        self._journal_depth += 1
+        return len(self._journal)
+
+    def journal_undo(self, mark: int) -> None:
+        """Restore every counter changed since ``mark`` (TF1's snapshot restore)."""
+        journal, counts = self._journal, self._counts
+        while len(journal) > mark:
+            key, old = journal.pop()
+            if old is None:
+                counts.pop(key, None)
+            else:
+                counts[key] = old
+        self._journal_depth -= 1
+
+
+# -- name scopes reaching XLA ---------------------------------------------------
+class _JaxScope:
+    """Moves JAX's name stack from TF name scope ``old`` to ``new``."""
+
+    __slots__ = ("cm",)
+
+    def __init__(self, frame: Frame, old: str, new: str) -> None:
+        import jax
+
+        self.cm: Any = None
+        if not frame.naming._named or new == old:
+            return
+        if old and new.startswith(old + "/"):
+            self.cm = jax.named_scope(new[len(old) + 1 :])
+        elif not old:
+            self.cm = jax.named_scope(new)
+        elif jaxcompat.source_info is not None and frame.naming._jax_base is not None:
+            base = frame.naming._jax_base
+            self.cm = jaxcompat.set_name_stack(base.extend(new) if new else base)
+        else:  # pragma: no cover
+            return
+        self.cm.__enter__()
+
+    def close(self, exc: Any = (None, None, None)) -> None:
+        if self.cm is not None:
+            self.cm.__exit__(*exc)
+            self.cm = None
+
+
+
 # -- name scopes ------------------------------------------------------------------
 class _NoJaxScope:
     """What :func:`_jax_scope` returns when JAX's name stack is left alone."""
@@ -166,14 +326,14 @@ _NO_JAX = _NoJaxScope()
 def _jax_scope(frame: Frame, old: str, new: str) -> _JaxScope | _NoJaxScope:
     """``_JaxScope(frame, old, new)``, or a shared no-op when it would do nothing (named
     scopes off, as in eager calls, or an unchanged name stack)."""
-    if not frame.named_scopes or new == old:
+    if not frame.naming._named or new == old:
         return _NO_JAX
     return _JaxScope(frame, old, new)
 
 
 def _enter_name_scope(frame: Frame, name: str | None) -> tuple[str, str, _JaxScope | _NoJaxScope]:
     """TF's ``Graph.name_scope`` entry: returns (yielded scope, old stack, jax scope)."""
-    old = frame.name_stack
+    old = frame.naming._stack
     if name:
         name = check_str(name, "name_scope")
         validate_scope_name(name, nested=bool(old))
@@ -181,12 +341,12 @@ def _enter_name_scope(frame: Frame, name: str | None) -> tuple[str, str, _JaxSco
             new = name[:-1]
             returned = name
         else:
-            new = frame.unique_name(name)
+            new = frame.naming.unique_name(name)
             returned = new + "/"
     else:
         new = ""
         returned = ""
-    frame.name_stack = new
+    frame.naming._stack = new
     return returned, old, _jax_scope(frame, old, new)
 
 
@@ -221,7 +381,7 @@ class name_scope:  # noqa: N801 - TF1's name
 
     def __exit__(self, *exc: Any) -> None:
         self._jax.close(exc)
-        self._frame.name_stack = self._old
+        self._frame.naming._stack = self._old
 
 
 def get_name_scope() -> str:
@@ -234,7 +394,7 @@ def get_name_scope() -> str:
     >>> sj.transform(f).apply({})
     'enc'
     """
-    return current_frame("get_name_scope").name_stack
+    return current_frame("get_name_scope").naming._stack
 
 
 def get_variable_scope() -> VariableScope:
@@ -248,14 +408,14 @@ def get_variable_scope() -> VariableScope:
     >>> sj.transform(f).apply({})
     'a/b'
     """
-    return current_frame("get_variable_scope").var_scope
+    return current_frame("get_variable_scope").naming._var_scope
 
 
 # -- variable scopes --------------------------------------------------------------
 def _unique_variable_scope(frame: Frame, prefix: str) -> str:
-    current = frame.var_scope
+    current = frame.naming._var_scope
     name = current.name + "/" + prefix if current.name else prefix
-    counts = frame.var_scope_counts
+    counts = frame.naming._counts
     if counts.get(name, 0) == 0:
         return prefix
     idx = 1
@@ -373,7 +533,7 @@ class variable_scope:  # noqa: N801 - TF1's name
             )
         frame = current_frame("variable_scope")
         self._frame = frame
-        old_stack = frame.name_stack
+        old_stack = frame.naming._stack
         # 1. the auxiliary name scope
         name_or_scope = self._name_or_scope
         if name_or_scope is None:  # default_name: made unique below
@@ -404,14 +564,14 @@ class variable_scope:  # noqa: N801 - TF1's name
         except BaseException:
             if jax_scope is not None:
                 jax_scope.close()
-            frame.name_stack = old_stack
+            frame.naming._stack = old_stack
             raise
         self._entered = True
         return scope
 
     def _enter_pure(self, frame: Frame, entered_ns: str | None) -> VariableScope:
         """TF's ``_pure_variable_scope.__enter__``."""
-        old = frame.var_scope
+        old = frame.naming._var_scope
         self._old_scope = old
         name_or_scope = self._name_or_scope
         if isinstance(name_or_scope, VariableScope):
@@ -427,8 +587,8 @@ class variable_scope:  # noqa: N801 - TF1's name
                 name_scope=name_or_scope.original_name_scope,
             )
             old_getter = name_or_scope.custom_getter
-            frame.open_scope(new_name)
-            self._old_counts = frame.journal_mark()
+            frame.naming.open_scope(new_name)
+            self._old_counts = frame.naming.journal_mark()
         else:
             self._by_object = False
             if name_or_scope is None:
@@ -449,7 +609,7 @@ class variable_scope:  # noqa: N801 - TF1's name
                 name_scope=leaf if entered_ns is None else entered_ns,
             )
             old_getter = old.custom_getter
-            frame.open_scope(new_name)
+            frame.naming.open_scope(new_name)
         if self._initializer is not None:
             scope._initializer = self._initializer
         if self._regularizer is not None:
@@ -460,24 +620,24 @@ class variable_scope:  # noqa: N801 - TF1's name
             scope._dtype = self._dtype
         self._new_name = new_name
         self._last = scope
-        frame.var_scope = scope
+        frame.naming._var_scope = scope
         return scope
 
     def __exit__(self, *exc: Any) -> None:
         frame = self._frame
         self._entered = False
         try:
-            if frame.var_scope is not self._last:
+            if frame.naming._var_scope is not self._last:
                 raise ScopeUsageError("Improper nesting of variable_scope.")
             if self._by_object:
-                frame.journal_undo(self._old_counts)
+                frame.naming.journal_undo(self._old_counts)
             else:
-                frame.close_subscopes(self._new_name)
-            frame.var_scope = self._old_scope
+                frame.naming.close_subscopes(self._new_name)
+            frame.naming._var_scope = self._old_scope
         finally:
             if self._jax is not None:
                 self._jax.close(exc)
-            frame.name_stack = self._old_stack
+            frame.naming._stack = self._old_stack
 
 
 def capture_scope(
@@ -504,9 +664,9 @@ def capture_scope(
         return scope
     ns = default_name if name is None else name
     assert ns is not None
-    validate_scope_name(ns, nested=bool(frame.name_stack))
-    entered = ns if ns[-1] == "/" else frame.unique_name(ns) + "/"
-    old = frame.var_scope
+    validate_scope_name(ns, nested=bool(frame.naming._stack))
+    entered = ns if ns[-1] == "/" else frame.naming.unique_name(ns) + "/"
+    old = frame.naming._var_scope
     if name is None:
         assert default_name is not None
         leaf = _unique_variable_scope(frame, default_name)
@@ -525,8 +685,8 @@ def capture_scope(
         old._custom_getter,
         entered,
     )
-    frame.open_scope(new_name)
-    frame.close_subscopes(new_name)
+    frame.naming.open_scope(new_name)
+    frame.naming.close_subscopes(new_name)
     return scope
 
 
@@ -556,16 +716,16 @@ class reopen:  # noqa: N801 - a context manager, like variable_scope
             s._custom_getter,
             s._name_scope,
         )
-        frame.open_scope(s._name)
-        self._mark = frame.journal_mark()
-        old_stack = frame.name_stack
-        self._old_scope, self._old_stack = frame.var_scope, old_stack
-        frame.var_scope = self._new = new
+        frame.naming.open_scope(s._name)
+        self._mark = frame.naming.journal_mark()
+        old_stack = frame.naming._stack
+        self._old_scope, self._old_stack = frame.naming._var_scope, old_stack
+        frame.naming._var_scope = self._new = new
         ons = s._name_scope
         stack = ons[:-1] if ons else ""
-        frame.name_stack = stack
+        frame.naming._stack = stack
         # JAX's name stack follows only when traced with named scopes (_jax_scope, inline)
-        if frame.named_scopes and stack != old_stack:
+        if frame.naming._named and stack != old_stack:
             self._jax = _JaxScope(frame, old_stack, stack)
         else:
             self._jax = None
@@ -574,24 +734,37 @@ class reopen:  # noqa: N801 - a context manager, like variable_scope
     def __exit__(self, *exc: Any) -> None:
         frame = self._frame
         try:
-            if frame.var_scope is not self._new:
+            if frame.naming._var_scope is not self._new:
                 raise ScopeUsageError("Improper nesting of variable_scope.")
-            if len(frame.journal) == self._mark:  # no counter changed inside: nothing to undo
-                frame.journal_depth -= 1
+            naming = frame.naming
+            if len(naming._journal) == self._mark:  # no counter changed inside: no undo
+                naming._journal_depth -= 1
             else:
-                frame.journal_undo(self._mark)
-            frame.var_scope = self._old_scope
+                frame.naming.journal_undo(self._mark)
+            frame.naming._var_scope = self._old_scope
         finally:
             if self._jax is not None:
                 self._jax.close(exc)
-            frame.name_stack = self._old_stack
+            frame.naming._stack = self._old_stack
 
 
-def new_frame(interceptors: Iterable[Any] = (), **kwargs: Any) -> Frame:
-    """A :class:`Frame` (see its arguments) whose variable scope is a fresh root scope.
+def new_frame(
+    interceptors: Iterable[Any] = (), *, rng: Any = None, named_scopes: bool = True, **kwargs: Any
+) -> Frame:
+    """A :class:`Frame` whose variable scope is a fresh root scope.
 
-    ``interceptors`` is its chain of variable-creation interceptors (``core/request.py``).
+    Args:
+      interceptors: its chain of variable-creation interceptors (``core/request.py``).
+      rng: the base key of ``next_rng_key`` (None: no key, e.g. ``apply`` without one).
+      named_scopes: whether name scopes reach JAX's name stack.
+      **kwargs: the rest of :class:`Frame`'s arguments (``is_init``, ``params``, ...).
+
+    Returns:
+      The frame (not yet current: see ``push_frame``).
     """
-    frame = Frame(root_scope=VariableScope(False), **kwargs)
-    frame.interceptors = list(interceptors)
-    return frame
+    return Frame(
+        naming=Naming(VariableScope(False), named_scopes),
+        rngs=RngState(rng),
+        interceptors=list(interceptors),
+        **kwargs,
+    )

@@ -98,19 +98,20 @@ def _check_fn(fn: Any, api: str) -> None:
 
 def build_store(frame: Frame, values: Mapping[str, Any] | None = None) -> Store:
     """The Store of an init frame: initial values plus metadata from the collections."""
-    found: dict[str, set[Any]] = {name: set() for name in frame.variables}
-    for key, items in frame.collections.items():
+    registry, collections = frame.registry, frame.colls
+    found: dict[str, set[Any]] = {name: set() for name in registry.names()}
+    for key, items in collections.items():
         for item in items:
             if getattr(item, "_frame", None) is frame:
                 found[item.name].add(key)
     colls: dict[str, list[Any]] = {}
-    for name, handle in frame.variables.items():
+    for name, handle in registry.items():
         ordered = [c for c in handle._colls if c in found[name]]
-        ordered += [c for c in frame.collections if c in found[name] and c not in ordered]
+        ordered += [c for c in collections.keys() if c in found[name] and c not in ordered]
         colls[name] = ordered
-    initial = frame.initial if values is None else values
+    initial = registry.initial() if values is None else values
     infos, leaves = [], []
-    for name, handle in frame.variables.items():
+    for name, handle in registry.items():
         c = tuple(colls[name])
         infos.append(
             VariableInfo(
@@ -209,22 +210,22 @@ INIT_INTERCEPTORS: tuple[Interceptor, ...] = (
 
 
 def _init_chain() -> list[Interceptor]:
-    """An init frame's interceptors: ``intercepting`` blocks outside the built-in ones."""
-    return [*active_interceptors(), *INIT_INTERCEPTORS]
+    """An init frame's interceptors: ``intercepting`` blocks outside the built-in ones, and
+    outermost fast init's record of the value the chain settled on."""
+    return [fastinit.settled, *active_interceptors(), *INIT_INTERCEPTORS]
 
 
 def _init_frame(rng: Any, named_scopes: bool, abstract: bool = False) -> Frame:
     key = as_key(rng, "init")
-    frame = new_frame(
+    return new_frame(
         interceptors=_init_chain(),
         is_init=True,
         init_key=key,
         rng=variable_key(key, RNG_STREAM),
         named_scopes=named_scopes,
+        # init_abstract only gives shapes: any size is fine there
+        max_bytes=None if abstract else memory_bytes(),
     )
-    if not abstract:  # init_abstract only gives shapes: any size is fine there
-        frame.max_bytes = memory_bytes()
-    return frame
 
 
 Runner = Callable[[Frame, tuple, dict], Any]
@@ -316,16 +317,17 @@ def _legacy_mutable(mutable: Any, api: str, api_with_state: str) -> Any:
 def _apply_frame(store: Any, rng: Any, mutable: Any, named_scopes: bool) -> Frame:
     """The frame of one ``apply`` call; ``mutable`` already checked by ``_static_mutable``."""
     params = read_store(store)
-    frame = new_frame(
+    colls = None
+    if mutable and isinstance(store, Store):
+        colls = {name: info.collections for name, info in store.infos.items()}
+    return new_frame(
         is_init=False,
         params=params,
+        param_colls=colls,
         mutable=mutable,
         rng=None if rng is None else as_key(rng, "apply"),
         named_scopes=named_scopes,
     )
-    if mutable and isinstance(store, Store):
-        frame.param_colls = {name: info.collections for name, info in store.infos.items()}
-    return frame
 
 
 def _name(wrapper: Callable[..., Any], fn: Callable[..., Any], kind: str) -> None:
@@ -337,7 +339,7 @@ def _name(wrapper: Callable[..., Any], fn: Callable[..., Any], kind: str) -> Non
 
 
 def _check_unused(frame: Frame) -> None:
-    unused = sorted(set(frame.params or ()) - frame.used)
+    unused = frame.registry.unused(frame.params or ())
     if unused:
         shown = ", ".join(unused[:8]) + (" ..." if len(unused) > 8 else "")
         raise UnusedVariablesError(
@@ -426,7 +428,7 @@ def transform(
             out = _run_apply(frame, fn, args, kwargs)
             if strict:
                 _check_unused(frame)
-            return out, (_updated(store, frame.assigned) if mutable else store)
+            return out, (_updated(store, frame.registry.assigned()) if mutable else store)
         finally:
             frame.release()
 
@@ -521,7 +523,7 @@ def transform_multi(
                 with push_frame(frame):
                     _, built_fns = f()
                     out = built_fns[k](*args, **kwargs)
-                return out, (_updated(store, frame.assigned) if mutable else store)
+                return out, (_updated(store, frame.registry.assigned()) if mutable else store)
             finally:
                 frame.release()
 

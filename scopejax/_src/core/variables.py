@@ -19,6 +19,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from scopejax._src.core import device as _device
 from scopejax._src.core import lifting as _lift
 from scopejax._src.core.collection import GraphKeys
 from scopejax._src.core.context import Frame, current_frame, mutable_allows_collections
@@ -133,11 +134,11 @@ def _draw(frame: Frame, initializer: Callable, shape: tuple[int, ...], dt: np.dt
         return draw_one(initializer, shape, dt, frame.init_key, key)
     vkey = variable_key(frame.init_key, key)
     if _tf_style(initializer):
-        saved, frame.key_rng = frame.key_rng, vkey
+        saved = frame.rngs.swap_draw_key(vkey)
         try:
             return initializer(list(shape), dtype=dt)
         finally:
-            frame.key_rng = saved
+            frame.rngs.swap_draw_key(saved)
     return initializer(vkey, shape, dt)
 
 
@@ -169,7 +170,7 @@ def _lookup(frame: Frame, graph_name: str, key: str | None) -> Any:
                 "array. Put its value back (e.g. from the store init returned)."
             )
         raise _missing_in_store(frame, graph_name)
-    frame.used.add(graph_name)
+    frame.registry.mark_used(graph_name)
     return value
 
 
@@ -221,14 +222,10 @@ def _register(
     device: str | None,
 ) -> VariableHandle:
     handle = VariableHandle(graph_name, key, value, trainable, device, frame)
-    if key is not None:
-        frame.var_store[key] = handle
-    frame.variables[graph_name] = handle
-    frame.value_ids[id(value)] = (handle, value)
-    if frame.is_init:
-        frame.initial[graph_name] = value
+    frame.registry.add(handle, value, initial=frame.is_init)
+    collections = frame.colls
     for c in colls:
-        frame.collections.setdefault(c, []).append(handle)
+        collections.add(c, handle)
     handle._colls = colls
     return handle
 
@@ -246,7 +243,7 @@ def _graph_name(frame: Frame, name: str) -> str:
         validate_scope_name(name, nested=False)
         return _claim(frame, name[:-1], name)
     validate_scope_name(name, nested=False)
-    return _claim(frame, frame.unique_name(name), name)
+    return _claim(frame, frame.naming.unique_name(name), name)
 
 
 def _claim(frame: Frame, graph_name: str, asked: str) -> str:
@@ -257,7 +254,7 @@ def _claim(frame: Frame, graph_name: str, asked: str) -> str:
     graph name (``a/`` then ``a``). TF1 refuses the second; merging them would make two
     variables share one value.
     """
-    prior = frame.variables.get(graph_name)
+    prior = frame.registry.by_name(graph_name)
     if prior is None:
         return graph_name
     first = prior.key if prior.key is not None else graph_name
@@ -291,7 +288,7 @@ def _true_getter(
     if shape is not None:
         shape = _as_shape(shape, name)
 
-    existing = frame.var_store.get(name)
+    existing = frame.registry.by_key(name)
     if existing is not None:
         if reuse is False:
             raise VariableExistsError(
@@ -310,7 +307,7 @@ def _true_getter(
                 f"Trying to share variable {name}, but specified dtype {dt.name} and found "
                 f"dtype {existing.dtype.name}."
             )
-        return _lift.read(frame, existing) if frame.lifts else existing._value
+        return _lift.read(frame, existing) if _lift.active(frame) else existing._value
 
     if reuse is True:
         raise VariableNotFoundError(
@@ -318,7 +315,7 @@ def _true_getter(
             "mean to set reuse=AUTO_REUSE in variable_scope? (reuse=True only shares variables "
             "created earlier in the same call.)"
         )
-    frame.check_trace("get_variable created variable ", name)
+    _lift.check_trace(frame, "get_variable created variable ", name)
     if trainable is None:
         trainable = True
 
@@ -348,7 +345,7 @@ def _true_getter(
 
     graph_name = _graph_name(frame, name)
     colls = _collection_list(graph_name, collections, bool(trainable))
-    axis = _lift.stack_axis(frame, colls) if frame.lifts else None
+    axis = _lift.stack_axis(frame, colls) if _lift.active(frame) else None
     if frame.is_init:
         req = _request(frame, name, graph_name, initializer, from_value, known_shape, dt, colls)
         req.trainable, req.axis = bool(trainable), axis
@@ -360,16 +357,16 @@ def _true_getter(
         if axis is not None and known_shape is not None:
             expect = _insert(known_shape, axis, _lift.members(frame))
         _check_stored(name, value, expect, dt)
-        device = frame.device_stack[-1][0] if frame.device_stack else None
+        device = _device.current(frame)[0]
     handle = _register(frame, graph_name, name, value, bool(trainable), colls, device)
     handle._stack_axis = axis
-    if frame.lifts:
+    if _lift.active(frame):
         value = _lift.read(frame, handle)
     if regularizer:
         loss = _lift.regularize(frame, regularizer, handle, value)
         if loss is not None:
-            frame.collections.setdefault(GraphKeys.REGULARIZATION_LOSSES, []).append(loss)
-            frame.reg_losses.append((graph_name, loss))
+            frame.colls.add(GraphKeys.REGULARIZATION_LOSSES, loss)
+            frame.registry.add_loss(graph_name, loss)
     return value
 
 
@@ -391,7 +388,7 @@ def _stored_getter(
         (type(shape) is list or type(shape) is tuple)
         and (initializer is None or callable(initializer))
         and reuse is not True
-        and name not in frame.var_store
+        and frame.registry.by_key(name) is None
         and frame.max_bytes is None
     )
     if usual:
@@ -402,16 +399,17 @@ def _stored_getter(
     if not usual:
         return _true_getter(name, shape, dtype, initializer, None, reuse, trainable, collections)
     dt = _dtype_of(dtype, name)
-    frame.check_trace("get_variable created variable ", name)
+    _lift.check_trace(frame, "get_variable created variable ", name)
     if initializer is None:
         _default_initializer(name, dt)  # raises for a dtype that has none
     # _graph_name: at the root name scope, a name no graph name has used is its own
     key = name.lower()
-    if name[-1:] == "/" or key in frame.names_in_use or name in frame.variables:
+    naming = frame.naming
+    if name[-1:] == "/" or naming.name_used(key) or frame.registry.by_name(name) is not None:
         graph_name = _graph_name(frame, name)  # the full rules, or their error
     else:
         validate_scope_name(name, nested=False)
-        frame.names_in_use[key] = 1
+        naming.use_name(key)
         graph_name = name
     trainable = True if trainable is None else bool(trainable)
     colls = _collection_list(graph_name, collections, trainable)
@@ -420,7 +418,7 @@ def _stored_getter(
     if value is None:
         value = _lookup(frame, graph_name, name)  # by key, or the error
     else:
-        frame.used.add(graph_name)
+        frame.registry.mark_used(graph_name)
     dims = tuple(shape)
     if getattr(value, "shape", None) != dims or getattr(value, "dtype", None) is not dt:
         _check_stored(name, value, dims, dt)  # passes, or says what differs
@@ -480,11 +478,11 @@ def _request(
         elif _tf_style(inst):
 
             def member_make(k: Any) -> Any:
-                saved, frame.key_rng = frame.key_rng, k
+                saved = frame.rngs.swap_draw_key(k)
                 try:
                     return inst(list(full), dtype=dt)
                 finally:
-                    frame.key_rng = saved
+                    frame.rngs.swap_draw_key(saved)
 
         else:
 
@@ -504,13 +502,14 @@ def _request(
         make,
         member_make=member_make,
         initializer=inst if isinstance(inst, Initializer) else None,
+        placed=_device.current(frame),
     )
 
 
 def _visible_shape(frame: Frame, handle: VariableHandle) -> tuple[int, ...]:
     """The shape the function sees: a per-member variable's member shape inside its lift."""
     axis = handle._stack_axis
-    if axis is None or not frame.lifts or _lift.member_of(frame) is None:
+    if axis is None or not _lift.active(frame) or _lift.member_of(frame) is None:
         return handle.shape
     return handle.shape[:axis] + handle.shape[axis + 1 :]
 
@@ -576,7 +575,7 @@ def get_variable(
             )
         if k not in _UNSUPPORTED and k not in _IGNORED:
             raise TypeError(f"get_variable() got an unexpected keyword argument '{k}'")
-    scope = frame.var_scope
+    scope = frame.naming.scope
     if regularizer is None:
         regularizer = scope._regularizer
     if custom_getter is None:
@@ -595,10 +594,10 @@ def get_variable(
     if dtype is None:
         dtype = scope._dtype
     # TF1 builds variables at the root name scope: their names ignore name_scope.
-    saved_stack, frame.name_stack = frame.name_stack, ""
+    saved_stack = frame.naming.swap_stack("")
     try:
         if custom_getter is None:
-            if not (frame.is_init or regularizer or frame.lifts or frame.device_stack):
+            if not (frame.is_init or regularizer or _lift.active(frame) or _device.active(frame)):
                 return _stored_getter(
                     frame, full_name, shape, dtype, initializer, reuse, trainable, collections
                 )
@@ -621,7 +620,7 @@ def get_variable(
             use_resource=None,
         )
     finally:
-        frame.name_stack = saved_stack
+        frame.naming.swap_stack(saved_stack)
 
 
 def Variable(  # noqa: N802 - TF1's name
@@ -654,21 +653,21 @@ def Variable(  # noqa: N802 - TF1's name
             raise TypeError(f"Variable() got an unexpected keyword argument '{k}'")
     scope_name = "Variable" if name is None else check_str(name, "Variable")
     if scope_name and scope_name[-1] == "/":
-        validate_scope_name(scope_name, nested=bool(frame.name_stack))
+        validate_scope_name(scope_name, nested=bool(frame.naming.stack))
         graph_name = _claim(frame, scope_name[:-1], scope_name)
     elif scope_name:
-        validate_scope_name(scope_name, nested=bool(frame.name_stack))
-        graph_name = _claim(frame, frame.unique_name(scope_name), scope_name)
+        validate_scope_name(scope_name, nested=bool(frame.naming.stack))
+        graph_name = _claim(frame, frame.naming.unique_name(scope_name), scope_name)
     else:  # TF1 (ref variables): name_scope("") resets to the root, the op type names it
-        saved, frame.name_stack = frame.name_stack, ""
+        saved = frame.naming.swap_stack("")
         try:
-            graph_name = _claim(frame, frame.unique_name("VariableV2"), scope_name)
+            graph_name = _claim(frame, frame.naming.unique_name("VariableV2"), scope_name)
         finally:
-            frame.name_stack = saved
-    frame.check_trace("Variable created variable ", graph_name)
+            frame.naming.swap_stack(saved)
+    _lift.check_trace(frame, "Variable created variable ", graph_name)
     dt = None if dtype is None else as_dtype(dtype, f"Variable {graph_name}")
     colls = _collection_list(graph_name, collections, bool(trainable))
-    axis = _lift.stack_axis(frame, colls) if frame.lifts else None
+    axis = _lift.stack_axis(frame, colls) if _lift.active(frame) else None
     if frame.is_init:
 
         def make() -> Any:
@@ -676,7 +675,7 @@ def Variable(  # noqa: N802 - TF1's name
 
         req = VariableRequest(
             frame, graph_name, graph_name, None, dt, colls, bool(trainable), make, axis=axis,
-            wrap_errors=False,
+            wrap_errors=False, placed=_device.current(frame),
         )
         value = create(req)
         device = req.device_spec
@@ -689,10 +688,10 @@ def Variable(  # noqa: N802 - TF1's name
             if dt is None:
                 dt = np.dtype(jax.dtypes.canonicalize_dtype(jnp.result_type(initial_value)))
             _check_stored(graph_name, value, expect, dt)
-        device = frame.device_stack[-1][0] if frame.device_stack else None
+        device = _device.current(frame)[0]
     handle = _register(frame, graph_name, None, value, bool(trainable), colls, device)
     handle._stack_axis = axis
-    return _lift.read(frame, handle) if frame.lifts else value
+    return _lift.read(frame, handle) if _lift.active(frame) else value
 
 
 def _resolve(frame: Frame, ref: Any, api: str) -> VariableHandle:
@@ -701,18 +700,18 @@ def _resolve(frame: Frame, ref: Any, api: str) -> VariableHandle:
             return ref
         ref = ref.name
     if isinstance(ref, str):
-        handle = frame.variables.get(ref) or frame.var_store.get(ref)
+        handle = frame.registry.by_name(ref) or frame.registry.by_key(ref)
         if handle is None:
-            close = difflib.get_close_matches(ref, list(frame.variables), n=3)
+            close = difflib.get_close_matches(ref, list(frame.registry.names()), n=3)
             hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
             raise AssignError(
                 f"{api}: no variable named {ref!r} has been created or read in this call.{hint} "
                 "Call get_variable for it first."
             )
         return handle
-    hit = frame.value_ids.get(id(ref))
-    if hit is not None and hit[1] is ref:
-        return hit[0]
+    found = frame.registry.variable_of(ref)
+    if found is not None:
+        return found
     raise AssignError(
         f"{api} needs a variable: its full name, a handle from global_variables(), or the "
         f"exact array get_variable returned; got {type(ref).__name__}. Pass the name instead."
@@ -761,7 +760,7 @@ def assign(ref: str | jax.Array | VariableHandle, value: Any) -> jax.Array:
     """
     frame = current_frame("assign", ref if isinstance(ref, str) else None)
     handle = _resolve(frame, ref, "assign")
-    frame.check_trace("assign to variable ", handle.name)
+    _lift.check_trace(frame, "assign to variable ", handle.name)
     if not frame.is_init and not _mutable_allows(frame, handle):
         what = f"mutable={frame.mutable!r}"
         raise AssignError(
@@ -785,11 +784,11 @@ def assign(ref: str | jax.Array | VariableHandle, value: Any) -> jax.Array:
                 f"assign to variable {handle.name}: value has dtype {value.dtype.name}, the "
                 f"variable has dtype {handle.dtype.name}; cast it first."
             )
-    frame.value_ids[id(value)] = (handle, value)
+    frame.registry.note_value(handle, value)
     if _lift.write(frame, handle, value):  # inside sj.scan/vmap/...: a local value
         return value
     handle._value = value
-    frame.assigned[handle.name] = value
+    frame.registry.record_assign(handle.name, value)
     return value
 
 

@@ -33,7 +33,7 @@ def _length(xs: Any, length: int | None, api: str) -> int:
 
 def _step_keys(frame: Frame, n: int) -> Any:
     """One key per step, for ``next_rng_key()`` in the body (None without an rng)."""
-    if frame.rng is None and frame.key_rng is None:
+    if not frame.rngs.has_key():
         return None
     return jax.random.split(next_rng_key(), n)
 
@@ -103,7 +103,7 @@ def _known_stacks(frame: Frame, scope: str, state: dict[str, Any], n: int) -> di
     prefix = scope + "/" if scope else ""
     out = {}
     for name, value in sorted(frame.params.items()):
-        handle = frame.variables.get(name)
+        handle = frame.registry.by_name(name)
         if (
             not name.startswith(prefix)
             or name in state
@@ -135,7 +135,7 @@ def _lifted_scan(
     state = _lift.carried_state(frame)
     keys = _step_keys(frame, n)
     assigned: set[str] = set()
-    stacked = {} if per_step is None else _known_stacks(frame, frame.var_scope.name, state, n)
+    stacked = {} if per_step is None else _known_stacks(frame, frame.naming.scope.name, state, n)
     added_keys: list[Any] = []  # collections the body added arrays to, one per add
 
     def body(carry: Any, inp: Any) -> tuple[Any, Any]:

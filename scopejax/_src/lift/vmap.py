@@ -85,8 +85,8 @@ def vmap(
         # the same name at every call (a new one would make each eager op of the body
         # compile again: the axis name is part of JAX's cache keys); unique among the
         # axes open around it, since each nesting level opens a frame or a lift
-        name = axis_name or f"scopejax_vmap_{len(frame_stack())}_{len(frame.lifts)}"
-        base = None if frame.rng is None and frame.key_rng is None else next_rng_key()
+        name = axis_name or f"scopejax_vmap_{len(frame_stack())}_{_lift.depth(frame)}"
+        base = next_rng_key() if frame.rngs.has_key() else None
         stack_axes: dict[str, int] = {}
 
         def body(*a: Any) -> tuple[Any, dict[str, Any], list[Any]]:
@@ -101,7 +101,9 @@ def vmap(
                 added = _lift.take_added(frame, lift, "sj.vmap")
                 added_keys[:] = [k for k, _ in lift.added]
             for k in state:
-                axis = frame.variables[k]._stack_axis
+                handle = frame.registry.by_name(k)
+                assert handle is not None  # the body assigned it
+                axis = handle._stack_axis
                 stack_axes[k] = 0 if axis is None else axis
             return out, state, added
 

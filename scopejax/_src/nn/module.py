@@ -205,7 +205,7 @@ class Module:
             return []
         frame = current_frame(f"module {type(self).__name__}.variables")
         prefix = self._scope.name + "/" if self._scope.name else ""
-        return [h for h in frame.variables.values() if (h.key or h.name).startswith(prefix)]
+        return [h for h in frame.registry.handles() if (h.key or h.name).startswith(prefix)]
 
     @property
     def variables(self) -> list[Any]:
@@ -216,7 +216,7 @@ class Module:
     def trainable_variables(self) -> list[Any]:
         """Those of :attr:`variables` in ``TRAINABLE_VARIABLES``."""
         frame = current_frame(f"module {type(self).__name__}.trainable_variables")
-        trainable = {id(h) for h in frame.collections.get(_TRAINABLE, ())}
+        trainable = {id(h) for h in frame.colls.get(_TRAINABLE)}
         return [h for h in self._own() if id(h) in trainable]
 
     @property
