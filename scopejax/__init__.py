@@ -18,6 +18,7 @@ from scopejax import getters as getters
 from scopejax import initializers as initializers
 from scopejax import layers as layers
 from scopejax import nn as nn
+from scopejax import sharding as sharding
 from scopejax import train as train
 from scopejax._src.core.collection import GraphKeys as GraphKeys
 from scopejax._src.core.collection import add_to_collection as add_to_collection
@@ -40,6 +41,7 @@ from scopejax._src.core.errors import MissingRNGError as MissingRNGError
 from scopejax._src.core.errors import NotInTransformError as NotInTransformError
 from scopejax._src.core.errors import ScopejaxError as ScopejaxError
 from scopejax._src.core.errors import ScopeUsageError as ScopeUsageError
+from scopejax._src.core.errors import ShardingError as ShardingError
 from scopejax._src.core.errors import StoreError as StoreError
 from scopejax._src.core.errors import TracerLeakError as TracerLeakError
 from scopejax._src.core.errors import TransformError as TransformError
@@ -57,6 +59,11 @@ from scopejax._src.core.scope import get_name_scope as get_name_scope
 from scopejax._src.core.scope import get_variable_scope as get_variable_scope
 from scopejax._src.core.scope import name_scope as name_scope
 from scopejax._src.core.scope import variable_scope as variable_scope
+from scopejax._src.core.sharding import fixed_size_partitioner as fixed_size_partitioner
+from scopejax._src.core.sharding import min_max_variable_partitioner as min_max_variable_partitioner
+from scopejax._src.core.sharding import (
+    variable_axis_size_partitioner as variable_axis_size_partitioner,
+)
 from scopejax._src.core.stacking import stack_layers as stack_layers
 from scopejax._src.core.stacking import unstack_layers as unstack_layers
 from scopejax._src.core.store import Store as Store

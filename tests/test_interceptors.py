@@ -59,8 +59,14 @@ def test_an_interceptor_can_change_the_value_under_fast_and_forward_init():
 
 
 def test_built_in_chain_order_and_lifted_per_member_values():
-    names = [f.__name__ for f in INIT_INTERCEPTORS]
-    assert names == ["in_owner_trace", "placement", "discovery", "per_member"]
+    names = [f"{f.__module__.rsplit('.', 1)[1]}.{f.__name__}" for f in INIT_INTERCEPTORS]
+    assert names == [
+        "lifting.in_owner_trace",
+        "sharding.placement",
+        "device.placement",
+        "fastinit.discovery",
+        "lifting.per_member",
+    ]
     shapes = []
 
     def log(req, next):

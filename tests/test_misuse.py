@@ -189,8 +189,8 @@ CASES = [
     (
         "partitioner",
         lambda: init(scoped(lambda: sj.get_variable("w", [4], partitioner=len))),
-        TypeError,
-        "'w'",
+        sj.ShardingError,
+        "enc/w",
     ),
     (
         "unknown_kwarg",

@@ -17,6 +17,8 @@ global_variables initializers
 local_variables merge model_variables name_scope next_rng_key stable_hash transform
 transform_multi trainable_variables variable_handle variable_scope
 scan layer_stack stack_layers unstack_layers vmap remat cond switch checkpoint
+sharding ShardingError fixed_size_partitioner variable_axis_size_partitioner
+min_max_variable_partitioner
 """.split()
 
 
@@ -26,7 +28,7 @@ def test_public_names():
         for n in dir(sj)
         if not n.startswith("_")
         and (
-            n in ("initializers", "nn", "layers", "getters", "train", "checkpoint")
+            n in ("initializers", "nn", "layers", "getters", "train", "checkpoint", "sharding")
             or not isinstance(getattr(sj, n), types.ModuleType)
         )
     }

@@ -100,6 +100,15 @@ class InvalidPatternError(ScopejaxError, ValueError, re.error):
     compile. It is also a ``re.error``, so code that caught TF1's raw error still works."""
 
 
+class ShardingError(ScopejaxError, ValueError):
+    """A variable's sharding cannot be applied: a ``PartitionSpec`` that does not fit its
+    shape or mesh, a rule-less variable under ``sj.sharding.use(..., strict=True)``, or a
+    ``PartitionSpec`` with no mesh active.
+
+    Fix: change the rule (the message names the variable), or open ``sj.sharding.use``.
+    """
+
+
 class DonatedStateError(ScopejaxError, RuntimeError):
     """Arrays an earlier training step donated (and so deleted) were used again.
 

@@ -32,6 +32,7 @@ from typing import Any
 
 import jax
 import numpy as np
+from jax.sharding import NamedSharding, PartitionSpec
 
 from scopejax._src.core.context import Frame
 from scopejax._src.core.errors import ScopejaxError
@@ -39,6 +40,7 @@ from scopejax._src.core.initializers import Initializer, draw_one, is_batchable
 from scopejax._src.core.jaxcompat import dce_jaxpr
 from scopejax._src.core.request import Next, VariableRequest, checked, run_initializer
 from scopejax._src.core.rng import stable_hash
+from scopejax._src.core.sharding import place
 
 log = logging.getLogger("scopejax")
 
@@ -63,20 +65,30 @@ _NEEDS_CONCRETE = (
 class Plan:
     """What discovery learnt about each new variable's initial value."""
 
-    __slots__ = ("exact", "placeholders", "groups", "consts", "traced", "devices", "recorded")
+    __slots__ = (
+        "exact",
+        "placeholders",
+        "groups",
+        "consts",
+        "traced",
+        "devices",
+        "shardings",
+        "recorded",
+    )
 
     def __init__(self, exact: bool = False) -> None:
         # exact: every drawn value is drawn in the trace too (needed when a traced
         # initial value may depend on it); else batchable draws are zero placeholders
         self.exact = exact
         self.placeholders = 0
-        # (initializer, shape, dtype) -> [(graph name, key)]: one vmapped draw each
+        # (initializer, shape, dtype, sharding) -> [(graph name, key)]: one vmapped draw each
         self.groups: dict[tuple[Any, ...], list[tuple[str, str]]] = {}
         self.consts: dict[str, tuple[Any, np.dtype]] = {}  # concrete initial values
         # values computed in the trace (user initializers, values from the inputs):
         # evaluated from the discovery program, one draw each
         self.traced: dict[str, Any] = {}
         self.devices: dict[str, Any] = {}  # placement under sj.device(...)
+        self.shardings: dict[str, Any] = {}  # NamedSharding (sj.sharding) by name
         self.recorded: dict[str, Any] = {}  # the value discovery recorded for each name
 
     def final(self, name: str, value: Any) -> None:
@@ -118,24 +130,31 @@ class Plan:
         dtype: np.dtype,
         value: Any,
         device: Any,
+        sharding: Any = None,
     ) -> None:
         """``name`` is ``initializer`` drawn from ``fold_in(init_key, stable_hash(key))``.
 
-        Batchable built-in configs join a group; any other initializer (a user
-        subclass, or one holding a traced value) keeps its traced draw.
+        Batchable built-in configs join a group (one per sharding too: each group is
+        drawn straight into its sharding); any other initializer (a user subclass, or
+        one holding a traced value) keeps its traced draw.
         """
         if device is not None:
             self.devices[name] = device
+        if sharding is not None:
+            self.shardings[name] = sharding
         if _groupable(initializer):
-            self.groups.setdefault((initializer, shape, dtype), []).append((name, key))
+            group = (initializer, shape, dtype, sharding)
+            self.groups.setdefault(group, []).append((name, key))
         else:
             self.traced[name] = value
         self.recorded[name] = value
 
-    def computed(self, name: str, raw: Any, value: Any, device: Any) -> None:
+    def computed(self, name: str, raw: Any, value: Any, device: Any, sharding: Any = None) -> None:
         """``name``'s initial value came from ``raw`` (a constant or a traced result)."""
         if device is not None:
             self.devices[name] = device
+        if sharding is not None:
+            self.shardings[name] = sharding
         if isinstance(raw, jax.core.Tracer):
             self.traced[name] = value
         else:
@@ -248,8 +267,12 @@ def _discover(
 
 
 @functools.lru_cache(maxsize=1024)
-def _group_draw(initializer: Initializer, shape: tuple[int, ...], dtype: np.dtype, n: int):
-    """A jitted ``(init_key, hashes[n]) -> values[n, *shape]``: one vmapped draw for all."""
+def _group_draw(
+    initializer: Initializer, shape: tuple[int, ...], dtype: np.dtype, n: int, sharding: Any = None
+):
+    """A jitted ``(init_key, hashes[n]) -> values[n, *shape]``: one vmapped draw for all;
+    with a ``NamedSharding`` for one value, the batch is born with it (stacked axis
+    unsplit), so no device ever holds a whole value."""
 
     def fn(key: jax.Array, hashes: jax.Array) -> jax.Array:
         if initializer.needs_key:
@@ -258,21 +281,33 @@ def _group_draw(initializer: Initializer, shape: tuple[int, ...], dtype: np.dtyp
             )
         return jax.numpy.broadcast_to(initializer.draw(None, shape, dtype), (n, *shape))
 
-    return jax.jit(fn)
+    if sharding is None:
+        return jax.jit(fn)
+    stacked = NamedSharding(sharding.mesh, PartitionSpec(None, *sharding.spec))
+    return jax.jit(fn, out_shardings=stacked)
 
 
-@jax.jit
-def _take(batch: jax.Array, i: jax.Array) -> jax.Array:
+def _index(batch: jax.Array, i: jax.Array) -> jax.Array:
     return jax.lax.dynamic_index_in_dim(batch, i, keepdims=False)
 
 
-def _unstack(batch: jax.Array) -> list[jax.Array]:
+_take = jax.jit(_index)
+
+
+@functools.lru_cache(maxsize=256)
+def _take_into(sharding: Any) -> Callable[[jax.Array, Any], jax.Array]:
+    """``_take`` whose result has ``sharding`` (each device slices its own shard)."""
+    return jax.jit(_index, out_shardings=sharding)
+
+
+def _unstack(batch: jax.Array, sharding: Any = None) -> list[jax.Array]:
     """The rows of ``batch`` as separate arrays (each owns its buffer)."""
     n = batch.shape[0]
     if isinstance(batch, jax.core.Tracer):
         return [jax.lax.index_in_dim(batch, i, keepdims=False) for i in range(n)]
     # eager: one compiled dynamic slice for every row (a static slice compiles per row)
-    return [_take(batch, i) for i in range(n)]
+    take = _take if sharding is None else _take_into(sharding)
+    return [take(batch, i) for i in range(n)]
 
 
 def _evaluate_traced(closed: Any, dyn: list[Any], n_out: int) -> list[Any]:
@@ -290,11 +325,12 @@ def materialise(frame: Frame, closed: Any, dyn: list[Any]) -> None:
     plan: Plan = frame.plan
     key = frame.init_key
     out = dict(frame.registry.initial())
-    for (initializer, shape, dtype), members in plan.groups.items():
-        if len(members) > 1:
+    for (initializer, shape, dtype, sharding), members in plan.groups.items():
+        if len(members) > 1 or sharding is not None:
             hashes = np.array([stable_hash(k) for _, k in members], np.uint32)
             try:
-                values = _unstack(_group_draw(initializer, shape, dtype, len(members))(key, hashes))
+                draw = _group_draw(initializer, shape, dtype, len(members), sharding)
+                values = _unstack(draw(key, hashes), sharding)
             except Exception as e:  # not vmap-able after all: one draw each
                 log.debug("scopejax init: batched draw of %r failed (%s)", initializer, e)
                 values = [draw_one(initializer, shape, dtype, key, k) for _, k in members]
@@ -311,13 +347,17 @@ def materialise(frame: Frame, closed: Any, dyn: list[Any]) -> None:
     for name, dev in plan.devices.items():
         if not isinstance(out[name], jax.core.Tracer):
             out[name] = jax.device_put(out[name], dev)
+    for name, sharding in plan.shardings.items():
+        out[name] = place(out[name], sharding)  # a no-op for the born-sharded draws
     frame.registry.set_initial(out)  # in get_variable order
 
 
 def abstract_values(frame: Frame) -> dict[str, jax.ShapeDtypeStruct]:
     """Every discovered variable as a ``ShapeDtypeStruct`` (no value drawn)."""
+    shardings = frame.plan.shardings
     return {
-        name: jax.ShapeDtypeStruct(h.shape, h.dtype) for name, h in frame.registry.items()
+        name: jax.ShapeDtypeStruct(h.shape, h.dtype, sharding=shardings.get(name))
+        for name, h in frame.registry.items()
     }
 
 
@@ -346,8 +386,8 @@ def discovery(req: VariableRequest, next: Next) -> Any:
             value = checked(req.name, stand_in, shape, dtype)
         else:
             value = next(req)
-        plan.drawn(req.graph_name, req.name, inst, shape, dtype, value, req.device)
+        plan.drawn(req.graph_name, req.name, inst, shape, dtype, value, req.device, req.sharding)
         return value
     value = next(req)
-    plan.computed(req.graph_name, req.raw, value, req.device)
+    plan.computed(req.graph_name, req.raw, value, req.device, req.sharding)
     return value

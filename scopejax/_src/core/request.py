@@ -60,6 +60,7 @@ class VariableRequest:
       wrap_errors: whether an initializer's ValueError/TypeError is reported as an
         InitializerError naming the variable (``get_variable``; not ``Variable``).
       placed: ``(spec, device)`` of the ``sj.device`` block it is created in.
+      sharding: the ``NamedSharding`` chosen for it (``core/sharding.py``), or None.
     """
 
     __slots__ = (
@@ -78,6 +79,7 @@ class VariableRequest:
         "device_spec",
         "raw",
         "wrap_errors",
+        "sharding",
     )
 
     def __init__(
@@ -113,6 +115,7 @@ class VariableRequest:
         self.device_spec: str | None = spec
         self.raw: Any = None
         self.wrap_errors = wrap_errors
+        self.sharding: Any = None  # its NamedSharding (core/sharding.py), None: JAX decides
 
 
 Next = Callable[[VariableRequest], Any]

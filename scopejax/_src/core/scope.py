@@ -17,6 +17,7 @@ from scopejax._src.core.errors import ScopeUsageError
 from scopejax._src.core.jaxcompat import is_eager
 from scopejax._src.core.names import check_str, validate_scope_name
 from scopejax._src.core.rng import RngState
+from scopejax._src.core.sharding import scope_rules
 
 
 class _ReuseMode:
@@ -82,6 +83,8 @@ class VariableScope:
         "_custom_getter",
         "_name_scope",
         "_device",
+        "_partitioner",
+        "_sharding",
     )
 
     def __init__(
@@ -93,6 +96,8 @@ class VariableScope:
         dtype: Any = "float32",
         custom_getter: Callable | None = None,
         name_scope: str = "",
+        partitioner: Callable | None = None,
+        sharding: Any = None,
     ) -> None:
         self._name = name
         self._reuse = reuse
@@ -101,6 +106,8 @@ class VariableScope:
         self._dtype = dtype
         self._custom_getter = custom_getter
         self._name_scope = name_scope
+        self._partitioner = partitioner
+        self._sharding = sharding  # compiled rules (core/sharding.py) or None
 
     @property
     def name(self) -> str:
@@ -129,6 +136,13 @@ class VariableScope:
     @property
     def custom_getter(self) -> Callable | None:
         return self._custom_getter
+
+    @property
+    def partitioner(self) -> Callable | None:
+        return self._partitioner
+
+    def set_partitioner(self, partitioner: Callable | None) -> None:
+        self._partitioner = partitioner
 
     def reuse_variables(self) -> None:
         """Share variables in this scope from now on (``reuse=True``)."""
@@ -448,8 +462,11 @@ class variable_scope:  # noqa: N801 - TF1's name
     * ``reuse``: ``True`` shares (missing variables are an error), ``AUTO_REUSE``
       creates or shares, ``None``/``False`` inherit the enclosing scope's reuse.
       Reuse is inherited as ``this or enclosing``.
-    * ``initializer``, ``regularizer``, ``dtype`` and ``custom_getter`` become
-      defaults of every ``get_variable`` below; custom getters chain.
+    * ``initializer``, ``regularizer``, ``dtype``, ``custom_getter`` and ``partitioner``
+      become defaults of every ``get_variable`` below; custom getters chain.
+    * ``sharding`` (a ``PartitionSpec``, a ``NamedSharding`` or ``[(regex, spec), ...]``
+      rules) shards the variables created below, before ``sj.sharding.use``'s rules;
+      inherited like ``initializer``.
     * A name scope is opened too (``encoder``, ``encoder_1`` on re-entry) unless
       ``auxiliary_name_scope=False``; variable names never depend on it.
 
@@ -486,6 +503,8 @@ class variable_scope:  # noqa: N801 - TF1's name
         "_jax",
         "_by_object",
         "_entered",
+        "_partitioner",
+        "_sharding",
     )
 
     def __init__(
@@ -499,6 +518,8 @@ class variable_scope:  # noqa: N801 - TF1's name
         dtype: Any = None,
         custom_getter: Callable | None = None,
         auxiliary_name_scope: bool = True,
+        partitioner: Callable | None = None,
+        sharding: Any = None,
     ) -> None:
         del values  # graph selection in TF1; meaningless here
         if default_name is None and name_or_scope is None:
@@ -523,6 +544,10 @@ class variable_scope:  # noqa: N801 - TF1's name
         self._dtype = dtype
         self._custom_getter = custom_getter
         self._aux = auxiliary_name_scope
+        if partitioner is not None and not callable(partitioner):
+            raise TypeError(f"partitioner must be callable, got {partitioner!r}.")
+        self._partitioner = partitioner
+        self._sharding = scope_rules(sharding)
         self._entered = False
 
     def __enter__(self) -> VariableScope:
@@ -585,6 +610,8 @@ class variable_scope:  # noqa: N801 - TF1's name
                 dtype=name_or_scope.dtype,
                 custom_getter=name_or_scope.custom_getter,
                 name_scope=name_or_scope.original_name_scope,
+                partitioner=name_or_scope._partitioner,
+                sharding=name_or_scope._sharding,
             )
             old_getter = name_or_scope.custom_getter
             frame.naming.open_scope(new_name)
@@ -607,6 +634,8 @@ class variable_scope:  # noqa: N801 - TF1's name
                 dtype=old.dtype,
                 custom_getter=old.custom_getter,
                 name_scope=leaf if entered_ns is None else entered_ns,
+                partitioner=old._partitioner,
+                sharding=old._sharding,
             )
             old_getter = old.custom_getter
             frame.naming.open_scope(new_name)
@@ -618,6 +647,10 @@ class variable_scope:  # noqa: N801 - TF1's name
             scope._custom_getter = _wrap_custom_getter(self._custom_getter, old_getter)
         if self._dtype is not None:
             scope._dtype = self._dtype
+        if self._partitioner is not None:
+            scope._partitioner = self._partitioner
+        if self._sharding is not None:
+            scope._sharding = self._sharding
         self._new_name = new_name
         self._last = scope
         frame.naming._var_scope = scope
@@ -684,6 +717,8 @@ def capture_scope(
         old._dtype,
         old._custom_getter,
         entered,
+        old._partitioner,
+        old._sharding,
     )
     frame.naming.open_scope(new_name)
     frame.naming.close_subscopes(new_name)
@@ -715,6 +750,8 @@ class reopen:  # noqa: N801 - a context manager, like variable_scope
             s._dtype,
             s._custom_getter,
             s._name_scope,
+            s._partitioner,
+            s._sharding,
         )
         frame.naming.open_scope(s._name)
         self._mark = frame.naming.journal_mark()

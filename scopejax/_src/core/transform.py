@@ -10,7 +10,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from scopejax._src.core import device, fastinit, lifting
+from scopejax._src.core import device, fastinit, lifting, sharding
 from scopejax._src.core.context import Frame, push_frame
 from scopejax._src.core.device import memory_bytes
 from scopejax._src.core.errors import (
@@ -203,6 +203,7 @@ def _run_apply(frame: Frame, fn: Callable[..., Any], args: Any, kwargs: Any) -> 
 #: The interceptors of variable creation at ``init``, outermost first (core/request.py).
 INIT_INTERCEPTORS: tuple[Interceptor, ...] = (
     lifting.in_owner_trace,
+    sharding.placement,
     device.placement,
     fastinit.discovery,
     lifting.per_member,
@@ -316,7 +317,7 @@ def _legacy_mutable(mutable: Any, api: str, api_with_state: str) -> Any:
 
 def _apply_frame(store: Any, rng: Any, mutable: Any, named_scopes: bool) -> Frame:
     """The frame of one ``apply`` call; ``mutable`` already checked by ``_static_mutable``."""
-    params = read_store(store)
+    params = sharding.shard_params(read_store(store))  # inside sj.sharding.use: its rules
     colls = None
     if mutable and isinstance(store, Store):
         colls = {name: info.collections for name, info in store.infos.items()}

@@ -21,6 +21,7 @@ import numpy as np
 
 from scopejax._src.core import device as _device
 from scopejax._src.core import lifting as _lift
+from scopejax._src.core import sharding as _sharding
 from scopejax._src.core.collection import GraphKeys
 from scopejax._src.core.context import Frame, current_frame, mutable_allows_collections
 from scopejax._src.core.dtypes import as_dtype, is_floating, is_int_or_bool
@@ -274,6 +275,7 @@ def _true_getter(
     reuse: Reuse = None,
     trainable: bool | None = None,
     collections: Any = None,
+    partitioner: Callable | None = None,
     **_ignored: Any,
 ) -> jax.Array:
     """TF1's ``_VariableStore._get_single_variable``, creating or sharing by key."""
@@ -349,6 +351,13 @@ def _true_getter(
     if frame.is_init:
         req = _request(frame, name, graph_name, initializer, from_value, known_shape, dt, colls)
         req.trainable, req.axis = bool(trainable), axis
+        req.sharding = _sharding.resolve(
+            graph_name,
+            _stored_shape(frame, known_shape, axis),
+            dt,
+            scope=frame.naming.scope._sharding,
+            partitioner=partitioner,
+        )
         value = create(req)
         device = req.device_spec
     else:
@@ -518,7 +527,16 @@ def _insert(shape: tuple[int, ...], axis: int, n: int) -> tuple[int, ...]:
     return (*shape[:axis], n, *shape[axis:])
 
 
-_UNSUPPORTED = ("partitioner", "constraint", "synchronization", "aggregation")
+def _stored_shape(
+    frame: Frame, shape: tuple[int, ...] | None, axis: int | None
+) -> tuple[int, ...] | None:
+    """A new variable's shape as the store keeps it (with a lifted member axis)."""
+    if shape is None or axis is None:
+        return shape
+    return _insert(shape, axis, _lift.members(frame))
+
+
+_UNSUPPORTED = ("constraint", "synchronization", "aggregation")
 _IGNORED = ("caching_device", "validate_shape", "use_resource")
 
 
@@ -532,6 +550,7 @@ def get_variable(
     collections: Sequence[Any] | None = None,
     *,
     custom_getter: Callable[..., Any] | None = None,
+    partitioner: Callable[..., Any] | None = None,
     **kwargs: Any,
 ) -> jax.Array:
     """Get an existing variable or create a new one (``tf.compat.v1.get_variable``).
@@ -543,6 +562,9 @@ def get_variable(
     (``(key, shape, dtype)``, or TF1-style ``(shape, dtype)``), an initializer
     class, or an array (then it gives the shape and dtype). Defaults come from
     the enclosing scopes; with none, floats use glorot-uniform, ints zeros.
+    A TF1 ``partitioner`` (``sj.fixed_size_partitioner(4)``, or the scope's) shards
+    the axis it would split over the devices (``sj.sharding``); the variable keeps
+    its one name and full shape.
 
     Returns the variable's value, a ``jax.Array``.
 
@@ -570,8 +592,8 @@ def get_variable(
     for k in kwargs:
         if k in _UNSUPPORTED and kwargs[k] is not None:
             raise TypeError(
-                f"get_variable({name!r}): `{k}` is not supported by scopejax. Shard variables "
-                "with JAX sharding rules, and apply constraints after the optimizer update."
+                f"get_variable({name!r}): `{k}` is not supported by scopejax. Apply "
+                "constraints after the optimizer update."
             )
         if k not in _UNSUPPORTED and k not in _IGNORED:
             raise TypeError(f"get_variable() got an unexpected keyword argument '{k}'")
@@ -580,6 +602,8 @@ def get_variable(
         regularizer = scope._regularizer
     if custom_getter is None:
         custom_getter = scope._custom_getter
+    if partitioner is None:
+        partitioner = scope._partitioner
     reuse = scope._reuse
     full_name = scope._name + "/" + name if scope._name else name
     if dtype is not None and initializer is not None and not callable(initializer):
@@ -602,7 +626,15 @@ def get_variable(
                     frame, full_name, shape, dtype, initializer, reuse, trainable, collections
                 )
             return _true_getter(
-                full_name, shape, dtype, initializer, regularizer, reuse, trainable, collections
+                full_name,
+                shape,
+                dtype,
+                initializer,
+                regularizer,
+                reuse,
+                trainable,
+                collections,
+                partitioner,
             )
         return custom_getter(
             getter=_true_getter,
@@ -615,7 +647,7 @@ def get_variable(
             trainable=trainable,
             collections=collections,
             caching_device=None,
-            partitioner=None,
+            partitioner=partitioner,
             validate_shape=True,
             use_resource=None,
         )
@@ -676,6 +708,9 @@ def Variable(  # noqa: N802 - TF1's name
         req = VariableRequest(
             frame, graph_name, graph_name, None, dt, colls, bool(trainable), make, axis=axis,
             wrap_errors=False, placed=_device.current(frame),
+        )
+        req.sharding = _sharding.resolve(
+            graph_name, None, dt, scope=frame.naming.scope._sharding
         )
         value = create(req)
         device = req.device_spec

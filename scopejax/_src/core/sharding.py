@@ -1,0 +1,479 @@
+"""Sharding by name: rules that give each variable a ``NamedSharding`` where it is created.
+
+``use(mesh, rules)`` opens a block in which every variable gets the ``PartitionSpec``
+of the first rule whose regular expression matches its full name (``re.search``, as
+``sj.train.regex``). Inside a ``variable_scope(..., sharding=...)`` that scope's rules
+come first, and a TF1 ``partitioner=`` shards the axis it would have split. A variable
+no rule matches is replicated, or with ``strict=True`` an error that names it.
+
+The sharding is decided once per variable (:func:`resolve`, at ``init``) and applied by
+the :func:`placement` interceptor: ``jax.device_put`` when eager, and
+``with_sharding_constraint`` under ``jax.jit(init)``. Fast init draws every group of
+equally-sharded variables straight into its sharding (born sharded, see fastinit).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any, TypeAlias
+
+import jax
+import numpy as np
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
+
+from scopejax._src.core.errors import ShardingError
+from scopejax._src.core.names import compile_pattern
+from scopejax._src.core.request import Next, VariableRequest
+
+Spec: TypeAlias = "PartitionSpec | NamedSharding | None"
+Rules: TypeAlias = "Sequence[tuple[str, PartitionSpec | NamedSharding | None]]"
+
+#: the mesh axis a partitioner splits over when no ``use(..., partition_axis=)`` says
+PARTITION_AXIS = "partition"
+
+
+class _Rules:
+    """Compiled ``(regex, spec)`` rules; the first match wins."""
+
+    __slots__ = ("rules",)
+
+    def __init__(self, rules: Any, what: str) -> None:
+        if isinstance(rules, (PartitionSpec, NamedSharding)):
+            rules = [(".*", rules)]
+        if isinstance(rules, (str, bytes)) or not isinstance(rules, Sequence):
+            raise TypeError(
+                f"{what}: rules must be a list of (regex, PartitionSpec) pairs, e.g. "
+                f"[('kernel$', P(None, 'model')), ('.*', P())]; got {rules!r}."
+            )
+        out = []
+        for i, rule in enumerate(rules):
+            if not (isinstance(rule, tuple) and len(rule) == 2):
+                raise TypeError(
+                    f"{what}: rule {i} must be a (regex, PartitionSpec) pair, got {rule!r}."
+                )
+            pattern, spec = rule
+            if spec is not None and not isinstance(spec, (PartitionSpec, NamedSharding)):
+                raise TypeError(
+                    f"{what}: rule {i} ({pattern!r}) maps to {spec!r}; use a "
+                    "jax.sharding.PartitionSpec, a NamedSharding, or None (replicated)."
+                )
+            out.append((compile_pattern(pattern, f"{what} rule {i}"), spec))
+        self.rules: tuple[tuple[re.Pattern[str], Spec], ...] = tuple(out)
+
+    def match(self, name: str) -> tuple[bool, Spec]:
+        for rx, spec in self.rules:
+            if rx.search(name) is not None:
+                return True, spec
+        return False, None
+
+
+class use:  # noqa: N801 - a context manager, like variable_scope
+    """Give the variables created inside the ``NamedSharding`` of their rule.
+
+    Args:
+      mesh: a ``jax.sharding.Mesh``.
+      rules: ``[(regex, PartitionSpec), ...]`` matched against each variable's full
+        name with ``re.search``; the first match wins. ``None`` as a spec replicates.
+      strict: a variable no rule matches is a :class:`ShardingError` naming it
+        (default: replicated).
+      partition_axis: the mesh axis a TF1 ``partitioner=`` splits over (default: the
+        axis named ``'partition'`` if the mesh has one, else the mesh's first axis).
+
+    Returns:
+      A context manager; ``init``, ``jax.jit(init)``, ``init_abstract`` and ``apply``
+      started inside follow the rules.
+
+    Raises:
+      TypeError: malformed rules. ``ShardingError`` (at ``init``): a spec that does not
+      fit its variable, or an unmatched variable in strict mode.
+
+    >>> import jax, numpy as np, scopejax as sj
+    >>> from jax.sharding import Mesh, PartitionSpec as P
+    >>> mesh = Mesh(np.array(jax.devices()[:1]), ("model",))
+    >>> net = sj.transform(lambda: sj.get_variable("w", [4, 2]))
+    >>> with sj.sharding.use(mesh, [("w$", P("model"))]):
+    ...     store = net.init(jax.random.key(0))
+    >>> tuple(store["w"].sharding.spec)
+    ('model',)
+    """
+
+    __slots__ = ("mesh", "rules", "strict", "partition_axis")
+
+    def __init__(
+        self,
+        mesh: Mesh,
+        rules: Rules = (),
+        *,
+        strict: bool = False,
+        partition_axis: str | None = None,
+    ) -> None:
+        if not isinstance(mesh, Mesh):
+            raise TypeError(f"sj.sharding.use needs a jax.sharding.Mesh, got {mesh!r}.")
+        self.mesh = mesh
+        self.rules = _Rules(rules, "sj.sharding.use")
+        self.strict = bool(strict)
+        if partition_axis is None:
+            names = mesh.axis_names
+            partition_axis = PARTITION_AXIS if PARTITION_AXIS in names else names[0]
+        elif partition_axis not in mesh.axis_names:
+            raise ValueError(
+                f"sj.sharding.use: partition_axis {partition_axis!r} is not an axis of the "
+                f"mesh {tuple(mesh.axis_names)}."
+            )
+        self.partition_axis = partition_axis
+
+    def __enter__(self) -> use:
+        _ACTIVE.stack.append(self)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        popped = _ACTIVE.stack.pop()
+        assert popped is self, "sj.sharding.use blocks closed out of order"
+
+
+class _Active(threading.local):
+    def __init__(self) -> None:
+        self.stack: list[use] = []
+
+
+_ACTIVE = _Active()
+
+
+def current() -> use | None:
+    """The innermost active :class:`use` block of this thread, or None."""
+    stack = _ACTIVE.stack
+    return stack[-1] if stack else None
+
+
+def scope_rules(sharding: Any) -> _Rules | None:
+    """``variable_scope(sharding=...)``: a spec, a NamedSharding or rules, compiled."""
+    if sharding is None:
+        return None
+    return _Rules(sharding, "variable_scope(sharding=...)")
+
+
+# -- TF1 partitioners ----------------------------------------------------------------
+def _check_axis(axis: int, shape: Sequence[int], what: str) -> None:
+    if not 0 <= axis < len(shape):
+        raise ValueError(
+            f"{what}: axis {axis} is out of range for a variable of shape {tuple(shape)}."
+        )
+
+
+def _element_size(dtype: Any, bytes_per_string_element: int) -> int:
+    dt = np.dtype(dtype)
+    return bytes_per_string_element if dt.kind in "OSU" else dt.itemsize
+
+
+def fixed_size_partitioner(num_shards: int, axis: int = 0) -> Callable[..., list[int]]:
+    """TF1's ``tf.fixed_size_partitioner``: ``min(num_shards, shape[axis])`` parts on ``axis``.
+
+    Args:
+      num_shards: the number of parts.
+      axis: the axis to split.
+
+    Returns:
+      ``partitioner(shape, dtype=None) -> [parts per axis]``.
+
+    >>> fixed_size_partitioner(3)([10, 4])
+    [3, 1]
+    """
+
+    def partitioner(shape: Sequence[int], dtype: Any = None, **_: Any) -> list[int]:
+        shape = list(shape)
+        _check_axis(axis, shape, "fixed_size_partitioner")
+        parts = [1] * len(shape)
+        parts[axis] = min(num_shards, shape[axis])
+        return parts
+
+    return partitioner
+
+
+def variable_axis_size_partitioner(
+    max_shard_bytes: int,
+    axis: int = 0,
+    bytes_per_string_element: int = 16,
+    max_shards: int | None = None,
+) -> Callable[..., list[int]]:
+    """TF1's ``tf.variable_axis_size_partitioner``: parts of at most ``max_shard_bytes``.
+
+    Args:
+      max_shard_bytes: the most bytes one part may hold (at least one slice per part).
+      axis: the axis to split.
+      bytes_per_string_element: the size assumed for a string element.
+      max_shards: at most this many parts.
+
+    Returns:
+      ``partitioner(shape, dtype) -> [parts per axis]``.
+
+    >>> variable_axis_size_partitioner(1024)([100, 16], np.float32)
+    [7, 1]
+    """
+    if max_shard_bytes < 1 or bytes_per_string_element < 1:
+        raise ValueError("Both max_shard_bytes and bytes_per_string_element must be positive.")
+    if max_shards is not None and max_shards < 1:
+        raise ValueError("max_shards must be positive.")
+
+    def partitioner(shape: Sequence[int], dtype: Any = np.float32, **_: Any) -> list[int]:
+        shape = list(shape)
+        _check_axis(axis, shape, "variable_axis_size_partitioner")
+        parts = [1] * len(shape)
+        size = _element_size(dtype, bytes_per_string_element)
+        bytes_per_slice = 1.0 * (math.prod(shape) / shape[axis]) * size
+        slices_per_shard = max(1, math.floor(max_shard_bytes / bytes_per_slice))
+        shards = int(math.ceil(1.0 * shape[axis] / slices_per_shard))
+        if max_shards:
+            shards = min(max_shards, shards)
+        parts[axis] = shards
+        return parts
+
+    return partitioner
+
+
+def min_max_variable_partitioner(
+    max_partitions: int = 1,
+    axis: int = 0,
+    min_slice_size: int = 256 << 10,
+    bytes_per_string_element: int = 16,
+) -> Callable[..., list[int]]:
+    """TF1's ``tf.min_max_variable_partitioner``: parts of at least ``min_slice_size``
+    bytes, at most ``max_partitions`` of them.
+
+    Args:
+      max_partitions: the most parts.
+      axis: the axis to split.
+      min_slice_size: the fewest bytes per part.
+      bytes_per_string_element: the size assumed for a string element.
+
+    Returns:
+      ``partitioner(shape, dtype) -> [parts per axis]``.
+
+    >>> min_max_variable_partitioner(4, min_slice_size=1024)([100, 16], np.float32)
+    [4, 1]
+    """
+
+    def partitioner(shape: Sequence[int], dtype: Any = np.float32, **_: Any) -> list[int]:
+        shape = list(shape)
+        _check_axis(axis, shape, "min_max_variable_partitioner")
+        total = math.prod(shape) * _element_size(dtype, bytes_per_string_element)
+        parts = [1] * len(shape)
+        parts[axis] = max(
+            1, min(shape[axis], max_partitions, int(math.ceil(total / min_slice_size)))
+        )
+        return parts
+
+    return partitioner
+
+
+def _default_mesh() -> Mesh:
+    """Without ``use``: a 1-D mesh over every device, for partitioners."""
+    return _mesh_over(tuple(jax.devices()))
+
+
+_MESHES: dict[tuple[Any, ...], Mesh] = {}
+
+
+def _mesh_over(devices: tuple[Any, ...]) -> Mesh:
+    mesh = _MESHES.get(devices)
+    if mesh is None:
+        mesh = _MESHES[devices] = Mesh(np.array(devices), (PARTITION_AXIS,))
+    return mesh
+
+
+def _partition_spec(
+    name: str, shape: tuple[int, ...], dtype: Any, partitioner: Callable, mesh_axis: str
+) -> PartitionSpec:
+    try:
+        got = partitioner(shape=list(shape), dtype=dtype)
+    except TypeError:  # a partitioner taking the shape only
+        try:
+            got = partitioner(list(shape))
+        except TypeError as e:
+            raise TypeError(f"Variable {name}: calling its partitioner failed: {e}") from e
+    try:
+        parts = [int(p) for p in got]
+    except (TypeError, ValueError):
+        parts = []
+    if len(parts) != len(shape) or any(p < 1 for p in parts):
+        raise ShardingError(
+            f"Variable {name}: the partitioner returned {got!r} for shape {shape}; it must give "
+            "a positive number of parts per axis."
+        )
+    split = [i for i, p in enumerate(parts) if int(p) > 1]
+    if len(split) > 1:
+        raise ShardingError(
+            f"Variable {name}: the partitioner splits axes {split}; TF1 (and scopejax) "
+            "partition one axis only."
+        )
+    dims: list[str | None] = [None] * len(shape)
+    if split:
+        dims[split[0]] = mesh_axis
+    return PartitionSpec(*dims)
+
+
+# -- deciding and applying --------------------------------------------------------------
+def resolve(
+    name: str,
+    shape: tuple[int, ...] | None,
+    dtype: Any,
+    *,
+    scope: _Rules | None = None,
+    partitioner: Callable | None = None,
+) -> NamedSharding | None:
+    """The sharding of new variable ``name``: its partitioner's, else its scopes' rules',
+    else the active :class:`use` block's; None when nothing asks for one.
+
+    Args:
+      name: the full name.
+      shape: its shape as stored (with a lifted member axis), None if unknown.
+      dtype: its dtype.
+      scope: the rules of the enclosing ``variable_scope(sharding=...)`` blocks.
+      partitioner: a TF1 partitioner (``get_variable``/``variable_scope`` argument).
+
+    Returns:
+      The ``NamedSharding``, or None (placement left to JAX).
+
+    Raises:
+      ShardingError: a spec that does not fit the variable, a partitioner without a
+        known shape, or (strict) no rule matched.
+    """
+    ctx = current()
+    mesh = ctx.mesh if ctx is not None else None
+    spec: Spec = None
+    if partitioner is not None:
+        if shape is None:
+            raise ShardingError(
+                f"Variable {name}: a partitioner needs the variable's shape; pass shape=."
+            )
+        if mesh is None:
+            mesh = _default_mesh()
+            axis = PARTITION_AXIS
+        else:
+            assert ctx is not None
+            axis = ctx.partition_axis
+        spec = _partition_spec(name, shape, dtype, partitioner, axis)
+    else:
+        found = False
+        if scope is not None:
+            found, spec = scope.match(name)
+        if not found and ctx is not None:
+            found, spec = ctx.rules.match(name)
+            if not found and ctx.strict:
+                raise ShardingError(
+                    f"Variable {name}: no sharding rule matches it (sj.sharding.use(..., "
+                    "strict=True)). Add a rule for it, e.g. (re.escape(name), P()) to "
+                    "replicate it, or a catch-all ('.*', P()) last."
+                )
+        if not found and ctx is None:
+            return None
+    if isinstance(spec, NamedSharding):
+        sharding = spec
+    else:
+        if mesh is None:
+            raise ShardingError(
+                f"Variable {name}: variable_scope(sharding=...) gave it {spec!r}, but no mesh "
+                "is active. Open sj.sharding.use(mesh, ...) around init, or give a "
+                "NamedSharding instead of a PartitionSpec."
+            )
+        sharding = NamedSharding(mesh, PartitionSpec() if spec is None else spec)
+    if shape is not None:
+        check_fits(name, shape, sharding)
+    return sharding
+
+
+def check_fits(name: str, shape: tuple[int, ...], sharding: NamedSharding) -> None:
+    """Raise ShardingError unless ``sharding`` splits ``shape`` evenly over its mesh."""
+    spec, mesh = sharding.spec, sharding.mesh
+    if len(spec) > len(shape):
+        raise ShardingError(
+            f"Variable {name} of shape {tuple(shape)}: its PartitionSpec {spec} has "
+            f"{len(spec)} entries for {len(shape)} axes."
+        )
+    sizes = dict(zip(mesh.axis_names, mesh.devices.shape, strict=True))
+    for i, entry in enumerate(spec):
+        if entry is None:
+            continue
+        names = entry if isinstance(entry, tuple) else (entry,)
+        n = 1
+        for a in names:
+            if a not in sizes:
+                raise ShardingError(
+                    f"Variable {name}: its PartitionSpec {spec} names mesh axis {a!r}, which the "
+                    f"mesh {tuple(mesh.axis_names)} does not have."
+                )
+            n *= sizes[a]
+        if shape[i] % n:
+            raise ShardingError(
+                f"Variable {name} of shape {tuple(shape)}: axis {i} ({shape[i]}) does not "
+                f"split evenly over mesh axes {names} ({n} devices). Pick a spec that divides "
+                "it, or replicate this axis (None)."
+            )
+
+
+def place(value: Any, sharding: NamedSharding | None) -> Any:
+    """``value`` with ``sharding``: a constraint when traced, a transfer when eager."""
+    if sharding is None:
+        return value
+    if isinstance(value, jax.core.Tracer):
+        return jax.lax.with_sharding_constraint(value, sharding)
+    if getattr(value, "sharding", None) == sharding:
+        return value
+    return jax.device_put(value, sharding)
+
+
+def placement(req: VariableRequest, next: Next) -> Any:
+    """Interceptor: give a new variable the sharding :func:`resolve` chose for it."""
+    value = next(req)
+    if req.sharding is not None:
+        check_fits(req.graph_name, tuple(value.shape), req.sharding)
+    return place(value, req.sharding)
+
+
+def shard_params(params: dict[str, Any]) -> dict[str, Any]:
+    """``apply`` inside :class:`use`: each stored value placed by the block's rules."""
+    ctx = current()
+    if ctx is None:
+        return params
+    out = {}
+    for name, value in params.items():
+        found, spec = ctx.rules.match(name)
+        if not found:
+            if ctx.strict:
+                raise ShardingError(
+                    f"Variable {name}: no sharding rule matches it (sj.sharding.use(..., "
+                    "strict=True))."
+                )
+            spec = None
+        shape = tuple(np.shape(value))
+        sharding = (
+            spec
+            if isinstance(spec, NamedSharding)
+            else NamedSharding(ctx.mesh, PartitionSpec() if spec is None else spec)
+        )
+        check_fits(name, shape, sharding)
+        out[name] = place(value, sharding)
+    return out
+
+
+def describe(value: Any) -> str:
+    """A short text for a value's sharding: ``P(None, 'model')``, ``replicated``, ``-``."""
+    sharding = getattr(value, "sharding", None)
+    if isinstance(sharding, NamedSharding):
+        if all(e is None for e in sharding.spec):
+            return "replicated"
+        inner = ", ".join(repr(e) for e in sharding.spec)
+        return f"P({inner})"
+    return "-"
+
+
+def bytes_per_device(value: Any) -> int:
+    """The bytes of ``value`` one device holds (all of it unless sharded)."""
+    size = int(np.prod(np.shape(value), dtype=np.int64)) * np.dtype(value.dtype).itemsize
+    sharding = getattr(value, "sharding", None)
+    if sharding is None or not hasattr(sharding, "shard_shape"):
+        return size
+    shard = sharding.shard_shape(tuple(np.shape(value)))
+    return int(np.prod(shard, dtype=np.int64)) * np.dtype(value.dtype).itemsize
