@@ -536,45 +536,47 @@ def scan_members(
 ) -> tuple[Any, Any]:
     """``lax.scan(body, carry, xs)``; the stacked variables the body reads come in as xs.
 
-    The body is traced once (``make_jaxpr``); each stacked variable it read is a
-    placeholder among the traced body's constants (:class:`Slots`), which the scan
-    replaces by that step's slice of the stack, passed as xs. Which variables are
-    passed is known by construction: those the body read.
+    The body is traced once (``make_jaxpr``); each stacked variable it reads is a
+    placeholder that ends up among the traced body's constants (:class:`Slots`), and
+    the scan replaces it by that step's slice of the stack, passed as xs. Which
+    variables are passed is known by construction: exactly those the body read.
+    Everything runs in a jaxpr trace of its own, so that the placeholders are tracers
+    (a nested ``jax.jit`` could keep a concrete one inside its own program).
     """
     slots = pack.slots
     assert slots is not None, "scan_members needs a policy with members_as_xs"
-    if is_eager():  # placeholders must be tracers: build the scan in a trace
-        closed, shapes = jax.make_jaxpr(
-            functools.partial(
-                scan_members, pack, body, length=length, reverse=reverse, unroll=unroll
-            ),
-            return_shape=True,
-        )(carry, xs)
-        out = jaxpr_as_fun(closed)(*jax.tree.leaves((carry, xs)))
-        return jax.tree.unflatten(jax.tree.structure(shapes), out)
-    slots.trace = current_trace()
-    step, shapes = jax.make_jaxpr(body, return_shape=True)(
-        jax.tree.map(lambda a: _aval(a, False), carry), jax.tree.map(lambda a: _aval(a, True), xs)
-    )
-    where = {id(c): k for k, c in enumerate(step.consts)}
-    positions: list[int] = []
-    wholes: list[Any] = []
-    for placeholder, whole in slots.taken.values():
-        if id(placeholder) not in where:  # pragma: no cover - tracers are always hoisted
-            raise AssertionError("scopejax: a stacked variable's slice was not passed to the scan")
-        positions.append(where[id(placeholder)])
-        wholes.append(whole)
-    out_tree = jax.tree.structure(shapes)
 
-    def replay(c: Any, inp: Any) -> tuple[Any, Any]:
-        x, slices = inp
-        consts = list(step.consts)
-        for k, s in zip(positions, slices, strict=True):
-            consts[k] = s
-        flat = jaxpr_as_fun(ClosedJaxpr(step.jaxpr, consts))(*jax.tree.leaves((c, x)))
-        return jax.tree.unflatten(out_tree, flat)
+    def build(carry: Any, xs: Any) -> tuple[Any, Any]:
+        slots.trace = current_trace()
+        step, shapes = jax.make_jaxpr(body, return_shape=True)(
+            jax.tree.map(lambda a: _aval(a, False), carry),
+            jax.tree.map(lambda a: _aval(a, True), xs),
+        )
+        where = {id(c): k for k, c in enumerate(step.consts)}
+        positions: list[int] = []
+        wholes: list[Any] = []
+        for placeholder, whole in slots.taken.values():
+            if id(placeholder) not in where:  # pragma: no cover - tracers are always hoisted
+                raise AssertionError("scopejax: a stacked variable's slice was not passed in")
+            positions.append(where[id(placeholder)])
+            wholes.append(whole)
+        out_tree = jax.tree.structure(shapes)
 
-    return jax.lax.scan(replay, carry, (xs, wholes), length=length, reverse=reverse, unroll=unroll)
+        def replay(c: Any, inp: Any) -> tuple[Any, Any]:
+            x, slices = inp
+            consts = list(step.consts)
+            for k, s in zip(positions, slices, strict=True):
+                consts[k] = s
+            flat = jaxpr_as_fun(ClosedJaxpr(step.jaxpr, consts))(*jax.tree.leaves((c, x)))
+            return jax.tree.unflatten(out_tree, flat)
+
+        return jax.lax.scan(
+            replay, carry, (xs, wholes), length=length, reverse=reverse, unroll=unroll
+        )
+
+    closed, shapes = jax.make_jaxpr(build, return_shape=True)(carry, xs)
+    out = jaxpr_as_fun(closed)(*jax.tree.leaves((carry, xs)))
+    return jax.tree.unflatten(jax.tree.structure(shapes), out)
 
 
 # -- eager calls: one compiled program per distinct traced computation ----------------
