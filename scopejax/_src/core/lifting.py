@@ -9,7 +9,8 @@ runs, a :class:`Lift` is open on the frame:
   the body closes over it: it exists once, shared by every step or member;
 * a *per-member* variable (``sj.vmap`` with ``variable_axes``,
   ``sj.layer_stack``) is created stacked, ``n`` draws on one axis, and the body
-  reads its member's slice (``dynamic_index`` by the member index);
+  reads its member's slice (``dynamic_index`` by the member index; a layer
+  stack's scan receives the slices of the stacks its body read as xs);
 * ``assign`` in the body writes to the lift's ``local`` values, never to the
   frame, so nothing leaks; the lifted transform threads them out (a scan's
   carry, a vmap's outputs) and commits them when it returns;
