@@ -9,11 +9,17 @@ runs, a :class:`Lift` is open on the frame:
   the body closes over it: it exists once, shared by every step or member;
 * a *per-member* variable (``sj.vmap`` with ``variable_axes``,
   ``sj.layer_stack``) is created stacked, ``n`` draws on one axis, and the body
-  reads its member's slice (``dynamic_index`` by the member index);
+  reads its member's slice (``dynamic_index`` by the member index; a layer
+  stack's scan receives the slices of the stacks its body read as xs);
 * ``assign`` in the body writes to the lift's ``local`` values, never to the
   frame, so nothing leaks; the lifted transform threads them out (a scan's
   carry, a vmap's outputs) and commits them when it returns;
 * ``next_rng_key()`` draws from a per-step / per-member key.
+
+Every lifted transform is a use of :func:`run_lifted` with a :class:`LiftPolicy`
+saying which variables are stacked per member, whether state is carried
+through the transform or returned from it, how the rng splits, and what the
+body may do; the transform only picks the JAX primitive.
 
 Run eagerly (``apply`` outside ``jax.jit``), the control-flow primitive of a
 lifted transform would be compiled anew at every call, since its body is a new
@@ -24,11 +30,12 @@ computation instead.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
 import jax
 import jax.numpy as jnp
@@ -37,13 +44,15 @@ from jax.extend.core import ClosedJaxpr, Jaxpr, jaxpr_as_fun
 from scopejax._src.core import jaxcompat
 from scopejax._src.core.context import (
     Frame,
+    current_trace,
     current_trace_state,
     is_eager,
     mutable_allows_collections,
 )
 from scopejax._src.core.dtypes import jax_flag
-from scopejax._src.core.errors import TracerLeakError, TransformError
+from scopejax._src.core.errors import AssignError, TracerLeakError, TransformError
 from scopejax._src.core.request import Next, VariableRequest, checked, run_initializer
+from scopejax._src.core.rng import next_rng_key
 
 set_current_trace: Callable[[Any], contextlib.AbstractContextManager[Any]] | None
 try:  # public since jax 0.4.36
@@ -55,40 +64,131 @@ if TYPE_CHECKING:
     from scopejax._src.core.handle import VariableHandle
 
 
-class Member:
-    """Per-member variables of a lift: ``n`` members, indexed by ``index`` in the body.
+StateMode = Literal["carry", "return"]
+SplitRng = Literal["inherit", "shared", "per_step", "per_member"]
 
-    With ``full_local`` (a layer stack's scan) the local value of a per-member
-    variable is the whole stack, read and updated at ``index``; otherwise (a vmap)
-    it is the member's own value.
+
+@dataclasses.dataclass(frozen=True)
+class LiftPolicy:
+    """What a lifted transform does with variables, state, collections and rng.
+
+    A variable the body reads is *broadcast* (closed over: one value shared by
+    every step, member or branch) unless ``variable_axes`` *stacks* it (one value
+    per member, stored stacked on an axis). Variables ``assign`` may change are
+    *carried* (``state="carry"``: every one of them goes in with its current value
+    and comes out, as a scan's carry or a cond's operand) or *returned*
+    (``state="return"``: what the body assigned comes out, per member for a vmap);
+    either way, what the body assigned is committed when the transform returns.
+
+    Attributes:
+      what: the public name (``"sj.scan"``), for messages and the eager cache key
+        only: nothing dispatches on it.
+      variable_axes: None: no members, every variable is broadcast. An int: every
+        variable created in the body is stacked on that axis. Pairs
+        ``((collection, axis or None), ...)``: the first listed collection of a
+        variable decides, unlisted ones are broadcast.
+      state: ``"carry"`` or ``"return"``. With ``"carry"`` the local value of a
+        stacked variable is its whole stack, read and updated at the member index.
+      split_rng: the body's ``next_rng_key()``: ``"inherit"`` (the frame's stream),
+        ``"shared"`` (one new key for every member), ``"per_step"`` (one new key split
+        ``n`` ways, step ``i`` takes key ``i``) or ``"per_member"`` (one new key,
+        member ``i`` takes ``fold_in(key, i)``).
+      shared_assign: whether ``assign`` may write a broadcast variable at ``apply``
+        (not in a vmap: every member would write its own value).
+      collect: whether arrays the body adds to collections are threaded out (stacked
+        over steps or members) and added back; if not, adding one is an error.
+      members_as_xs: stacked variables reach the body as slices passed in by the
+        transform (a scan's ``xs``, see :func:`scan_members`), not by indexing the
+        closed-over stack; autodiff then stacks their gradients instead of carrying
+        a gradient buffer. Needs ``state="carry"`` and a scan.
     """
 
-    __slots__ = ("n", "index", "axes", "full_local", "sliced")
+    what: str
+    variable_axes: int | tuple[tuple[Any, int | None], ...] | None = None
+    state: StateMode = "carry"
+    split_rng: SplitRng = "inherit"
+    shared_assign: bool = True
+    collect: bool = True
+    members_as_xs: bool = False
 
-    def __init__(
-        self,
-        n: int,
-        index: Any,
-        axes: Callable[[list[Any]], int | None],
-        full_local: bool = False,
-        sliced: dict[str, Any] | None = None,
-    ) -> None:
+    @property
+    def has_members(self) -> bool:
+        """Whether the body has members (some variables may be stacked)."""
+        return self.variable_axes is not None
+
+    def axis(self, collections: Sequence[Any]) -> int | None:
+        """The stacking axis of a variable created in the body with ``collections``."""
+        axes = self.variable_axes
+        if axes is None or isinstance(axes, int):
+            return axes
+        for coll, axis in axes:
+            if coll in collections:
+                return axis
+        return None
+
+
+class Slots:
+    """The stacked variables a scan body read, each through a placeholder (see ``read``).
+
+    ``trace`` is the trace the scan is built in: placeholders are its tracers, so
+    every nested trace of the body receives them as inputs and they end up among the
+    traced body's constants, where :func:`scan_members` replaces them by the slices.
+    """
+
+    __slots__ = ("trace", "taken")
+
+    def __init__(self) -> None:
+        self.trace: Any = None
+        self.taken: dict[str, tuple[Any, Any]] = {}  # name -> (placeholder, whole stack)
+
+    def slice_of(self, handle: VariableHandle) -> Any:
+        """The placeholder standing for this member's slice of ``handle`` (axis 0)."""
+        got = self.taken.get(handle.name)
+        if got is None:
+            whole = handle._value
+            assert self.trace is not None and set_current_trace is not None
+            with set_current_trace(self.trace):
+                placeholder = jnp.zeros(jnp.shape(whole)[1:], jnp.result_type(whole))
+            got = self.taken[handle.name] = (placeholder, whole)
+        return got[0]
+
+
+class Member:
+    """Per-member variables of a lift: ``n`` members, this one indexed by ``index``.
+
+    With ``full_local`` (a layer stack's scan: state carried) the local value of a
+    per-member variable is the whole stack, read and updated at ``index``; otherwise
+    (a vmap) it is the member's own value. With ``slots`` the body reads stacked
+    variables as slices the scan passes in (``LiftPolicy.members_as_xs``).
+    """
+
+    __slots__ = ("n", "index", "policy", "full_local", "slots")
+
+    def __init__(self, n: int, index: Any, policy: LiftPolicy, slots: Slots | None = None) -> None:
         self.n = n
         self.index = index  # a tracer of the body: this step's / member's number
-        self.axes = axes  # collections -> stacking axis (None: shared)
-        self.full_local = full_local
-        # member slices the transform already cut (a layer stack's scan passes the stacked
-        # values as xs: autodiff then needs neither saved slices nor a gradient carry)
-        self.sliced = sliced or {}
+        self.policy = policy
+        self.full_local = policy.state == "carry"
+        self.slots = slots
 
 
 class Lift:
     """One open lifted body."""
 
-    __slots__ = ("what", "trace_state", "local", "assigned", "member", "saved_rng", "added")
+    __slots__ = (
+        "what",
+        "policy",
+        "trace_state",
+        "local",
+        "assigned",
+        "member",
+        "saved_rng",
+        "added",
+    )
 
-    def __init__(self, what: str, local: dict[str, Any], member: Member | None) -> None:
-        self.what = what
+    def __init__(self, policy: LiftPolicy, local: dict[str, Any], member: Member | None) -> None:
+        self.what = policy.what
+        self.policy = policy
         self.trace_state = current_trace_state()
         self.local = local  # variable name -> its value in this body
         self.assigned: set[str] = set()
@@ -135,14 +235,14 @@ class lifted:  # noqa: N801 - used as a context manager
     def __init__(
         self,
         frame: Frame,
-        what: str,
+        policy: LiftPolicy,
         local: Mapping[str, Any] | None = None,
         member: Member | None = None,
         rng: Any = None,
     ) -> None:
         self.frame = frame
         parent = frame.lifts[-1].local if frame.lifts else {}
-        self.lift = Lift(what, {**parent, **(local or {})}, member)
+        self.lift = Lift(policy, {**parent, **(local or {})}, member)
         self.rng = rng
 
     def __enter__(self) -> Lift:
@@ -187,7 +287,7 @@ def stack_axis(frame: Frame, collections: list[Any]) -> int | None:
     member = member_of(frame)
     if member is None:
         return None
-    return member.axes(collections)
+    return member.policy.axis(collections)
 
 
 def read(frame: Frame, handle: VariableHandle) -> Any:
@@ -205,9 +305,8 @@ def read(frame: Frame, handle: VariableHandle) -> Any:
     else:
         value = handle._value
     if member is not None:
-        given = member.sliced.get(handle.name) if axis == 0 else None
-        if given is not None and handle.name not in local:
-            value = given
+        if member.slots is not None and axis == 0 and handle.name not in local:
+            value = member.slots.slice_of(handle)  # the scan passes the slice in
         else:
             value = jax.lax.dynamic_index_in_dim(value, member.index, axis, keepdims=False)
         frame.registry.note_value(handle, value)  # assign(value) finds its variable
@@ -220,11 +319,9 @@ def write(frame: Frame, handle: VariableHandle, value: Any) -> bool:
     if not lifts:
         return False
     lift = lifts[-1]
-    if lift.what == "sj.vmap" and handle._stack_axis is None and not frame.is_init:
-        from scopejax._src.core.errors import AssignError
-
+    if not lift.policy.shared_assign and handle._stack_axis is None and not frame.is_init:
         raise AssignError(
-            f"assign to variable {handle.name} inside sj.vmap: the variable is shared by every "
+            f"assign to variable {handle.name} inside {lift.what}: the variable is shared by every "
             "member, which would each write a different value. Give its collection a "
             "per-member axis with sj.vmap(..., variable_axes={collection: 0}), or assign it "
             "outside the vmap."
@@ -319,6 +416,164 @@ def regularize(frame: Frame, regularizer: Callable, handle: VariableHandle, valu
             return regularizer(whole)
         losses = jax.vmap(regularizer, in_axes=axis)(whole)
         return None if losses is None else jnp.sum(losses)
+
+
+# -- the lifting primitive ---------------------------------------------------------------
+Body = Callable[..., tuple[Any, dict[str, Any], list[Any]]]
+
+
+class Pack:
+    """One call of a lifted transform: its policy, and what its bodies did.
+
+    ``body(fn)`` is ``fn`` made a lifted body, ``body(state, key, members, *args)
+    -> (out, state, added)``:
+
+    * ``state``: the values the body starts from (the carried state, or ``{}``);
+    * ``key``: its rng key per ``split_rng`` (None: the frame's stream);
+    * ``members``: ``(n, index)`` when the policy has members, else None;
+    * returns ``fn(*args)``, the state out (the carried names, or the assigned ones)
+      and the arrays it added to collections.
+    """
+
+    __slots__ = ("frame", "policy", "assigned", "added_keys", "slots")
+
+    def __init__(self, frame: Frame, policy: LiftPolicy) -> None:
+        self.frame = frame
+        self.policy = policy
+        self.assigned: set[str] = set()  # names any body assigned
+        self.added_keys: list[Any] = []  # collections the body added arrays to, one per add
+        self.slots = Slots() if policy.members_as_xs else None
+
+    def body(self, fn: Callable[..., Any]) -> Body:
+        """``fn`` as a lifted body (see the class)."""
+        frame, policy = self.frame, self.policy
+
+        def lifted_body(
+            state: dict[str, Any], key: Any, members: tuple[int, Any] | None, *args: Any
+        ) -> tuple[Any, dict[str, Any], list[Any]]:
+            member = None
+            if members is not None:
+                n, index = members
+                member = Member(n, index, policy, self.slots)
+                if policy.split_rng == "per_member" and key is not None:
+                    key = jax.random.fold_in(key, index)
+            with lifted(frame, policy, local=state, member=member, rng=key) as lift:
+                out = fn(*args)
+                self.assigned.update(lift.assigned)
+                added = take_added(frame, lift, policy.what, allowed=policy.collect)
+                self.added_keys[:] = [k for k, _ in lift.added]
+                names = state if policy.state == "carry" else sorted(lift.assigned)
+                return out, {k: lift.local[k] for k in names}, added
+
+        return lifted_body
+
+
+def _rng(frame: Frame, policy: LiftPolicy, length: int | None) -> Any:
+    """The key(s) handed to the transform (None: inherit, or no rng in this call)."""
+    if policy.split_rng == "inherit" or not frame.rngs.has_key():
+        return None
+    if policy.split_rng == "per_step":
+        assert length is not None, "a per-step rng needs the number of steps"
+        return jax.random.split(next_rng_key(), length)
+    return next_rng_key()
+
+
+def run_lifted(
+    frame: Frame,
+    policy: LiftPolicy,
+    transform: Callable[[Pack, dict[str, Any], Any], tuple[Any, dict[str, Any], list[Any]]],
+    length: int | None = None,
+) -> Any:
+    """Run a lifted transform: the one protocol every ``sj`` transform follows.
+
+    In this order: collect the state to carry (``policy.state == "carry"``: every
+    variable ``assign`` may change, :func:`carried_state`), draw the rng
+    (``policy.split_rng``), call ``transform`` (which runs a JAX transformation of
+    ``pack.body(fn)``; each body opens its :class:`Lift` and takes out the arrays it
+    added to collections), commit the state the bodies assigned, and add the
+    collected arrays back.
+
+    Args:
+      frame: the current frame.
+      policy: what the transform does with variables, state, rng and collections.
+      transform: ``transform(pack, state, key) -> (out, state, added)``: picks the
+        JAX primitive. ``state`` out holds the new values by name (per-member ones
+        already on their stack axis); ``added`` the arrays threaded out, one per add.
+      length: the number of steps (``split_rng="per_step"``).
+
+    Returns:
+      The transform's ``out``.
+
+    Raises:
+      TransformError: a body added arrays to collections and ``policy.collect`` is off.
+    """
+    state = carried_state(frame) if policy.state == "carry" else {}
+    key = _rng(frame, policy, length)
+    pack = Pack(frame, policy)
+    out, new, added = transform(pack, state, key)
+    commit(frame, {k: new[k] for k in sorted(pack.assigned) if k in new})
+    add_back(frame, pack.added_keys, added)
+    return out
+
+
+def _aval(x: Any, drop_leading: bool) -> jax.ShapeDtypeStruct:
+    t = jax.typeof(x)
+    shape = t.shape[1:] if drop_leading else t.shape
+    return jax.ShapeDtypeStruct(shape, t.dtype, weak_type=t.weak_type)
+
+
+def scan_members(
+    pack: Pack,
+    body: Callable[[Any, Any], tuple[Any, Any]],
+    carry: Any,
+    xs: Any,
+    length: int,
+    reverse: bool,
+    unroll: int | bool,
+) -> tuple[Any, Any]:
+    """``lax.scan(body, carry, xs)``; the stacked variables the body reads come in as xs.
+
+    The body is traced once (``make_jaxpr``); each stacked variable it reads is a
+    placeholder that ends up among the traced body's constants (:class:`Slots`), and
+    the scan replaces it by that step's slice of the stack, passed as xs. Which
+    variables are passed is known by construction: exactly those the body read.
+    Everything runs in a jaxpr trace of its own, so that the placeholders are tracers
+    (a nested ``jax.jit`` could keep a concrete one inside its own program).
+    """
+    slots = pack.slots
+    assert slots is not None, "scan_members needs a policy with members_as_xs"
+
+    def build(carry: Any, xs: Any) -> tuple[Any, Any]:
+        slots.trace = current_trace()
+        step, shapes = jax.make_jaxpr(body, return_shape=True)(
+            jax.tree.map(lambda a: _aval(a, False), carry),
+            jax.tree.map(lambda a: _aval(a, True), xs),
+        )
+        where = {id(c): k for k, c in enumerate(step.consts)}
+        positions: list[int] = []
+        wholes: list[Any] = []
+        for placeholder, whole in slots.taken.values():
+            if id(placeholder) not in where:  # pragma: no cover - tracers are always hoisted
+                raise AssertionError("scopejax: a stacked variable's slice was not passed in")
+            positions.append(where[id(placeholder)])
+            wholes.append(whole)
+        out_tree = jax.tree.structure(shapes)
+
+        def replay(c: Any, inp: Any) -> tuple[Any, Any]:
+            x, slices = inp
+            consts = list(step.consts)
+            for k, s in zip(positions, slices, strict=True):
+                consts[k] = s
+            flat = jaxpr_as_fun(ClosedJaxpr(step.jaxpr, consts))(*jax.tree.leaves((c, x)))
+            return jax.tree.unflatten(out_tree, flat)
+
+        return jax.lax.scan(
+            replay, carry, (xs, wholes), length=length, reverse=reverse, unroll=unroll
+        )
+
+    closed, shapes = jax.make_jaxpr(build, return_shape=True)(carry, xs)
+    out = jaxpr_as_fun(closed)(*jax.tree.leaves((carry, xs)))
+    return jax.tree.unflatten(jax.tree.structure(shapes), out)
 
 
 # -- eager calls: one compiled program per distinct traced computation ----------------
@@ -463,6 +718,13 @@ def active(frame: Frame) -> bool:
 def depth(frame: Frame) -> int:
     """How many lifted bodies are open in ``frame``."""
     return len(frame.lifts)
+
+
+def stack_axis_of(frame: Frame, name: str) -> int:
+    """The member axis of per-member variable ``name`` (0 when it has none recorded)."""
+    handle = frame.registry.by_name(name)
+    assert handle is not None, name  # a lifted body read or assigned it
+    return handle._stack_axis or 0
 
 
 def check_trace(frame: Frame, what: str, subject: str = "") -> None:

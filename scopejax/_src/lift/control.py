@@ -11,6 +11,16 @@ from scopejax._src.core import lifting as _lift
 from scopejax._src.core.context import current_frame
 from scopejax._src.core.errors import TransformError
 
+REMAT = _lift.LiftPolicy("sj.remat", state="return")
+"""``sj.remat``: variables broadcast; the state the body assigns returned; the frame's rng."""
+
+COND = _lift.LiftPolicy("sj.cond", collect=False)
+"""``sj.cond``: variables broadcast; state carried through every branch; the frame's rng;
+branches cannot add arrays to collections."""
+
+SWITCH = _lift.LiftPolicy("sj.switch", collect=False)
+"""``sj.switch``: as :data:`COND`."""
+
 
 def remat(
     fn: Callable[..., Any],
@@ -36,37 +46,30 @@ def remat(
         raise TransformError(f"sj.remat takes a function, got {type(fn).__name__}.")
 
     def rematted(*args: Any) -> Any:
-        frame = current_frame("remat")
+        def transform(pack: _lift.Pack, state: dict[str, Any], key: Any) -> Any:
+            body = pack.body(fn)
+            ckpt = jax.checkpoint(
+                lambda *a: body(state, key, None, *a),
+                policy=policy,
+                prevent_cse=prevent_cse,
+                static_argnums=static_argnums,
+            )
+            return ckpt(*args)
 
-        added_keys: list[Any] = []
-
-        def body(*a: Any) -> tuple[Any, dict[str, Any], list[Any]]:
-            with _lift.lifted(frame, "sj.remat") as lift:
-                out = fn(*a)
-                added = _lift.take_added(frame, lift, "sj.remat")
-                added_keys[:] = [k for k, _ in lift.added]
-                return out, {k: lift.local[k] for k in sorted(lift.assigned)}, added
-
-        out, state, added = jax.checkpoint(
-            body, policy=policy, prevent_cse=prevent_cse, static_argnums=static_argnums
-        )(*args)
-        _lift.commit(frame, state)
-        _lift.add_back(frame, added_keys, added)
-        return out
+        return _lift.run_lifted(current_frame("remat"), REMAT, transform)
 
     rematted.__name__ = f"remat_{getattr(fn, '__name__', 'fn')}"
     return rematted
 
 
-def _branch(frame: Any, fn: Callable[..., Any], what: str, assigned: set[str]):
-    def body(state: dict[str, Any], *operands: Any) -> tuple[Any, dict[str, Any]]:
-        with _lift.lifted(frame, what, local=state) as lift:
-            out = fn(*operands)
-            assigned.update(lift.assigned)
-            _lift.take_added(frame, lift, what, allowed=False)
-            return out, {k: lift.local[k] for k in state}
+def _branches(pack: _lift.Pack, fns: Sequence[Callable[..., Any]], key: Any) -> list[Any]:
+    """Each branch as ``body(state, *operands) -> (out, state, added)``."""
 
-    return body
+    def branch(fn: Callable[..., Any]) -> Callable[..., Any]:
+        body = pack.body(fn)
+        return lambda state, *operands: body(state, key, None, *operands)
+
+    return [branch(fn) for fn in fns]
 
 
 def cond(pred: Any, true_fn: Callable[..., Any], false_fn: Callable[..., Any], *operands: Any):
@@ -88,19 +91,16 @@ def cond(pred: Any, true_fn: Callable[..., Any], false_fn: Callable[..., Any], *
     ['a/bias', 'a/kernel', 'b/bias', 'b/kernel']
     """
     frame = current_frame("cond")
-    state = _lift.carried_state(frame)
-    assigned: set[str] = set()
-    branches = (
-        _branch(frame, true_fn, "sj.cond", assigned),
-        _branch(frame, false_fn, "sj.cond", assigned),
-    )
 
-    def run(pred: Any, state: Any, operands: tuple) -> Any:
-        return jax.lax.cond(pred, *branches, state, *operands)
+    def transform(pack: _lift.Pack, state: dict[str, Any], key: Any) -> Any:
+        branches = _branches(pack, (true_fn, false_fn), key)
 
-    out, new = _lift.run_eager("sj.cond", run, pred, state, operands)
-    _lift.commit(frame, {k: new[k] for k in sorted(assigned) if k in new})
-    return out
+        def run(pred: Any, state: Any, operands: tuple) -> Any:
+            return jax.lax.cond(pred, *branches, state, *operands)
+
+        return _lift.run_eager(COND.what, run, pred, state, operands)
+
+    return _lift.run_lifted(frame, COND, transform)
 
 
 def switch(index: Any, branches: Sequence[Callable[..., Any]], *operands: Any) -> Any:
@@ -118,13 +118,13 @@ def switch(index: Any, branches: Sequence[Callable[..., Any]], *operands: Any) -
     frame = current_frame("switch")
     if not branches or not all(callable(b) for b in branches):
         raise TransformError("sj.switch takes a non-empty sequence of functions as branches.")
-    state = _lift.carried_state(frame)
-    assigned: set[str] = set()
-    bodies = [_branch(frame, b, "sj.switch", assigned) for b in branches]
 
-    def run(index: Any, state: Any, operands: tuple) -> Any:
-        return jax.lax.switch(index, bodies, state, *operands)
+    def transform(pack: _lift.Pack, state: dict[str, Any], key: Any) -> Any:
+        bodies = _branches(pack, branches, key)
 
-    out, new = _lift.run_eager("sj.switch", run, index, state, operands)
-    _lift.commit(frame, {k: new[k] for k in sorted(assigned) if k in new})
-    return out
+        def run(index: Any, state: Any, operands: tuple) -> Any:
+            return jax.lax.switch(index, bodies, state, *operands)
+
+        return _lift.run_eager(SWITCH.what, run, index, state, operands)
+
+    return _lift.run_lifted(frame, SWITCH, transform)

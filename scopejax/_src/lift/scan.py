@@ -11,7 +11,6 @@ import jax.numpy as jnp
 from scopejax._src.core import lifting as _lift
 from scopejax._src.core.context import Frame, current_frame
 from scopejax._src.core.errors import TransformError
-from scopejax._src.core.rng import next_rng_key
 
 
 def _length(xs: Any, length: int | None, api: str) -> int:
@@ -31,11 +30,14 @@ def _length(xs: Any, length: int | None, api: str) -> int:
     return sizes.pop()
 
 
-def _step_keys(frame: Frame, n: int) -> Any:
-    """One key per step, for ``next_rng_key()`` in the body (None without an rng)."""
-    if not frame.rngs.has_key():
-        return None
-    return jax.random.split(next_rng_key(), n)
+SCAN = _lift.LiftPolicy("sj.scan", split_rng="per_step")
+"""``sj.scan``: variables broadcast to every step; state carried; one key per step."""
+
+LAYER_STACK = _lift.LiftPolicy(
+    "sj.layer_stack", variable_axes=0, split_rng="per_step", members_as_xs=True
+)
+"""``sj.layer_stack``: every variable created in the body stacked on axis 0 (one slice per
+layer, passed to the scan as xs); state carried; one key per layer."""
 
 
 def scan(
@@ -86,79 +88,41 @@ def scan(
             )
         return out
 
-    return _lifted_scan(frame, "sj.scan", step, init, xs, n, None, reverse, unroll)
-
-
-def _known_stacks(frame: Frame, scope: str, state: dict[str, Any], n: int) -> dict[str, Any]:
-    """At ``apply``: the stored per-layer variables of a layer stack under ``scope``, by name.
-
-    Passed as the scan's xs, each layer receives its slice directly, and reverse-mode
-    autodiff stacks the gradients instead of saving slices and carrying a gradient
-    buffer. A candidate is only used if the body reads it as a per-layer variable
-    (see ``_lift.read``); it must have the layer axis, not be carried state, and not
-    be registered as shared.
-    """
-    if frame.is_init or not frame.params:
-        return {}
-    prefix = scope + "/" if scope else ""
-    out = {}
-    for name, value in sorted(frame.params.items()):
-        handle = frame.registry.by_name(name)
-        if (
-            not name.startswith(prefix)
-            or name in state
-            or (handle is not None and handle._stack_axis != 0)
-            or jnp.ndim(value) < 1
-            or jnp.shape(value)[0] != n
-        ):
-            continue
-        out[name] = value
-    return out
+    return _lifted_scan(frame, SCAN, step, init, xs, n, reverse, unroll)
 
 
 def _lifted_scan(
     frame: Frame,
-    what: str,
+    policy: _lift.LiftPolicy,
     step: Callable[[Any, Any, Any], tuple[Any, Any]],
     init: Any,
     xs: Any,
     n: int,
-    per_step: int | None,
     reverse: bool,
     unroll: int | bool,
 ) -> tuple[Any, Any]:
-    """``lax.scan`` of ``step(carry, x, i)`` in a lift: carried state, per-step keys.
+    """``lax.scan`` of ``step(carry, x, i)`` as a lifted transform with ``policy``."""
 
-    With ``per_step`` (a layer stack) every variable created in the body is
-    stacked, one slice per step.
-    """
-    state = _lift.carried_state(frame)
-    keys = _step_keys(frame, n)
-    assigned: set[str] = set()
-    stacked = {} if per_step is None else _known_stacks(frame, frame.naming.scope.name, state, n)
-    added_keys: list[Any] = []  # collections the body added arrays to, one per add
+    def transform(pack: _lift.Pack, state: dict[str, Any], keys: Any) -> Any:
+        body = pack.body(step)
+        members = policy.has_members
 
-    def body(carry: Any, inp: Any) -> tuple[Any, Any]:
-        st, c = carry
-        x, i, key, layer = inp
-        member = None
-        if per_step is not None:
-            member = _lift.Member(per_step, i, lambda colls: 0, full_local=True, sliced=layer)
-        with _lift.lifted(frame, what, local=st, member=member, rng=key) as lift:
-            c, y = step(c, x, i)
-            assigned.update(lift.assigned)
-            added = _lift.take_added(frame, lift, what)
-            added_keys[:] = [k for k, _ in lift.added]
-            return ({k: lift.local[k] for k in st}, c), (y, added)
+        def scan_body(carry: Any, inp: Any) -> tuple[Any, Any]:
+            st, c = carry
+            x, i, key = inp
+            (c, y), st, added = body(st, key, (n, i) if members else None, c, x, i)
+            return (st, c), (y, added)
 
-    def run(carry: Any, inputs: Any) -> Any:
-        return jax.lax.scan(body, carry, inputs, length=n, reverse=reverse, unroll=unroll)
+        def run(carry: Any, inputs: Any) -> Any:
+            if policy.members_as_xs:
+                return _lift.scan_members(pack, scan_body, carry, inputs, n, reverse, unroll)
+            return jax.lax.scan(scan_body, carry, inputs, length=n, reverse=reverse, unroll=unroll)
 
-    steps = jnp.arange(n)
-    (st, carry), (ys, added) = _lift.run_eager(what, run, (state, init), (xs, steps, keys, stacked))
-    _lift.add_back(frame, added_keys, added)
-    _lift.commit(frame, {k: st[k] for k in sorted(assigned) if k in st})
-    return carry, ys
+        inputs = (xs, jnp.arange(n), keys)
+        (st, carry), (ys, added) = _lift.run_eager(policy.what, run, (state, init), inputs)
+        return (carry, ys), st, added
+
+    return _lift.run_lifted(frame, policy, transform, length=n)
 
 
 def layer_stack(
@@ -193,17 +157,7 @@ def layer_stack(
         def step(h: Any, _: Any, i: Any) -> tuple[Any, None]:
             return fn(h, *args), None
 
-        out, _ = _lifted_scan(
-            frame,
-            "sj.layer_stack",
-            step,
-            x,
-            None,
-            num_layers,
-            num_layers,
-            False,
-            unroll,
-        )
+        out, _ = _lifted_scan(frame, LAYER_STACK, step, x, None, num_layers, False, unroll)
         return out
 
     stacked.__name__ = f"layer_stack_{getattr(fn, '__name__', 'fn')}"

@@ -11,7 +11,6 @@ import jax.numpy as jnp
 from scopejax._src.core import lifting as _lift
 from scopejax._src.core.context import current_frame, frame_stack
 from scopejax._src.core.errors import TransformError
-from scopejax._src.core.rng import next_rng_key
 
 
 def _check_axes(variable_axes: Any) -> dict[Any, int | None]:
@@ -74,11 +73,13 @@ def vmap(
     if not callable(fn):
         raise TransformError(f"sj.vmap takes a function, got {type(fn).__name__}.")
 
-    def axes(colls: list[Any]) -> int | None:
-        for coll, axis in axes_by_coll.items():
-            if coll in colls:
-                return axis
-        return None
+    policy = _lift.LiftPolicy(
+        "sj.vmap",
+        variable_axes=tuple(axes_by_coll.items()),
+        state="return",
+        split_rng="per_member" if split_rngs else "shared",
+        shared_assign=False,
+    )
 
     def mapped(*args: Any) -> Any:
         frame = current_frame("vmap")
@@ -86,34 +87,23 @@ def vmap(
         # compile again: the axis name is part of JAX's cache keys); unique among the
         # axes open around it, since each nesting level opens a frame or a lift
         name = axis_name or f"scopejax_vmap_{len(frame_stack())}_{_lift.depth(frame)}"
-        base = next_rng_key() if frame.rngs.has_key() else None
-        stack_axes: dict[str, int] = {}
 
-        def body(*a: Any) -> tuple[Any, dict[str, Any], list[Any]]:
-            index = jax.lax.axis_index(name)
-            member = _lift.Member(_axis_size(name), index, axes)
-            rng = None
-            if base is not None:
-                rng = jax.random.fold_in(base, index) if split_rngs else base
-            with _lift.lifted(frame, "sj.vmap", member=member, rng=rng) as lift:
-                out = fn(*a)
-                state = {k: lift.local[k] for k in sorted(lift.assigned)}
-                added = _lift.take_added(frame, lift, "sj.vmap")
-                added_keys[:] = [k for k, _ in lift.added]
-            for k in state:
-                handle = frame.registry.by_name(k)
-                assert handle is not None  # the body assigned it
-                axis = handle._stack_axis
-                stack_axes[k] = 0 if axis is None else axis
-            return out, state, added
+        def transform(pack: _lift.Pack, state: dict[str, Any], key: Any) -> Any:
+            body = pack.body(fn)
 
-        added_keys: list[Any] = []
-        out, state, added = jax.vmap(
-            body, in_axes=in_axes, out_axes=(out_axes, 0, 0), axis_size=axis_size, axis_name=name
-        )(*args)
-        _lift.commit(frame, {k: jnp.moveaxis(v, 0, stack_axes[k]) for k, v in state.items()})
-        _lift.add_back(frame, added_keys, added)
-        return out
+            def member(*a: Any) -> Any:
+                index = jax.lax.axis_index(name)
+                return body(state, key, (_axis_size(name), index), *a)
+
+            out_ax = (out_axes, 0, 0)
+            vmapped = jax.vmap(
+                member, in_axes=in_axes, out_axes=out_ax, axis_size=axis_size, axis_name=name
+            )
+            out, new, added = vmapped(*args)
+            axes = {k: _lift.stack_axis_of(frame, k) for k in new}
+            return out, {k: jnp.moveaxis(v, 0, axes[k]) for k, v in new.items()}, added
+
+        return _lift.run_lifted(frame, policy, transform)
 
     mapped.__name__ = f"vmap_{getattr(fn, '__name__', 'fn')}"
     return mapped
