@@ -8,6 +8,7 @@ directory: its latest step), or a TensorFlow checkpoint (read by ``_tf_bundle``,
 
 from __future__ import annotations
 
+import difflib
 import os
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
@@ -84,7 +85,7 @@ def locate(path: str | os.PathLike[str]) -> tuple[str, Path]:
 
 def _not_found(p: Path, have_tf: bool) -> str:
     if not p.exists():
-        return f"No checkpoint at {p}: the path does not exist."
+        return f"No checkpoint at {p}: the path does not exist.{_nearby(p)}"
     if p.is_dir() and ((p / "_CHECKPOINT_METADATA").exists() or (p / "_METADATA").exists()):
         return (
             f"{p} is an orbax checkpoint without scopejax metadata. Restore it with orbax and "
@@ -95,6 +96,29 @@ def _not_found(p: Path, have_tf: bool) -> str:
         f"{p} is not a checkpoint: neither a scopejax checkpoint directory (no "
         f"scopejax/scopejax.json inside) {tf}."
     )
+
+
+def _nearby(p: Path, limit: int = 8) -> str:
+    """The checkpoints next to a missing ``p`` (in its nearest existing folder), closest
+    names first, as the end of an error message: TF prefixes and scopejax checkpoints."""
+    folder = p.parent
+    while not folder.is_dir() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError:
+        return ""
+    found: list[str] = []
+    for e in entries:
+        if e.name.endswith(".index") and e.is_file():
+            found.append(str(e)[: -len(".index")])
+        elif e.is_dir() and (is_scopejax_checkpoint(e) or step_dirs(e) or any(e.glob("*.index"))):
+            found.append(str(e))
+    if not found:
+        return f" {folder} holds no checkpoint."
+    close = difflib.get_close_matches(str(p), found, n=len(found), cutoff=0.0)
+    shown = ", ".join(close[:limit]) + (", ..." if len(found) > limit else "")
+    return f" Checkpoints in {folder}: {shown}."
 
 
 def _stored(v: np.ndarray, dtype: np.dtype) -> np.ndarray:
