@@ -194,9 +194,7 @@ def test_a_missing_folder_lists_the_checkpoints_beside_it(tmp_path):
 
 def test_checkpoint_cli_into_a_reader_that_left_has_no_traceback():
     cmd = f"{sys.executable} -m scopejax.checkpoint ls --slots {FIXTURE} | true"
-    out = subprocess.run(
-        ["bash", "-c", cmd], capture_output=True, text=True, cwd=ROOT, timeout=120
-    )
+    out = subprocess.run(["bash", "-c", cmd], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert "Traceback" not in out.stderr and "BrokenPipeError" not in out.stderr, out.stderr
 
 
@@ -219,7 +217,11 @@ def test_summary_says_1_variable_and_kB():
 def test_sizes_are_kB_everywhere():
     """One unit spelling in the package and its docs: kB (1000 bytes), never KB or KiB
     (bench/ reports its own measurements in binary units, labelled as such)."""
-    files = [*(ROOT / "scopejax").rglob("*.py"), ROOT / "README.md", *(ROOT / "tests").rglob("*.md")]
+    files = [
+        *(ROOT / "scopejax").rglob("*.py"),
+        ROOT / "README.md",
+        *(ROOT / "tests").rglob("*.md"),
+    ]
     files += [*(ROOT / "notebooks").glob("_*.py"), *(ROOT / "notebooks").glob("cells/*.py")]
     for f in files:
         text = f.read_text()

@@ -167,4 +167,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.close(devnull)
         return 1
     return 0
-
