@@ -194,8 +194,9 @@ def _run_apply(frame: Frame, fn: Callable[..., Any], args: Any, kwargs: Any) -> 
         raise DonatedStateError(
             f"apply: variable {gone[0]}{more} of the store was deleted: its buffer was donated, "
             "e.g. to a training step (trainer.step and fit reuse the buffers of the trained "
-            "variables). Use the store the last step returned (state.store), or copy the store "
-            "before training (jax.tree.map(jnp.copy, store))."
+            "variables). Use the store the last step returned (state.store), copy the store "
+            "before training (saved = jax.tree.map(jnp.copy, store)), or build the trainer "
+            "with minimize(..., donate=False)."
         ) from e
 
 
