@@ -286,6 +286,16 @@ def list_variables(
 
     Like ``tf.train.list_variables``, plus the dtype; reads metadata only.
 
+    Args:
+      path: a scopejax checkpoint, a TF checkpoint (prefix or directory).
+      include_slots: TF: also list optimizer slots and bookkeeping tensors.
+
+    Returns:
+      ``[(name, shape, dtype name)]`` sorted by name.
+
+    Raises:
+      CheckpointError: no checkpoint at ``path`` (the message lists those beside it).
+
     >>> import jax.numpy as jnp, tempfile, scopejax as sj
     >>> p = sj.checkpoint.save(tempfile.mkdtemp() + "/c", {"w": jnp.ones([2, 3])})
     >>> sj.checkpoint.list_variables(p)
@@ -306,6 +316,19 @@ def load_variables(
 
     Checksums are verified unless ``verify=False``. A name not in the checkpoint is a
     CheckpointError that lists close names.
+
+    Args:
+      path: a scopejax checkpoint, a TF checkpoint (prefix or directory).
+      names: the variables to read (a name or names); None reads all.
+      verify: check the checksums (SHA-256, or TF's CRC32C).
+      include_slots: TF: also read optimizer slots and bookkeeping tensors.
+
+    Returns:
+      ``{name: np.ndarray}``, exact (no dtype conversion).
+
+    Raises:
+      CheckpointError: no checkpoint at ``path``, or a name is not in it.
+      CheckpointCorruptError: a checksum does not match.
 
     >>> import numpy as np, tempfile, scopejax as sj
     >>> p = sj.checkpoint.save(tempfile.mkdtemp() + "/c", {"a/w": np.eye(2), "b": np.ones(3)})

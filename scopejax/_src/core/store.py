@@ -364,6 +364,15 @@ def _predicate(collection: Any, regex: str | None, predicate: Selector | None) -
 def merge(*stores: Store) -> Store:
     """Join disjoint Stores (e.g. the two halves of ``partition``) into one.
 
+    Args:
+      *stores: Stores with no variable in common.
+
+    Returns:
+      One Store with every variable, in name order.
+
+    Raises:
+      StoreError: two stores hold the same variable.
+
     >>> import jax, scopejax as sj
     >>> def f():
     ...     sj.get_variable("a", [1]); sj.get_variable("b", [1], trainable=False)
