@@ -49,9 +49,11 @@ def _compiling(bar: Any, desc: str, timing: dict[str, float], first_call: bool) 
     bar.set_description(f"{desc} (compiling the step)")
     start = time.perf_counter()
     yield
-    timing["compile"] = time.perf_counter() - start
+    seconds = time.perf_counter() - start
     bar.set_description(desc, refresh=False)
-    bar.set_postfix({"compile": f"{timing['compile']:.1f}s"}, refresh=False)
+    if seconds >= 0.05:  # else the step was compiled before (JAX's cache): nothing to show
+        timing["compile"] = seconds
+        bar.set_postfix({"compile": f"{seconds:.1f}s"}, refresh=False)
 
 
 @jax.jit
