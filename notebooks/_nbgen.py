@@ -10,9 +10,11 @@ are comments (``# text``). A generator is three lines:
 
 Output policy (the same for every notebook): the committed notebook is executed, with its
 outputs and plots; execution counts run 1, 2, 3, ... in cell order; cell ids are stable
-(``cell-00``, ...); no per-cell timing metadata, no widget state (a progress bar keeps its
-text form) and no interpreter version in the metadata. Regenerating changes only outputs
-that measure time (and the plots that show such measurements).
+(``cell-00``, ...); adjacent prints to one stream are one output; no per-cell timing
+metadata, no widget state (a progress bar keeps its final text) and no interpreter version
+in the metadata. Regenerating changes only outputs that measure time or tell the time (and
+the plots that show such measurements), and in notebook 05 the damaged-checkpoint cell, which
+names whichever array orbax's file layout put under the flipped byte.
 """
 
 from __future__ import annotations
@@ -85,6 +87,20 @@ def normalize(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
             continue
         count += 1
         cell.execution_count = count if cell.get("outputs") or cell.execution_count else None
+        merged: list = []  # adjacent prints to one stream, however the kernel flushed them
+        for out in cell.get("outputs", []):
+            last = merged[-1] if merged else None
+            if (
+                out.get("output_type") == "stream"
+                and last is not None
+                and last.get("output_type") == "stream"
+                and last.get("name") == out.get("name")
+            ):
+                last["text"] = "".join(last["text"]) + "".join(out["text"])
+            else:
+                merged.append(out)
+        if "outputs" in cell:
+            cell.outputs = merged
         for out in cell.get("outputs", []):
             if "execution_count" in out:
                 out["execution_count"] = cell.execution_count

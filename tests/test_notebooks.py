@@ -102,3 +102,14 @@ def test_markdown_cells_are_comments_and_round_trip(tmp_path):
     src.write_text("# %% [markdown]\nnot a comment\n")
     with pytest.raises(ValueError, match="not a comment"):
         _nbgen.read_cells(src)
+
+
+@pytest.mark.parametrize("generator", GENERATORS, ids=[g.stem for g in GENERATORS])
+def test_adjacent_prints_are_one_output(generator):
+    """However the kernel flushed them (which varies run to run), one stream output."""
+    nb = json.loads(_generator(generator).out.read_text())
+    for cell in nb["cells"]:
+        outs = cell.get("outputs", [])
+        for a, b in zip(outs, outs[1:], strict=False):
+            same = a["output_type"] == b["output_type"] == "stream" and a["name"] == b["name"]
+            assert not same, f"{generator.stem}: split stream output in {cell['id']}"
