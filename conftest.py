@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import pytest
 
+# notebooks/cells/*.py are notebook sources (run through the generated notebooks), not modules:
+# importing one for --doctest-modules would run the whole notebook
+collect_ignore_glob = ["notebooks/cells/*.py"]
+
 
 @pytest.hookimpl(tryfirst=True)  # before the `-m` deselection sees the items
 def pytest_collection_modifyitems(config, items):

@@ -1,19 +1,19 @@
-"""``python -m scopejax.demo``: a scoped CNN trained on scikit-learn's digits, then transferred.
+"""python -m scopejax.demo: a scoped CNN trained on scikit-learn's digits, then transferred.
 
-1. A small convolutional network built from ``sj.layers`` (one convolution is
-   applied twice with the same weights, TF1's ``reuse``; batch normalization
+1. A small convolutional network built from sj.layers (one convolution is
+   applied twice with the same weights, TF1's reuse; batch normalization
    whose moving statistics the step assigns; dropout) is trained on the
    8x8 digits bundled with scikit-learn (1,347 training and 450 test images,
-   a fixed split) with ``sj.train.minimize`` and ``sj.train.fit`` (a tqdm bar).
+   a fixed split) with sj.train.minimize and sj.train.fit (a progress bar with
+   a total and an ETA; the first step compiles the training step).
 2. Transfer to a new task (odd or even?) with a fresh head: the backbone's
-   variables, tagged with the ``BACKBONE`` collection inside the model, are
-   frozen with ``sj.train.freeze``; the pretrained ``neck`` and the fresh
-   ``parity`` head get their own learning rates through
-   ``sj.train.multi_optimizer``; afterwards the frozen variables are checked
-   to be bit-identical to the pretrained ones.
+   variables, tagged with the BACKBONE collection inside the model, are
+   frozen with sj.train.freeze; the pretrained neck and the fresh parity head
+   get their own learning rates through sj.train.multi_optimizer; afterwards
+   the frozen variables are checked to be bit-identical to the pretrained ones.
 
-Flags: ``--epochs``, ``--seed``, ``--plot PATH`` (a loss / accuracy PNG) and
-``--smoke`` (a fast run for the tests).
+Accuracies are printed for the test split (sj.train.evaluate), with the time
+taken, which depends on the machine.
 """
 
 from __future__ import annotations
@@ -148,11 +148,20 @@ def save_plot(path: str, history: list[dict[str, float]], steps_per_epoch: int) 
     plt.close(fig)
 
 
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 # -- main ---------------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> dict[str, Any]:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m scopejax.demo",
+        description=_sentence(__doc__.split("\n\n")[0].partition(": ")[2]),
+        epilog="\n\n".join(__doc__.split("\n\n")[1:]),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--epochs", type=int, default=None, help="training epochs (default 12)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help="data order and initial values (0)")
     parser.add_argument("--plot", metavar="PATH", help="write a loss/accuracy PNG here")
     parser.add_argument("--smoke", action="store_true", help="a fast run (3 epochs), for tests")
     parser.add_argument("--no-progress", action="store_true", help="no tqdm bars")
@@ -184,10 +193,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         progress=progress,
         history=history,
         desc="digits",
+        steps_per_epoch=steps_per_epoch,
     )
     train_s = time.perf_counter() - t0
+    # the same trainer, state and batch form as fit; training=False: no dropout, moving stats
+    test = sj.train.evaluate(trainer, state, [(x_te, y_te, False)])
     evaluate_fn = evaluator(trainer)
-    test = sj.train.evaluate(evaluate_fn, state.store, [(x_te, y_te)])
     print(
         f"digits: test accuracy {test['accuracy']:.4f}, test loss {test['loss']:.4f} "
         f"after {epochs} epochs ({len(history)} steps, {train_s:.1f} s)"
@@ -200,7 +211,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         f"{[n for n in pretrained.names() if '/shared/' in n]}, name scopes in the compiled "
         f"program: {[s for s in scopes if 'shared' in s]}"
     )
-    # fine-tuning donates its state's buffers: keep a host copy of what must not change
+    # a host copy of the backbone, to check that fine-tuning leaves it bit for bit unchanged
     backbone_before = {
         n: np.asarray(v) for n, v in pretrained.filter(collection=BACKBONE).flat().items()
     }
@@ -214,7 +225,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     )
     ft = sj.train.minimize(parity_loss, tx, has_aux=True)
     fresh = ft.net.init(init_key, x_tr[:BATCH], y_tr[:BATCH])
-    # copies (jnp.array), because the fine-tuning steps donate the buffers they are given
+    # copies (jnp.array): fine-tuning donates the trained (neck, head) buffers it is given, and
+    # `pretrained` must stay usable
     shared = {n: jnp.array(v) for n, v in pretrained.flat().items() if n in fresh.names()}
     store = sj.train.freeze(fresh.replace(shared), BACKBONE)
     frozen = store.filter(collection=sj.GraphKeys.FROZEN_VARIABLES)
@@ -235,8 +247,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         rng=ft_key,
         progress=progress,
         desc="parity",
+        steps_per_epoch=steps_per_epoch,
     )
-    ft_test = sj.train.evaluate(evaluator(ft), ft_state.store, [(x_te, y_te)])
+    ft_test = sj.train.evaluate(ft, ft_state, [(x_te, y_te, False)])
     after = ft_state.store.filter(collection=BACKBONE).flat()
     frozen_identical = sorted(after) == sorted(backbone_before) and all(
         np.array_equal(backbone_before[n], np.asarray(v)) for n, v in after.items()

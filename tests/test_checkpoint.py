@@ -283,7 +283,7 @@ def test_cli_entry_point_and_import_boundary(tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
-    assert "a/w" in out.stdout and "1 variables, 6 parameters, 24 B" in out.stdout
+    assert "a/w" in out.stdout and "1 variable, 6 parameters, 24 B" in out.stdout
     assert out.stderr.strip() == "piped: 1", out.stderr  # no BrokenPipeError traceback
 
 

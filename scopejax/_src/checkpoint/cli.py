@@ -23,6 +23,7 @@ from typing import Any
 
 from scopejax._src.checkpoint.errors import CheckpointError
 from scopejax._src.checkpoint.source import TENSORFLOW, ScopejaxSource, locate, open_source
+from scopejax._src.core.store_summary import human_bytes, plural
 
 
 def _nbytes(shape: tuple[int, ...], dtype: str) -> int | None:
@@ -32,14 +33,6 @@ def _nbytes(shape: tuple[int, ...], dtype: str) -> int | None:
         return math.prod(shape) * dtype_from_name(dtype).itemsize
     except CheckpointError:  # strings (TF), unknown dtypes
         return None
-
-
-def _human(n: float) -> str:
-    for unit in ("B", "kB", "MB", "GB", "TB"):
-        if n < 1000 or unit == "TB":
-            return f"{n:,} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
-        n /= 1000
-    return str(n)
 
 
 def listing(path: str, *, slots: bool = False) -> dict[str, Any]:
@@ -112,11 +105,12 @@ def render(info: dict[str, Any]) -> str:
     lines = [head, line(headers), line(["-" * w for w in widths[:4]] + [""])]
     lines += [line(r) for r in rows]
     lines.append(
-        f"{info['count']} variables, {info['params']:,} parameters, {_human(info['bytes'])}"
+        f"{plural(info['count'], 'variable')}, {plural(info['params'], 'parameter')}, "
+        f"{human_bytes(info['bytes'])}"
     )
     opt = info.get("opt_state")
     if opt:
-        lines.append(f"optimizer state: {opt['leaves']} leaves, {_human(opt['bytes'])}")
+        lines.append(f"optimizer state: {opt['leaves']} leaves, {human_bytes(opt['bytes'])}")
     if info.get("hidden"):
         lines.append(
             f"({info['hidden']} optimizer slots and bookkeeping tensors not shown; --slots "
@@ -139,7 +133,7 @@ def verify(path: str) -> str:
         n = len(values)
         nbytes = sum(getattr(v, "nbytes", 0) for v in values.values())
         what = "CRC32C"
-    return f"OK: {p}: {n} arrays, {_human(int(nbytes))}, every {what} checksum matches."
+    return f"OK: {p}: {n} arrays, {human_bytes(int(nbytes))}, every {what} checksum matches."
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -173,4 +167,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.close(devnull)
         return 1
     return 0
-

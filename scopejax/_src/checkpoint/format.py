@@ -363,7 +363,14 @@ def meta_path(path: Path) -> Path:
 
 
 def is_scopejax_checkpoint(path: str | os.PathLike[str]) -> bool:
-    """True if ``path`` is a directory holding a scopejax checkpoint's metadata file."""
+    """True if ``path`` is a directory holding a scopejax checkpoint's metadata file.
+
+    Args:
+      path: a directory.
+
+    Returns:
+      True when it holds a complete scopejax checkpoint (its metadata file is there).
+    """
     return meta_path(Path(path)).exists()
 
 

@@ -103,6 +103,21 @@ def restore(path: str | os.PathLike[str], target: Any = None, *, verify: bool = 
     names it and says how to turn 64-bit mode on. ``verify=False`` skips the checksums.
     Partial or renamed restores: :func:`init_from_checkpoint`.
 
+    Args:
+      path: a checkpoint directory (a CheckpointManager directory: its latest step).
+      target: None, a Store (its variables, checked), or a TrainState (store, optimizer
+        state and step, each like the target's).
+      verify: check every array's SHA-256.
+
+    Returns:
+      With no target, a ``Checkpoint`` (``.store``, ``.opt_state``, ``.step``,
+      ``.metadata``); else an object like ``target``.
+
+    Raises:
+      CheckpointError: no checkpoint at ``path``.
+      CheckpointCorruptError: a checksum or the metadata does not match.
+      RestoreError: the checkpoint does not fit ``target``.
+
     >>> import jax, jax.numpy as jnp, tempfile, scopejax as sj
     >>> store = sj.Store({"w": jnp.arange(3.0)})
     >>> path = sj.checkpoint.save(tempfile.mkdtemp() + "/c", store)

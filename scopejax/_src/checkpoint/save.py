@@ -429,6 +429,21 @@ def save(
     JSON-serializable dict kept with the checkpoint. The write is atomic (see the module
     docstring). Returns the checkpoint's path.
 
+    Args:
+      path: the checkpoint directory to write.
+      state: a Store, a ``{name: array}`` mapping, or a TrainState.
+      opt_state: an optimizer state to save (taken from a TrainState when not given).
+      step: the training step to save.
+      metadata: a JSON-serializable dict kept with the checkpoint.
+      overwrite: replace an existing checkpoint at ``path``.
+
+    Returns:
+      The checkpoint's path.
+
+    Raises:
+      CheckpointError: ``path`` exists (without ``overwrite``), another writer holds it,
+        or a value cannot be saved.
+
     >>> import jax, jax.numpy as jnp, tempfile, scopejax as sj
     >>> store = sj.Store({"l1/w": jnp.ones([2, 3]), "l1/b": jnp.zeros([3])})
     >>> path = sj.checkpoint.save(tempfile.mkdtemp() + "/ckpt", store, step=10)

@@ -8,6 +8,7 @@ directory: its latest step), or a TensorFlow checkpoint (read by ``_tf_bundle``,
 
 from __future__ import annotations
 
+import difflib
 import os
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
@@ -84,7 +85,7 @@ def locate(path: str | os.PathLike[str]) -> tuple[str, Path]:
 
 def _not_found(p: Path, have_tf: bool) -> str:
     if not p.exists():
-        return f"No checkpoint at {p}: the path does not exist."
+        return f"No checkpoint at {p}: the path does not exist.{_nearby(p)}"
     if p.is_dir() and ((p / "_CHECKPOINT_METADATA").exists() or (p / "_METADATA").exists()):
         return (
             f"{p} is an orbax checkpoint without scopejax metadata. Restore it with orbax and "
@@ -95,6 +96,29 @@ def _not_found(p: Path, have_tf: bool) -> str:
         f"{p} is not a checkpoint: neither a scopejax checkpoint directory (no "
         f"scopejax/scopejax.json inside) {tf}."
     )
+
+
+def _nearby(p: Path, limit: int = 8) -> str:
+    """The checkpoints next to a missing ``p`` (in its nearest existing folder), closest
+    names first, as the end of an error message: TF prefixes and scopejax checkpoints."""
+    folder = p.parent
+    while not folder.is_dir() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError:
+        return ""
+    found: list[str] = []
+    for e in entries:
+        if e.name.endswith(".index") and e.is_file():
+            found.append(str(e)[: -len(".index")])
+        elif e.is_dir() and (is_scopejax_checkpoint(e) or step_dirs(e) or any(e.glob("*.index"))):
+            found.append(str(e))
+    if not found:
+        return f" {folder} holds no checkpoint."
+    close = difflib.get_close_matches(str(p), found, n=len(found), cutoff=0.0)
+    shown = ", ".join(close[:limit]) + (", ..." if len(found) > limit else "")
+    return f" Checkpoints in {folder}: {shown}."
 
 
 def _stored(v: np.ndarray, dtype: np.dtype) -> np.ndarray:
@@ -262,6 +286,16 @@ def list_variables(
 
     Like ``tf.train.list_variables``, plus the dtype; reads metadata only.
 
+    Args:
+      path: a scopejax checkpoint, a TF checkpoint (prefix or directory).
+      include_slots: TF: also list optimizer slots and bookkeeping tensors.
+
+    Returns:
+      ``[(name, shape, dtype name)]`` sorted by name.
+
+    Raises:
+      CheckpointError: no checkpoint at ``path`` (the message lists those beside it).
+
     >>> import jax.numpy as jnp, tempfile, scopejax as sj
     >>> p = sj.checkpoint.save(tempfile.mkdtemp() + "/c", {"w": jnp.ones([2, 3])})
     >>> sj.checkpoint.list_variables(p)
@@ -282,6 +316,19 @@ def load_variables(
 
     Checksums are verified unless ``verify=False``. A name not in the checkpoint is a
     CheckpointError that lists close names.
+
+    Args:
+      path: a scopejax checkpoint, a TF checkpoint (prefix or directory).
+      names: the variables to read (a name or names); None reads all.
+      verify: check the checksums (SHA-256, or TF's CRC32C).
+      include_slots: TF: also read optimizer slots and bookkeeping tensors.
+
+    Returns:
+      ``{name: np.ndarray}``, exact (no dtype conversion).
+
+    Raises:
+      CheckpointError: no checkpoint at ``path``, or a name is not in it.
+      CheckpointCorruptError: a checksum does not match.
 
     >>> import numpy as np, tempfile, scopejax as sj
     >>> p = sj.checkpoint.save(tempfile.mkdtemp() + "/c", {"a/w": np.eye(2), "b": np.ones(3)})

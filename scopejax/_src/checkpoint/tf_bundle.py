@@ -244,6 +244,15 @@ def is_tf_checkpoint(path: PathLike) -> bool:
     An index that is a FIFO or a device raises CheckpointCorruptError naming it, rather
     than being opened.
 
+    Args:
+      path: a prefix, one of its files, or a directory.
+
+    Returns:
+      True for a TF V2 checkpoint.
+
+    Raises:
+      CheckpointCorruptError: the index is a FIFO or a device.
+
     >>> is_tf_checkpoint("/nonexistent/model.ckpt")
     False
     """

@@ -88,6 +88,14 @@ def add_to_collection(name: Any, value: Any) -> None:
     An array returned by ``get_variable``/``Variable`` in this call stands for
     its variable, so ``add_to_collection("FROZEN", w)`` adds the variable.
 
+    Args:
+      name: the collection's key (a string or a ``GraphKeys`` value).
+      value: anything; an array ``get_variable`` returned stands for its variable.
+
+    Raises:
+      TypeError: ``name`` is not a usable key.
+      NotInTransformError: called outside a transformed function.
+
     >>> import jax, scopejax as sj
     >>> def f():
     ...     w = sj.get_variable("w", [2])
@@ -107,7 +115,16 @@ def add_to_collection(name: Any, value: Any) -> None:
 
 
 def add_to_collections(names: Any, value: Any) -> None:
-    """Add ``value`` to each collection in ``names`` (a string counts as one name)."""
+    """Add ``value`` to each collection in ``names`` (a string counts as one name).
+
+    Args:
+      names: one key or a list of keys.
+      value: added to each of them (once per key, duplicate keys ignored).
+
+    Raises:
+      TypeError: a key is not usable.
+      NotInTransformError: called outside a transformed function.
+    """
     frame = current_frame("add_to_collections")
     _lift.check_trace(frame, "add_to_collections(...)")
     if isinstance(names, str):
@@ -125,7 +142,17 @@ def add_to_collections(names: Any, value: Any) -> None:
 
 
 def get_collection_ref(key: Any) -> list[Any]:
-    """The collection's list itself: changes to it change the collection."""
+    """The collection's list itself: changes to it change the collection.
+
+    Args:
+      key: the collection's key.
+
+    Returns:
+      The collection's list itself: appending to it adds to the collection.
+
+    Raises:
+      NotInTransformError: called outside a transformed function.
+    """
     frame = current_frame("get_collection_ref")
     return frame.colls.ref(_key(key))
 
@@ -157,6 +184,17 @@ def get_collection(key: Any, scope: str | None = None) -> list[Any]:
     As in TF1 the filter is a regex prefix match, not path-aware: ``"enc"`` also
     keeps ``encoder/w``. Use ``"enc/"`` for one scope.
 
+    Args:
+      key: the collection's key.
+      scope: a regex: keep only items whose name it matches from the start (TF1's
+        ``re.match``); None keeps all.
+
+    Returns:
+      A new list (variables as ``VariableHandle``); empty for an unknown key.
+
+    Raises:
+      NotInTransformError: called outside a transformed function.
+
     >>> import jax, scopejax as sj
     >>> def f():
     ...     with sj.variable_scope("enc"):
@@ -178,22 +216,54 @@ def get_all_collection_keys() -> list[Any]:
 
 
 def global_variables(scope: str | None = None) -> list[Any]:
-    """``get_collection(GraphKeys.GLOBAL_VARIABLES, scope)``: handles of all global variables."""
+    """``get_collection(GraphKeys.GLOBAL_VARIABLES, scope)``: handles of all global variables.
+
+    Args:
+      scope: a regex: keep only variables whose name it matches from the start (TF1's
+        ``re.match``); None keeps all.
+
+    Returns:
+      The ``GLOBAL_VARIABLES`` collection's handles.
+    """
     return get_collection(GraphKeys.GLOBAL_VARIABLES, scope)
 
 
 def trainable_variables(scope: str | None = None) -> list[Any]:
-    """``get_collection(GraphKeys.TRAINABLE_VARIABLES, scope)``."""
+    """``get_collection(GraphKeys.TRAINABLE_VARIABLES, scope)``.
+
+    Args:
+      scope: a regex: keep only variables whose name it matches from the start (TF1's
+        ``re.match``); None keeps all.
+
+    Returns:
+      The ``TRAINABLE_VARIABLES`` collection's handles.
+    """
     return get_collection(GraphKeys.TRAINABLE_VARIABLES, scope)
 
 
 def local_variables(scope: str | None = None) -> list[Any]:
-    """``get_collection(GraphKeys.LOCAL_VARIABLES, scope)``."""
+    """``get_collection(GraphKeys.LOCAL_VARIABLES, scope)``.
+
+    Args:
+      scope: a regex: keep only variables whose name it matches from the start (TF1's
+        ``re.match``); None keeps all.
+
+    Returns:
+      The ``LOCAL_VARIABLES`` collection's handles.
+    """
     return get_collection(GraphKeys.LOCAL_VARIABLES, scope)
 
 
 def model_variables(scope: str | None = None) -> list[Any]:
-    """``get_collection(GraphKeys.MODEL_VARIABLES, scope)``."""
+    """``get_collection(GraphKeys.MODEL_VARIABLES, scope)``.
+
+    Args:
+      scope: a regex: keep only variables whose name it matches from the start (TF1's
+        ``re.match``); None keeps all.
+
+    Returns:
+      The ``MODEL_VARIABLES`` collection's handles.
+    """
     return get_collection(GraphKeys.MODEL_VARIABLES, scope)
 
 
@@ -201,6 +271,12 @@ def get_regularization_loss(scope: str | None = None) -> Any:
     """The sum of ``REGULARIZATION_LOSSES`` (0.0 if there are none), as TF1's
     ``tf.compat.v1.losses.get_regularization_loss``; ``scope`` filters by the
     regularized variable's name (``re.match``).
+
+    Args:
+      scope: a regex: sum only the losses whose name it matches from the start; None sums all.
+
+    Returns:
+      The sum of the ``REGULARIZATION_LOSSES`` collection, a scalar.
 
     >>> import jax, scopejax as sj
     >>> def f():

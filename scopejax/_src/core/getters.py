@@ -21,6 +21,13 @@ def mixed_precision(param_dtype: Any = jnp.float32, compute_dtype: Any = None) -
 
     TF1's classic mixed-precision idiom: master weights stay float32 in the store
     (and so in gradients and optimizer state); the model computes in 16 bits.
+
+    Args:
+      param_dtype: the dtype variables are stored in.
+      compute_dtype: the dtype reads return; default the dtype asked for (the scope's).
+
+    Returns:
+      A custom getter for ``variable_scope(..., custom_getter=...)``.
     """
     param_dt = as_dtype(param_dtype)
     compute_dt = None if compute_dtype is None else as_dtype(compute_dtype)
@@ -45,6 +52,13 @@ def weight_norm(pattern: str = r"(^|/)kernel$", axis: int | None = None) -> Gett
     initial value's columns, i.e. the reparametrisation starts at the original
     weights) is created beside it; reads return ``g * v / ||v||`` with the
     norm over every axis but the last (or ``axis``).
+
+    Args:
+      pattern: a regex on the variable's name: which variables to reparametrise.
+      axis: the axis kept when taking the norm; default the last (the output units).
+
+    Returns:
+      A custom getter.
     """
     rx = compile_pattern(pattern, "getters.weight_norm(pattern)")
 
@@ -89,6 +103,13 @@ def constraint(fn: Callable[[jax.Array], jax.Array], pattern: str = r"(^|/)kerne
     The store keeps the raw value; every read sees ``fn(value)``, so gradients
     flow through the constraint (a reparametrisation, not TF1's post-update
     projection).
+
+    Args:
+      fn: ``array -> array``, applied to the value read (``max_norm(2.0)``).
+      pattern: a regex on the variable's name: which variables to constrain.
+
+    Returns:
+      A custom getter.
     """
     rx = compile_pattern(pattern, "getters.constraint(pattern=...)")
 
@@ -100,7 +121,15 @@ def constraint(fn: Callable[[jax.Array], jax.Array], pattern: str = r"(^|/)kerne
 
 
 def max_norm(max_value: float = 2.0, axis: int = 0) -> Callable[[jax.Array], jax.Array]:
-    """``w * min(1, max_value / ||w||)`` with the norm along ``axis`` (for ``constraint``)."""
+    """``w * min(1, max_value / ||w||)`` with the norm along ``axis`` (for ``constraint``).
+
+    Args:
+      max_value: the largest norm allowed.
+      axis: the axis along which the norm is taken.
+
+    Returns:
+      ``array -> array``, for :func:`constraint`.
+    """
 
     def fn(w: jax.Array) -> jax.Array:
         norms = jnp.sqrt(jnp.sum(jnp.square(w), axis=axis, keepdims=True))

@@ -87,7 +87,14 @@ def is_batchable(initializer: Initializer) -> bool:
 
 
 def compute_fans(shape: Shape) -> tuple[float, float]:
-    """TF1's fan computation (``init_ops._compute_fans``)."""
+    """TF1's fan computation (``init_ops._compute_fans``).
+
+    Args:
+      shape: a variable's shape.
+
+    Returns:
+      ``(fan_in, fan_out)`` as floats.
+    """
     if len(shape) < 1:
         return 1.0, 1.0
     if len(shape) == 1:

@@ -10,6 +10,19 @@ from scopejax._src.core.errors import InvalidNameError, InvalidPatternError
 VALID_ROOT_NAME = re.compile(r"^[A-Za-z0-9.][A-Za-z0-9_.\\/>-]*$")
 VALID_SCOPE_NAME = re.compile(r"^[A-Za-z0-9_.\\/>-]*$")
 
+_ALLOWED = "Allowed: ASCII letters, digits and _ . - / \\ >"
+_ALLOWED_ROOT = _ALLOWED + ", the first character a letter, a digit or '.'"
+
+
+def _offending(name: str, root: bool) -> str:
+    """What in ``name`` breaks TF's pattern, as the end of the error message."""
+    if not name:
+        return "the name is empty"
+    if root and not VALID_ROOT_NAME.match(name[0]):
+        return f"this one starts with {name[0]!r}"
+    bad = sorted({c for c in name if not VALID_SCOPE_NAME.match(c)})
+    return f"{', '.join(repr(c) for c in bad)} {'is' if len(bad) == 1 else 'are'} not"
+
 
 # names that passed, per pattern: a scope entered on every call is checked once
 _VALID_NESTED: set[str] = set()
@@ -26,12 +39,14 @@ def validate_scope_name(name: str, nested: bool, what: str = "") -> None:
         if not VALID_SCOPE_NAME.match(name):
             raise InvalidNameError(
                 f"'{name}' is not a valid scope name. A scope name has to match the "
-                f"following pattern: {VALID_SCOPE_NAME.pattern}{what}"
+                f"following pattern: {VALID_SCOPE_NAME.pattern}{what}. "
+                f"{_ALLOWED}; {_offending(name, False)}."
             )
     elif not VALID_ROOT_NAME.match(name):
         raise InvalidNameError(
             f"'{name}' is not a valid root scope name. A root scope name has to match "
-            f"the following pattern: {VALID_ROOT_NAME.pattern}{what}"
+            f"the following pattern: {VALID_ROOT_NAME.pattern}{what}. "
+            f"{_ALLOWED_ROOT}; {_offending(name, True)}."
         )
     if len(valid) >= _MAX_CACHED:
         valid.clear()

@@ -21,6 +21,12 @@ def stable_hash(name: str) -> int:
     ``PYTHONHASHSEED``; the full name is a single string, which TF1 itself
     treats as the variable's identity (``a/b`` in scope ``x`` is ``x/a/b``).
 
+    Args:
+      name: a variable's full name.
+
+    Returns:
+      An integer in [0, 2**32), the same on every machine and run.
+
     >>> from scopejax._src.core.rng import stable_hash
     >>> stable_hash("dense/kernel")
     3515210733

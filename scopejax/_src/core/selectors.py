@@ -32,6 +32,12 @@ def _named(sel: Selector, label: str) -> Selector:
 def collection(*keys: Any) -> Selector:
     """Select the variables in any of the collections ``keys``.
 
+    Args:
+      *keys: collection keys.
+
+    Returns:
+      A selector: true for a variable in any of them.
+
     >>> collection("trainable_variables")(VariableInfo("w", (2,), "float32"))
     True
     """
@@ -59,6 +65,12 @@ def regex(pattern: str, what: str = "sj.train.regex(...)") -> Selector:
 
 def names(*full_names: str) -> Selector:
     """Select exactly the variables named (TF1's explicit ``var_list``).
+
+    Args:
+      *full_names: variables' full names.
+
+    Returns:
+      A selector: true for exactly these variables.
 
     >>> names("a", "b")(VariableInfo("c", (2,), "float32"))
     False

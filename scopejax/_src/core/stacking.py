@@ -47,6 +47,17 @@ def unstack_layers(store: Store | Mapping[str, Any], stacked: str, layer: str) -
     of shape ``[N, ...]`` becomes ``model/block_0/dense/kernel``, ... Other
     variables are kept. Returns a Store (metadata kept) or a flat dict.
 
+    Args:
+      store: a Store or a ``{name: array}`` mapping with stacked variables.
+      stacked: the stacked scope (``"blocks"``): its variables have a leading layer axis.
+      layer: the per-layer pattern with one ``{}`` for the index (``"block_{}"``).
+
+    Returns:
+      The same kind of object as ``store``, every stacked variable split into per-layer ones.
+
+    Raises:
+      StoreError: the pattern has no single ``{}``, a variable is a scalar, or a new name exists.
+
     >>> import jax.numpy as jnp, scopejax as sj
     >>> s = sj.unstack_layers({"blocks/w": jnp.zeros([3, 2])}, "blocks/", "block_{}/")
     >>> sorted(s), s["block_2/w"].shape
@@ -86,6 +97,18 @@ def stack_layers(store: Store | Mapping[str, Any], layer: str, stacked: str) -> 
 
     Layers must be numbered 0..N-1 without gaps, and every layer must hold the
     same variables with the same shapes and dtypes.
+
+    Args:
+      store: a Store or a ``{name: array}`` mapping with per-layer variables.
+      layer: the per-layer pattern with one ``{}`` for the index (``"block_{}"``).
+      stacked: the scope of the stacked variables (``"blocks"``).
+
+    Returns:
+      The same kind of object as ``store``, the per-layer variables stacked on a new axis 0.
+
+    Raises:
+      StoreError: no variable matches, the layers are not numbered 0..n-1, or they differ in
+        shape, dtype or variables.
 
     >>> import jax.numpy as jnp, scopejax as sj
     >>> flat = {f"block_{i}/w": jnp.full([2], i) for i in range(3)}

@@ -334,7 +334,8 @@ class Store(Mapping):
         return summary_html(self)
 
     def __repr__(self) -> str:
-        lines = [f"Store({len(self._infos)} variables, {self.num_params:,} params"]
+        n = len(self._infos)
+        lines = [f"Store({n} variable{'' if n == 1 else 's'}, {self.num_params:,} params"]
         if self._prefix:
             lines[0] += f", under {self._prefix!r}"
         for name, info, v in zip(self._relnames(), self._infos, self._values, strict=True):
@@ -362,6 +363,15 @@ def _predicate(collection: Any, regex: str | None, predicate: Selector | None) -
 
 def merge(*stores: Store) -> Store:
     """Join disjoint Stores (e.g. the two halves of ``partition``) into one.
+
+    Args:
+      *stores: Stores with no variable in common.
+
+    Returns:
+      One Store with every variable, in name order.
+
+    Raises:
+      StoreError: two stores hold the same variable.
 
     >>> import jax, scopejax as sj
     >>> def f():

@@ -12,12 +12,26 @@ _SHORT = {"variables": "global", "trainable_variables": "trainable"}
 HEADER = ("name", "shape", "dtype", "params", "bytes", "trainable", "collections", "device")
 
 
-def _human(n: float) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
+def human_bytes(n: float) -> str:
+    """``n`` bytes in decimal units, as everywhere in scopejax: ``24 B``, ``1.5 kB``, ``2.0 MB``.
+
+    >>> human_bytes(24), human_bytes(1500), human_bytes(3_200_000)
+    ('24 B', '1.5 kB', '3.2 MB')
+    """
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if n < 1000 or unit == "TB":
+            return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
+        n /= 1000
     return str(n)  # pragma: no cover
+
+
+def plural(n: int, noun: str) -> str:
+    """``1 variable``, ``2 variables``, ``0 variables`` (thousands separated).
+
+    >>> plural(1, "variable"), plural(1200, "parameter")
+    ('1 variable', '1,200 parameters')
+    """
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
 def rows(store: Store) -> list[tuple[str, ...]]:
@@ -30,7 +44,7 @@ def rows(store: Store) -> list[tuple[str, ...]]:
                 "(" + ", ".join(map(str, info.shape)) + ("," if len(info.shape) == 1 else "") + ")",
                 info.dtype,
                 f"{info.size:,}",
-                _human(info.nbytes),
+                human_bytes(info.nbytes),
                 "yes" if info.trainable else "no",
                 colls,
                 info.device or "",
@@ -42,8 +56,8 @@ def rows(store: Store) -> list[tuple[str, ...]]:
 def summary_table(store: Store) -> str:
     body = rows(store)
     total = (
-        f"Total: {len(body)} variables, {store.num_params:,} params "
-        f"({_human(store.nbytes)}); trainable: {store.trainable().num_params:,} params"
+        f"Total: {plural(len(body), 'variable')}, {store.num_params:,} params "
+        f"({human_bytes(store.nbytes)}); trainable: {store.trainable().num_params:,} params"
     )
     if not body:
         return "(empty store)\n" + total
@@ -69,7 +83,8 @@ def summary_html(store: Store) -> str:
         "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in rows(store)
     )
     caption = (
-        f"Store: {len(store.infos)} variables, {store.num_params:,} params, {_human(store.nbytes)}"
+        f"Store: {plural(len(store.infos), 'variable')}, {store.num_params:,} params, "
+        f"{human_bytes(store.nbytes)}"
     )
     return (
         f"<table><caption style='text-align:left'>{caption}</caption>"

@@ -195,8 +195,9 @@ def _run_apply(frame: Frame, fn: Callable[..., Any], args: Any, kwargs: Any) -> 
         raise DonatedStateError(
             f"apply: variable {gone[0]}{more} of the store was deleted: its buffer was donated, "
             "e.g. to a training step (trainer.step and fit reuse the buffers of the trained "
-            "variables). Use the store the last step returned (state.store), or copy the store "
-            "before training (jax.tree.map(jnp.copy, store))."
+            "variables). Use the store the last step returned (state.store), copy the store "
+            "before training (saved = jax.tree.map(jnp.copy, store)), or build the trainer "
+            "with minimize(..., donate=False)."
         ) from e
 
 
@@ -387,6 +388,18 @@ def transform(
     function does not use (``transform_multi``'s entry points never do, since
     each may use part of the store).
 
+    Args:
+      fn: the model, a function that calls ``get_variable`` (under scopes).
+      named_scopes: keep the name scopes in the compiled program's metadata.
+      strict: ``apply`` refuses a store with variables ``fn`` does not use.
+      fast_init: find the variables by tracing ``fn`` abstractly (see above).
+
+    Returns:
+      A :class:`Transformed`: ``init``, ``apply``, ``apply_with_state``, ``init_abstract``.
+
+    Raises:
+      TransformError: ``fn`` is not callable or is already ``jax.jit``-decorated.
+
     >>> import jax, jax.numpy as jnp, scopejax as sj
     >>> def model(x):
     ...     with sj.variable_scope("l1"):
@@ -464,6 +477,18 @@ def transform_multi(
     ``apply_with_state`` one of ``apply_with_state(store, *args, rng=None,
     mutable=True) -> (out, new_store)``, as for :func:`transform`. An entry point
     may use only part of the store.
+
+    Args:
+      f: a function with no arguments that builds the shared modules and returns
+        ``(init_fn, entry_points)``: a sequence or a mapping of functions.
+      named_scopes: keep the name scopes in the compiled program's metadata.
+      fast_init: find the variables by tracing abstractly (see :func:`transform`).
+
+    Returns:
+      A :class:`MultiTransformed`: ``init`` and one ``apply`` per entry point.
+
+    Raises:
+      TransformError: ``f`` does not return ``(init_fn, entry_points)``.
 
     >>> import jax, jax.numpy as jnp, scopejax as sj
     >>> def gan():

@@ -312,10 +312,12 @@ def _true_getter(
         return _lift.read(frame, existing) if _lift.active(frame) else existing._value
 
     if reuse is True:
+        close = difflib.get_close_matches(name, list(frame.var_store), n=3, cutoff=0.6)
+        hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
         raise VariableNotFoundError(
-            f"Variable {name} does not exist, or was not created with get_variable(). Did you "
-            "mean to set reuse=AUTO_REUSE in variable_scope? (reuse=True only shares variables "
-            "created earlier in the same call.)"
+            f"Variable {name} does not exist, or was not created with get_variable().{hint} "
+            "Did you mean to set reuse=AUTO_REUSE in variable_scope? (reuse=True only shares "
+            "variables created earlier in the same call.)"
         )
     _lift.check_trace(frame, "get_variable created variable ", name)
     if trainable is None:
@@ -436,10 +438,10 @@ def _stored_getter(
 
 
 def _fmt_bytes(n: float) -> str:
-    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB"):
-        if n < 1024 or unit == "PiB":
-            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
-        n /= 1024
+    for unit in ("B", "kB", "MB", "GB", "TB", "PB"):  # decimal, as store_summary.human_bytes
+        if n < 1000 or unit == "PB":
+            return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
+        n /= 1000
     raise AssertionError  # pragma: no cover
 
 

@@ -30,7 +30,14 @@ class LSTMStateTuple(NamedTuple):
 
 
 def unscoped(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Mark a public Module method that must not enter (or capture) the module's scope."""
+    """Mark a public Module method that must not enter (or capture) the module's scope.
+
+    Args:
+      fn: a method of a cell.
+
+    Returns:
+      The method, marked so that ``Module`` does not open the cell's scope around it.
+    """
     fn._sj_wrapped = True  # type: ignore[attr-defined]  # a marker on the function object
     return fn
 
@@ -260,6 +267,22 @@ def dynamic_rnn(
     state is carried through unchanged, as in TF1. Returns ``(outputs, state)``
     with outputs ``[batch, time, units]`` (``[time, batch, units]`` if
     ``time_major``). For long sequences prefer a compiled loop (lifted scan).
+
+    Args:
+      cell: an RNN cell (``sj.nn.LSTMCell(n)``, ...).
+      inputs: ``[batch, time, features]`` (``[time, batch, features]`` with ``time_major``).
+      sequence_length: per-example lengths ``[batch]``: later steps keep the state and
+        output zeros, as TF1.
+      initial_state: the cell's state at step 0; default zeros.
+      dtype: the dtype of the zero state; default the inputs'.
+      time_major: ``inputs`` and outputs have time first.
+      scope: the variable scope; default ``"rnn"``.
+
+    Returns:
+      ``(outputs, final_state)``.
+
+    Raises:
+      ValueError: ``inputs`` is not of rank 3.
     """
     x = jnp.asarray(inputs)
     if x.ndim < 3:
@@ -288,7 +311,22 @@ def static_rnn(
     scope: str | VariableScope | None = None,
 ) -> tuple[list[jax.Array], Any]:
     """TF1's ``tf.nn.static_rnn``: a list of ``[batch, features]`` inputs, one per step;
-    the scope calls ``reuse_variables()`` after step 0, as TF1 does."""
+    the scope calls ``reuse_variables()`` after step 0, as TF1 does.
+
+    Args:
+      cell: an RNN cell.
+      inputs: a list of ``[batch, features]`` arrays, one per step.
+      initial_state: the cell's state at step 0; default zeros.
+      dtype: the dtype of the zero state; default the inputs'.
+      sequence_length: per-example lengths ``[batch]``.
+      scope: the variable scope; default ``"rnn"``.
+
+    Returns:
+      ``(outputs, final_state)``: outputs a list, one per step.
+
+    Raises:
+      ValueError: ``inputs`` is empty.
+    """
     if not inputs:
         raise ValueError("static_rnn needs a non-empty list of inputs.")
     with variable_scope(scope or "rnn") as varscope:

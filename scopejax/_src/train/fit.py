@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import time
 import warnings
-from collections.abc import Callable, Iterable, Sized
+from collections.abc import Callable, Iterable, Iterator, Sized
 from typing import Any
 
 import jax
@@ -25,6 +27,33 @@ POLICIES = ("stop", "skip", "warn")
 
 def _tuple(batch: Any) -> tuple[Any, ...]:
     return batch if isinstance(batch, tuple) else (batch,)
+
+
+def _bar(progress: bool, desc: str, total: int | None, unit: str) -> Any:
+    """A tqdm bar (notebook widget or text), or None without ``progress``."""
+    if not progress:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:  # pragma: no cover - tqdm is a dependency
+        return None
+    return tqdm(desc=desc, unit=unit, leave=True, total=total, dynamic_ncols=True)
+
+
+@contextlib.contextmanager
+def _compiling(bar: Any, desc: str, timing: dict[str, float], first_call: bool) -> Iterator[None]:
+    """Around the first step: the bar says ``compiling``, then shows how long it took."""
+    if bar is None or not first_call:
+        yield
+        return
+    bar.set_description(f"{desc} (compiling the step)")
+    start = time.perf_counter()
+    yield
+    seconds = time.perf_counter() - start
+    bar.set_description(desc, refresh=False)
+    if seconds >= 0.05:  # else the step was compiled before (JAX's cache): nothing to show
+        timing["compile"] = seconds
+        bar.set_postfix({"compile": f"{seconds:.1f}s"}, refresh=False)
 
 
 @jax.jit
@@ -75,14 +104,30 @@ def fit(
     history: list[dict[str, float]] | None = None,
     desc: str = "train",
     on_nonfinite: str = "stop",
+    steps_per_epoch: int | None = None,
 ) -> TrainState:
     """Run ``trainer.step`` over ``batches`` (tuples of step arguments) for ``epochs``.
 
     ``batches`` is an iterable, or a callable ``epoch -> iterable`` for a fresh
     shuffle per epoch. With ``rng`` every step gets ``fold_in(rng, step)``. A
-    tqdm bar (when tqdm is installed and ``progress``) shows the loss, the
-    accuracy if the metrics have one, and steps/s; ``history`` (a list) receives
-    every step's metrics as floats.
+    tqdm bar (``progress``) shows steps done of the total, the ETA, the loss, the
+    accuracy if the metrics have one, and steps/s. Its total is known when
+    ``batches`` has a length or ``steps_per_epoch`` is given, else after the first
+    epoch. The first step compiles the training step (seconds, once per input
+    shape): the bar says ``compiling`` meanwhile and then shows the compile time
+    (``compile=2.1s``). ``history`` (a list) receives every step's metrics as floats.
+
+    **Donation.** The compiled step reuses the buffers of the selected variables
+    (``var_list``) and of the optimizer state for the new state, and deletes the old
+    arrays: after ``fit``, ``state`` (the argument) and any store taken from it
+    before (``before = state.store``) hold deleted arrays for those variables, and
+    using them raises :class:`DonatedStateError` naming the variable (or, inside
+    your own ``jax.jit``, JAX's ``RuntimeError: Array has been deleted``). Use the
+    returned state. To keep a copy, make it first:
+    ``saved = jax.tree.map(jnp.copy, state.store)`` (or keep host copies,
+    ``np.asarray``); ``trainer.init_from(store)`` starts from a copy, and
+    ``minimize(..., donate=False)`` turns donation off. Variables ``var_list`` does
+    not select (frozen ones) are not donated and stay valid.
 
     A step is *non-finite* when its loss or an optimizer update holds a NaN or
     an inf (checked inside the compiled step; the host reads the flag one step
@@ -107,9 +152,11 @@ def fit(
       history: a list to append every step's metrics to.
       desc: the bar's label.
       on_nonfinite: ``"stop"``, ``"skip"`` or ``"warn"``.
+      steps_per_epoch: the number of batches per epoch, for the bar's total and ETA
+        when ``batches`` is a callable or an iterator without a length.
 
     Returns:
-      The final TrainState.
+      The final TrainState (the one passed in is donated: see above).
 
     Raises:
       NonFiniteError: ``on_nonfinite="stop"`` and a step was not finite.
@@ -120,17 +167,11 @@ def fit(
         raise ValueError(f"fit: on_nonfinite must be one of {POLICIES}, got {on_nonfinite!r}.")
     guard = on_nonfinite != "warn"
     halted = jnp.zeros((), bool) if guard else None
-    bar = None
-    if progress:
-        try:
-            from tqdm.auto import tqdm
-
-            total = None
-            if not callable(batches) and isinstance(batches, Sized):
-                total = len(batches) * epochs
-            bar = tqdm(desc=desc, unit="step", leave=True, total=total)
-        except ImportError:  # pragma: no cover - tqdm is a dependency
-            bar = None
+    per_epoch = steps_per_epoch
+    if per_epoch is None and not callable(batches) and isinstance(batches, Sized):
+        per_epoch = len(batches)
+    bar = _bar(progress, desc, None if per_epoch is None else per_epoch * epochs, "step")
+    timing: dict[str, float] = {}
     n = 0
     step0 = int(state.step) if rng is not None else 0  # one host sync, not one per step
     pending: tuple[int, Any, tuple, Any, Any] | None = None  # the step not checked yet
@@ -173,9 +214,10 @@ def fit(
             for batch in _as_batches(batches, epoch):
                 batch = _tuple(batch)
                 key = None if rng is None else jax.random.fold_in(rng, step0 + n)
-                state, metrics, flags = trainer.checked_step(
-                    guard, state, halted, batch, key, None, "fit"
-                )
+                with _compiling(bar, desc, timing, first_call=n == 0):
+                    state, metrics, flags = trainer.checked_step(
+                        guard, state, halted, batch, key, None, "fit"
+                    )
                 bad = flags
                 if guard:
                     bad, after = flags
@@ -197,12 +239,17 @@ def fit(
                             for k, v in host.items()
                             if k in ("loss", "accuracy", "acc")
                         }
-                        post["epoch"] = str(epoch)
+                        post["epoch"] = f"{epoch + 1}/{epochs}"
+                        if "compile" in timing:
+                            post["compile"] = f"{timing['compile']:.1f}s"
                         if bad_steps and on_nonfinite == "skip":
                             post["skipped"] = str(len(bad_steps))
                         bar.set_postfix(post, refresh=False)
                 if bar is not None:
                     bar.update(1)
+            if bar is not None and bar.total is None and epoch == 0 and epochs > 1:
+                bar.total = n * epochs  # now known: the bar gets its total and ETA
+                bar.refresh()
         if pending is not None:
             check(pending, state)
     finally:
@@ -226,39 +273,133 @@ def fit(
     return state
 
 
+_METRIC_FNS: dict[int, tuple[Any, Callable[..., Any]]] = {}
+
+
+def _metrics_of(trainer: Trainer) -> Callable[..., dict[str, Any]]:
+    """``(store, *batch, rng=None) -> {"loss", **aux}``: the trainer's loss, jitted, stateless.
+
+    Python scalars, strings and None in a batch (a ``training=False`` flag) are static
+    arguments; each distinct set of them compiles once.
+    """
+    hit = _METRIC_FNS.get(id(trainer.net))
+    if hit is not None and hit[0] is trainer.net:
+        return hit[1]
+    net = trainer.net
+    jitted: dict[tuple[int, ...], Callable[..., Any]] = {}
+
+    def metrics(store: Store, *batch: Any, rng: Any = None) -> dict[str, Any]:
+        static = tuple(i for i, a in enumerate(batch) if isinstance(a, bool | int | str | None))
+        fn = jitted.get(static)
+        if fn is None:
+
+            def run(store: Store, rng: Any, *batch: Any) -> dict[str, Any]:
+                loss, aux = net.apply(store, *batch, rng=rng)
+                return {"loss": loss, **aux}
+
+            fn = jitted[static] = jax.jit(run, static_argnums=tuple(i + 2 for i in static))
+        return fn(store, rng, *batch)
+
+    if len(_METRIC_FNS) >= 8:
+        _METRIC_FNS.clear()
+    _METRIC_FNS[id(net)] = (net, metrics)
+    return metrics
+
+
 def evaluate(
-    fn: Callable[..., dict[str, Any]], store: Any, batches: Iterable[Any]
+    fn: Trainer | Callable[..., dict[str, Any]],
+    store: TrainState | Store | Any,
+    batches: Iterable[Any] | Callable[[int], Iterable[Any]],
+    rng: jax.Array | None = None,
+    progress: bool = False,
+    history: list[dict[str, float]] | None = None,
+    desc: str = "evaluate",
+    steps: int | None = None,
 ) -> dict[str, float]:
-    """Average the scalar metrics ``fn(store, *batch)`` returns over ``batches``.
+    """Average the scalar metrics of ``batches``, called as :func:`fit` is.
+
+    ``evaluate(trainer, state, batches)`` mirrors ``fit(trainer, state, batches)``:
+    the same trainer, state and batch tuples (the loss function's arguments). Each
+    batch gives ``{"loss": loss, **aux}`` from the trainer's loss function, run
+    stateless (no update, no assignment: pass the flag that turns training
+    behaviour off, e.g. batches ``(x, y, False)``; Python bools, ints and strings in a
+    batch are static under ``jit``). The older form ``evaluate(fn, store, batches)``
+    with your own ``fn(store, *batch) -> {name: scalar}`` works as before.
 
     Each batch is weighted by its size (the leading dimension of its first array).
+    Nothing is donated: the state stays usable.
 
     Args:
-      fn: ``fn(store, *batch) -> {name: scalar}``.
-      store: passed to ``fn`` as is.
-      batches: an iterable of batches (tuples of ``fn``'s arguments).
+      fn: a :class:`Trainer` (from :func:`minimize`), or a function
+        ``fn(store, *batch) -> {name: scalar}``.
+      store: a :class:`TrainState` or a Store (with a Trainer, the state's store is
+        used); with a function, passed to it as is.
+      batches: an iterable of batches (tuples of arguments), or a callable
+        ``epoch -> iterable`` as for ``fit`` (called with 0).
+      rng: with a Trainer, a key; batch ``i`` gets ``fold_in(rng, i)`` (for
+        ``next_rng_key`` at inference, e.g. sampling). Ignored for a function.
+      progress: show a tqdm bar.
+      history: a list to append every batch's metrics (floats) to.
+      desc: the bar's label.
+      steps: the number of batches, for the bar's total when ``batches`` has no length.
 
     Returns:
-      ``{name: weighted mean}``.
+      ``{name: weighted mean}`` as floats.
 
     Raises:
       ValueError: ``batches`` is empty.
       DonatedStateError: ``store`` holds arrays a training step donated.
+
+    >>> import jax, jax.numpy as jnp, optax, scopejax as sj
+    >>> def loss_fn(x, y):
+    ...     return jnp.mean((sj.layers.dense(x, 1)[:, 0] - y) ** 2)
+    >>> trainer = sj.train.minimize(loss_fn, optax.sgd(0.1))
+    >>> x, y = jnp.ones([4, 3]), jnp.zeros([4])
+    >>> state = trainer.init(jax.random.key(0), x, y)
+    >>> batches = [(x, y), (x, y)]
+    >>> state = sj.train.fit(trainer, state, batches, progress=False)
+    >>> sorted(sj.train.evaluate(trainer, state, batches))
+    ['loss']
     """
+    if isinstance(fn, Trainer):
+        call: Callable[..., dict[str, Any]] = _metrics_of(fn)
+        if isinstance(store, TrainState):
+            store = store.store
+        with_rng = True
+    else:
+        call, with_rng = fn, False
+    if callable(batches):
+        batches = batches(0)
+    if steps is None and isinstance(batches, Sized):
+        steps = len(batches)
+    bar = _bar(progress, desc, steps, "batch")
     totals: dict[str, float] = {}
     weight = 0.0
-    for batch in batches:
-        batch = _tuple(batch)
-        w = float(np.shape(batch[0])[0]) if np.ndim(batch[0]) else 1.0
-        try:
-            out = fn(store, *batch)
-        except (RuntimeError, ValueError) as e:
-            if not isinstance(e, ScopejaxError):
-                raise_if_donated(store, "evaluate", e)
-            raise
-        for k, v in out.items():
-            totals[k] = totals.get(k, 0.0) + float(np.asarray(v)) * w
-        weight += w
+    try:
+        for i, batch in enumerate(batches):
+            batch = _tuple(batch)
+            w = float(np.shape(batch[0])[0]) if np.ndim(batch[0]) else 1.0
+            try:
+                if with_rng:
+                    key = None if rng is None else jax.random.fold_in(rng, i)
+                    out = call(store, *batch, rng=key)
+                else:
+                    out = call(store, *batch)
+            except (RuntimeError, ValueError) as e:
+                if not isinstance(e, ScopejaxError):
+                    raise_if_donated(store, "evaluate", e)
+                raise
+            host = {k: float(np.asarray(v)) for k, v in out.items()}
+            for k, v in host.items():
+                totals[k] = totals.get(k, 0.0) + v * w
+            weight += w
+            if history is not None:
+                history.append(host)
+            if bar is not None:
+                bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
     if not weight:
         raise ValueError("evaluate: no batches.")
     return {k: v / weight for k, v in totals.items()}

@@ -105,7 +105,17 @@ def raise_if_donated(tree: Any, where: str, error: BaseException | None = None) 
 
 
 def as_selector(var_list: Any) -> Selector:
-    """``var_list`` as a selector; ``None`` is the trainable variables (see ``select``)."""
+    """``var_list`` as a selector; ``None`` is the trainable variables (see ``select``).
+
+    Args:
+      var_list: None, a collection name, a list of them, a selector, a Store or handles.
+
+    Returns:
+      A selector (``VariableInfo -> bool``).
+
+    Raises:
+      TypeError: ``var_list`` is none of these.
+    """
     return select(var_list, default=trainable_selector(), what="var_list")
 
 
@@ -454,6 +464,18 @@ def multi_optimizer(
     takes the first label whose selector matches, else ``default`` (an error if
     there is none).
 
+    Args:
+      spec: ``{label: (selector, optax transformation)}``.
+      default: the transformation of variables no selector matches; None makes them an
+        error at ``init``.
+
+    Returns:
+      An ``optax.multi_transform`` that labels a Store's variables by their metadata.
+
+    Raises:
+      StoreError: (at ``init``) the parameters are not a Store, or a variable matches no
+        selector and there is no ``default``.
+
     >>> import optax, scopejax as sj
     >>> tx = sj.train.multi_optimizer({
     ...     "backbone": (sj.train.collection("BACKBONE"), optax.adam(1e-4)),
@@ -479,7 +501,19 @@ def multi_optimizer(
 
 
 def labels(store: Store, spec: Mapping[str, Any], default: str | None = None) -> Store:
-    """A Store of label strings (``{label: selector}``), e.g. for ``optax.multi_transform``."""
+    """A Store of label strings (``{label: selector}``), e.g. for ``optax.multi_transform``.
+
+    Args:
+      store: a Store (its metadata is used).
+      spec: ``{label: selector}``; the first that matches a variable labels it.
+      default: the label of variables no selector matches; None makes them an error.
+
+    Returns:
+      A Store of labels (strings), the tree ``optax.multi_transform`` expects.
+
+    Raises:
+      StoreError: a variable matches no selector and there is no ``default``.
+    """
     rules = [(label, as_selector(sel)) for label, sel in spec.items()]
 
     def label_of(info: VariableInfo) -> str:
@@ -496,7 +530,18 @@ def labels(store: Store, spec: Mapping[str, Any], default: str | None = None) ->
 def freeze(store: Store, selector: Any) -> Store:
     """The same values with the selected variables marked non-trainable (moved from
     ``TRAINABLE_VARIABLES`` to ``FROZEN_VARIABLES``), so ``minimize``'s default
-    ``var_list`` skips them."""
+    ``var_list`` skips them.
+
+    Args:
+      store: a Store.
+      selector: what to freeze: a collection name, a list of them, or a selector.
+
+    Returns:
+      A new Store (same values) whose selected variables are non-trainable.
+
+    Raises:
+      StoreError: the selector matches no variable.
+    """
     select = as_selector(selector)
     infos = []
     hit = 0
@@ -514,7 +559,14 @@ def freeze(store: Store, selector: Any) -> Store:
 
 
 def state_nbytes(tree: Any) -> int:
-    """Bytes held by the arrays of a pytree (e.g. an optimizer state)."""
+    """Bytes held by the arrays of a pytree (e.g. an optimizer state).
+
+    Args:
+      tree: any pytree.
+
+    Returns:
+      The sum of its arrays' ``nbytes``.
+    """
     return sum(int(getattr(x, "nbytes", 0)) for x in jax.tree.leaves(tree))
 
 
