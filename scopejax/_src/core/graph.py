@@ -62,6 +62,10 @@ class Registry:
         """The variable ``get_variable(key)`` created, or None."""
         return self._by_key.get(key)
 
+    def keys(self) -> KeysView[str]:
+        """Every ``get_variable`` key, in creation order."""
+        return self._by_key.keys()
+
     def names(self) -> KeysView[str]:
         """Every graph name, in creation order."""
         return self._by_name.keys()

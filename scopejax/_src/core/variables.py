@@ -312,7 +312,7 @@ def _true_getter(
         return _lift.read(frame, existing) if _lift.active(frame) else existing._value
 
     if reuse is True:
-        close = difflib.get_close_matches(name, list(frame.var_store), n=3, cutoff=0.6)
+        close = difflib.get_close_matches(name, list(frame.registry.keys()), n=3, cutoff=0.6)
         hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
         raise VariableNotFoundError(
             f"Variable {name} does not exist, or was not created with get_variable().{hint} "
