@@ -25,24 +25,6 @@ MODULES = [
     "scopejax.checkpoint",
 ]
 
-#: Functions whose Args sections wait for the files they live in to settle: these files
-#: (scopejax/_src/core/variables.py, scopejax/_src/lift/) are being reworked on other
-#: branches, and their docstrings describe every argument in prose for now. Remove a name
-#: once its docstring has an Args section; adding a name here is not the way to pass.
-PENDING_ARGS = {
-    "scopejax.Variable",
-    "scopejax.assign",
-    "scopejax.assign_add",
-    "scopejax.assign_sub",
-    "scopejax.get_variable",
-    "scopejax.variable_handle",
-    "scopejax.cond",
-    "scopejax.remat",
-    "scopejax.switch",
-    "scopejax.layer_stack",
-    "scopejax.scan",
-    "scopejax.vmap",
-}
 ARGS = re.compile(r"^\s*Args:\s*$", re.M)
 
 
@@ -102,9 +84,6 @@ def test_public_name_has_a_docstring(name, obj):
 def test_public_function_with_parameters_has_an_args_section(name, obj):
     if not _has_parameters(obj):
         return
-    if name in PENDING_ARGS:
-        assert not ARGS.search(_own_doc(obj)), f"{name} has Args now: drop it from PENDING_ARGS"
-        pytest.skip("Args section pending (see PENDING_ARGS)")
     assert ARGS.search(_own_doc(obj)), f"{name} takes parameters but has no 'Args:' section"
 
 

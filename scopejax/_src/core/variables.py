@@ -566,9 +566,48 @@ def get_variable(
     the enclosing scopes; with none, floats use glorot-uniform, ints zeros.
     A TF1 ``partitioner`` (``sj.fixed_size_partitioner(4)``, or the scope's) shards
     the axis it would split over the devices (``sj.sharding``); the variable keeps
-    its one name and full shape.
+    its one name and full shape. The scopejax errors it raises are all ``ValueError``s.
 
-    Returns the variable's value, a ``jax.Array``.
+    Args:
+      name: the variable's name under the current variable scope (``str`` or ``bytes``).
+      shape: its shape, a sequence of ints (None for an unknown dimension) or one int;
+        None when ``initializer`` is an array or a no-argument callable.
+      dtype: its dtype; None takes the scope's (``float32`` by default).
+      initializer: an initializer, an initializer class, a no-argument callable, or
+        an array; None takes the scope's, else glorot-uniform (floats) or zeros.
+      regularizer: ``fn(value) -> loss``, the loss added to ``REGULARIZATION_LOSSES``;
+        None takes the scope's.
+      trainable: whether it joins ``TRAINABLE_VARIABLES``; None means True.
+      collections: the collections a new variable joins; None means
+        ``GLOBAL_VARIABLES`` (plus ``TRAINABLE_VARIABLES`` when trainable).
+      custom_getter: called as ``custom_getter(getter=..., name=..., ...)`` in place
+        of the built-in getter; None takes the scope's.
+      partitioner: a TF1 partitioner, e.g. ``sj.fixed_size_partitioner(4)``; None
+        takes the scope's.
+      **kwargs: TF1's ``caching_device``, ``validate_shape`` and ``use_resource``
+        (ignored); ``constraint``, ``synchronization`` and ``aggregation`` only as None.
+
+    Returns:
+      The variable's value, a ``jax.Array``.
+
+    Raises:
+      VariableExistsError: the variable exists and the scope's ``reuse`` is False, or
+        another variable has its graph name.
+      VariableNotFoundError: ``reuse`` is True and no earlier ``get_variable`` in this
+        call created it, or the store passed to ``apply`` lacks it.
+      VariableShapeError: the shape differs from the existing variable's or the store's.
+      VariableDtypeError: the dtype differs from the existing variable's or the store's.
+      InitializerError: no initializer and no shape, a constant initializer with a shape
+        or another dtype, an initializer that fails or does not fit the shape, or a
+        variable larger than the devices' memory.
+      InvalidShapeError: a negative dimension or one larger than XLA allows.
+      InvalidNameError: ``name`` is not a valid scope name.
+      StoreError: the store passed to ``apply`` holds None for it.
+      ShardingError: its partitioner or sharding rules (``sj.sharding``) do not fit it.
+      TracerLeakError: a new variable inside a JAX transformation opened in the function.
+      TypeError: ``name`` is not a string, ``shape``, ``dtype`` or ``collections`` is
+        malformed, or a keyword argument is unknown or unsupported.
+      NotInTransformError: called outside a transformed function.
 
     >>> import jax, scopejax as sj
     >>> def f(x):
@@ -583,11 +622,6 @@ def get_variable(
     ['dense/bias', 'dense/kernel']
     >>> net.apply(store, x).shape
     (2, 3)
-
-    Raises:
-      VariableExistsError, VariableNotFoundError, VariableShapeError,
-      VariableDtypeError, InitializerError, InvalidNameError (all ValueErrors),
-      NotInTransformError outside ``transform``.
     """
     frame = current_frame("get_variable", name)
     name = check_str(name, "get_variable")
@@ -670,7 +704,34 @@ def Variable(  # noqa: N802 - TF1's name
     The name follows the current *name scope* (not the variable scope) and is
     uniquified (``W``, ``W_1``, ...). ``get_variable`` cannot find such
     variables. ``initial_value`` is an array or a no-argument callable; at
-    ``apply`` it is not evaluated when it is a callable. Returns the value.
+    ``apply`` it is not evaluated when it is a callable.
+
+    Args:
+      initial_value: the initial value, an array or a no-argument callable returning one.
+      name: the name under the current name scope, made unique; None means
+        ``"Variable"``, and a trailing ``/`` takes the name as it is.
+      trainable: whether it joins ``TRAINABLE_VARIABLES`` (default True).
+      collections: the collections it joins; None means ``GLOBAL_VARIABLES`` (plus
+        ``TRAINABLE_VARIABLES`` when trainable).
+      dtype: its dtype; None keeps ``initial_value``'s.
+      **kwargs: TF1's ``caching_device``, ``validate_shape`` and ``use_resource``
+        (ignored).
+
+    Returns:
+      The variable's value, a ``jax.Array``.
+
+    Raises:
+      VariableExistsError: another variable has its graph name.
+      VariableNotFoundError: the store passed to ``apply`` lacks it.
+      VariableShapeError: the store's value differs in shape from ``initial_value``.
+      VariableDtypeError: the store's value differs in dtype from ``initial_value``.
+      InvalidNameError: ``name`` is not a valid scope name.
+      StoreError: the store passed to ``apply`` holds None for it.
+      ShardingError: its sharding rules (``sj.sharding``) do not fit it.
+      TracerLeakError: called inside a JAX transformation opened in the function.
+      TypeError: ``name`` is not a string, ``dtype`` or ``collections`` is malformed,
+        or a keyword argument is unknown.
+      NotInTransformError: called outside a transformed function.
 
     >>> import jax, scopejax as sj
     >>> def f():
@@ -758,6 +819,18 @@ def _resolve(frame: Frame, ref: Any, api: str) -> VariableHandle:
 def variable_handle(ref: str | jax.Array | VariableHandle) -> VariableHandle:
     """The :class:`VariableHandle` for a full name or an array ``get_variable`` returned.
 
+    Args:
+      ref: the variable's full name (or ``get_variable`` name), a handle, or the exact
+        array ``get_variable``/``Variable`` returned in this call.
+
+    Returns:
+      The variable's handle in the current call.
+
+    Raises:
+      AssignError: no variable of that name was created or read in this call, or
+        ``ref`` is none of these.
+      NotInTransformError: called outside a transformed function.
+
     >>> import jax, scopejax as sj
     >>> def f():
     ...     w = sj.get_variable("w", [2, 3])
@@ -782,6 +855,19 @@ def assign(ref: str | jax.Array | VariableHandle, value: Any) -> jax.Array:
     is an error, never a silent drop. At ``init`` the store keeps the
     initial values (TF1's initializer op ignores later assignments).
 
+    Args:
+      ref: the variable, as :func:`variable_handle` takes it (name, handle or array).
+      value: the new value, of the variable's shape and its dtype (or one that casts to
+        it within the same kind).
+
+    Returns:
+      The new value, cast to the variable's dtype.
+
+    Raises:
+      AssignError: not mutable, unknown variable, or a shape/dtype mismatch.
+      TracerLeakError: called inside a JAX transformation opened in the function.
+      NotInTransformError: called outside a transformed function.
+
     >>> import jax, jax.numpy as jnp, scopejax as sj
     >>> def f():
     ...     n = sj.get_variable("count", [], jnp.int32, trainable=False)
@@ -791,9 +877,6 @@ def assign(ref: str | jax.Array | VariableHandle, value: Any) -> jax.Array:
     >>> out, store = net.apply_with_state(net.init(jax.random.key(0)))
     >>> int(store["count"])
     1
-
-    Raises:
-      AssignError: not mutable, unknown variable, or a shape/dtype mismatch.
     """
     frame = current_frame("assign", ref if isinstance(ref, str) else None)
     handle = _resolve(frame, ref, "assign")
@@ -830,14 +913,38 @@ def assign(ref: str | jax.Array | VariableHandle, value: Any) -> jax.Array:
 
 
 def assign_add(ref: str | jax.Array | VariableHandle, delta: Any) -> jax.Array:
-    """``assign(ref, value + delta)`` (TF1's ``tf.assign_add``)."""
+    """``assign(ref, value + delta)`` (TF1's ``tf.assign_add``).
+
+    Args:
+      ref: the variable, as :func:`variable_handle` takes it (name, handle or array).
+      delta: added to the variable's current value.
+
+    Returns:
+      The new value.
+
+    Raises:
+      AssignError: as :func:`assign` (not mutable, unknown variable, shape/dtype).
+      NotInTransformError: called outside a transformed function.
+    """
     frame = current_frame("assign_add")
     handle = _resolve(frame, ref, "assign_add")
     return assign(handle, _lift.read(frame, handle) + delta)
 
 
 def assign_sub(ref: str | jax.Array | VariableHandle, delta: Any) -> jax.Array:
-    """``assign(ref, value - delta)`` (TF1's ``tf.assign_sub``)."""
+    """``assign(ref, value - delta)`` (TF1's ``tf.assign_sub``).
+
+    Args:
+      ref: the variable, as :func:`variable_handle` takes it (name, handle or array).
+      delta: subtracted from the variable's current value.
+
+    Returns:
+      The new value.
+
+    Raises:
+      AssignError: as :func:`assign` (not mutable, unknown variable, shape/dtype).
+      NotInTransformError: called outside a transformed function.
+    """
     frame = current_frame("assign_sub")
     handle = _resolve(frame, ref, "assign_sub")
     return assign(handle, _lift.read(frame, handle) - delta)

@@ -35,6 +35,21 @@ def remat(
     stored (``policy`` chooses what may be saved, as in ``jax.checkpoint``).
     Variables and ``assign`` behave as without it.
 
+    Args:
+      fn: the function to rematerialise; it may call ``get_variable`` and ``assign``.
+      policy: which intermediates may be saved, as ``jax.checkpoint``'s ``policy``;
+        None: ``jax.checkpoint``'s default.
+      prevent_cse: as in ``jax.checkpoint``: True keeps XLA from merging the
+        recomputation into the forward pass (False is safe inside a scan).
+      static_argnums: positions of ``fn``'s arguments taken as static (``jax.checkpoint``).
+
+    Returns:
+      ``fn`` rematerialised, taking ``fn``'s positional arguments; call it inside a
+      transformed function.
+
+    Raises:
+      TransformError: ``fn`` is not callable.
+
     >>> import jax, jax.numpy as jnp, scopejax as sj
     >>> block = sj.remat(lambda x: jnp.tanh(sj.nn.Dense(4)(x)))
     >>> net = sj.transform(lambda x: block(x).sum())
@@ -81,6 +96,19 @@ def cond(pred: Any, true_fn: Callable[..., Any], false_fn: Callable[..., Any], *
     return the same structure. Variables either branch may ``assign``
     (``apply_with_state``) pass through both.
 
+    Args:
+      pred: a boolean scalar (a Python bool or an array); true runs ``true_fn``.
+      true_fn: the branch run when ``pred`` is true, called as ``true_fn(*operands)``.
+      false_fn: the branch run when ``pred`` is false, called as ``false_fn(*operands)``.
+      *operands: the arguments passed to the chosen branch.
+
+    Returns:
+      The chosen branch's output.
+
+    Raises:
+      TransformError: a branch added arrays to collections.
+      NotInTransformError: called outside a transformed function.
+
     >>> import jax, jax.numpy as jnp, scopejax as sj
     >>> def f(x, training):
     ...     return sj.cond(training, lambda x: sj.nn.Dense(2, name="a")(x),
@@ -105,6 +133,20 @@ def cond(pred: Any, true_fn: Callable[..., Any], false_fn: Callable[..., Any], *
 
 def switch(index: Any, branches: Sequence[Callable[..., Any]], *operands: Any) -> Any:
     """``jax.lax.switch`` for branches that call ``get_variable`` (every branch is built).
+
+    Args:
+      index: an integer scalar choosing the branch, clamped to the range of ``branches``
+        as in ``jax.lax.switch``.
+      branches: the functions, each called as ``branch(*operands)``.
+      *operands: the arguments passed to the chosen branch.
+
+    Returns:
+      The chosen branch's output.
+
+    Raises:
+      TransformError: ``branches`` is empty or holds a non-callable, or a branch added
+        arrays to collections.
+      NotInTransformError: called outside a transformed function.
 
     >>> import jax, jax.numpy as jnp, scopejax as sj
     >>> def f(x, i):

@@ -60,6 +60,24 @@ def scan(
     carried from step to step and the final values returned in the new store.
     ``next_rng_key()`` gives a different key at every step.
 
+    Args:
+      fn: one step, ``fn(carry, x) -> (new_carry, y)``.
+      init: the initial carry (a pytree).
+      xs: the inputs scanned over their leading axis (a pytree); None gives every step
+        ``x=None`` and needs ``length``.
+      length: the number of steps; None takes it from ``xs`` (both given: they agree).
+      reverse: run the steps from last to first, as in ``jax.lax.scan``.
+      unroll: steps unrolled per loop iteration, as in ``jax.lax.scan`` (True: all).
+
+    Returns:
+      ``(carry, ys)``: the final carry and the steps' ``y`` stacked on a leading axis.
+
+    Raises:
+      TransformError: a leaf of ``xs`` has no leading axis, neither ``xs`` nor
+        ``length`` gives the number of steps, they disagree, or ``fn`` does not return
+        a pair.
+      NotInTransformError: called outside a transformed function.
+
     >>> import jax, jax.numpy as jnp, scopejax as sj
     >>> def rnn(xs):
     ...     cell = sj.nn.BasicRNNCell(4)
@@ -136,6 +154,18 @@ def layer_stack(
     shared by all layers. Compile time is that of one block.
     :func:`unstack_layers` / :func:`stack_layers` convert to and from the names
     of an unrolled model (``block_0/dense/kernel``, ...).
+
+    Args:
+      num_layers: the number of layers (an int >= 1), the stacked variables' leading axis.
+      fn: one block, ``fn(x, *args) -> x``, returning the structure it takes.
+      unroll: layers unrolled per loop iteration, as in ``jax.lax.scan`` (True: all).
+
+    Returns:
+      ``stacked(x, *args) -> x``, running the ``num_layers`` blocks in sequence; call it
+      inside a transformed function.
+
+    Raises:
+      TransformError: ``num_layers`` is not an int >= 1, or ``fn`` is not callable.
 
     >>> import jax, jax.numpy as jnp, scopejax as sj
     >>> def model(x):

@@ -57,6 +57,25 @@ def vmap(
     member its own ``next_rng_key()`` stream. ``assign`` works on per-member
     variables; assigning a shared one inside the map is an error.
 
+    Args:
+      fn: the function to map; it may call ``get_variable`` and ``assign``.
+      in_axes: the mapped axis of each argument, as in ``jax.vmap`` (None: not mapped).
+      out_axes: where the mapped axis goes in the outputs, as in ``jax.vmap``.
+      variable_axes: collection name to axis (an int: one variable per member, stacked
+        on that axis) or None (shared); None shares every variable.
+      split_rngs: give each member its own ``next_rng_key()`` stream (default True);
+        False: every member draws the same keys.
+      axis_size: the number of members, needed when no argument is mapped (``jax.vmap``).
+      axis_name: the mapped axis's name for collectives (``jax.lax.psum``, ...); None:
+        a generated name.
+
+    Returns:
+      ``fn`` mapped; call it inside a transformed function.
+
+    Raises:
+      TransformError: ``variable_axes`` is not a mapping of collections to non-negative
+        ints or None, or ``fn`` is not callable.
+
     >>> import jax, jax.numpy as jnp, scopejax as sj
     >>> def ensemble(x):
     ...     member = lambda x: sj.nn.Dense(2)(x)
