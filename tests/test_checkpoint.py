@@ -103,6 +103,7 @@ def test_train_state_round_trip_and_resume(trainer, state, tmp_path):
     ],
     ids=["chain", "inject_hyperparams", "multi_transform"],
 )
+@pytest.mark.slow
 def test_optax_states_rebuild_without_a_target(opt, tmp_path):
     params = sj.Store({"head/out/bias": jnp.ones(2), "head/out/kernel": jnp.ones([2, 2])})
     update = jax.jit(opt.update)
@@ -137,6 +138,7 @@ def test_unknown_node_types_need_a_target(tmp_path):
     np.testing.assert_array_equal(got.opt_state["b"], np.ones(2))
 
 
+@pytest.mark.slow
 def test_restore_into_target_checks_names_shapes_and_structure(trainer, state, tmp_path):
     path = ck.save(tmp_path / "c", state)
     bigger = sj.Store({**state.store.flat(), "extra/w": jnp.ones(2)})

@@ -266,6 +266,7 @@ def _save_all(path, values: dict[str, np.ndarray]) -> tuple[pathlib.Path, sj.Sto
 
 
 @pytest.mark.parametrize("x64", [False, True], ids=["x64_off", "x64_on"])
+@pytest.mark.slow
 def test_every_dtype_round_trips_bit_for_bit_on_every_read_path(tmp_path, x64):
     rng = np.random.default_rng(0)
     fine = {}

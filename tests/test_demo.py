@@ -25,6 +25,7 @@ def test_demo_smoke_learns_and_keeps_the_backbone_frozen(capsys):
     assert "test accuracy" in out and "Total: 13 variables" in out
 
 
+@pytest.mark.slow
 def test_importing_the_demo_is_cheap():
     code = "import sys, scopejax.demo; print('sklearn' in sys.modules, 'matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -92,6 +92,7 @@ def test_jit_init_draws_once_per_group_not_once_per_variable():
     assert "dot_general" not in text and "tanh" not in text
 
 
+@pytest.mark.slow
 def test_group_members_own_their_buffers():
     def f():
         for i in range(4):
@@ -129,6 +130,7 @@ def test_trainable_non_trainable_variable_and_collections_metadata():
     assert_same_store(jslow, slow)
 
 
+@pytest.mark.slow
 def test_init_abstract_matches_init_and_draws_nothing():
     def f(x):
         h = sj.nn.Conv2D(4, 3, name="conv")(x)
@@ -239,6 +241,7 @@ class Subclassed(init.Initializer):
         return jax.random.uniform(key, shape, dtype) * 10
 
 
+@pytest.mark.slow
 def test_initializers_that_cannot_be_batched_fall_back_to_one_draw_each(caplog):
     def f():
         for i in range(3):

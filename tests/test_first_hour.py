@@ -43,6 +43,7 @@ def _run(*args: str, **kw) -> subprocess.CompletedProcess:
 
 
 # -- the progress bar -------------------------------------------------------------------------
+@pytest.mark.slow
 def test_fit_bar_has_a_total_an_eta_and_labels_the_compile_step(capsys):
     trainer = sj.train.minimize(_loss, optax.adam(1e-2), has_aux=True)
     state = trainer.init(KEY, X, Y)
@@ -54,6 +55,7 @@ def test_fit_bar_has_a_total_an_eta_and_labels_the_compile_step(capsys):
     assert "epoch=" not in err or "/3" in err
 
 
+@pytest.mark.slow
 def test_fit_bar_total_from_steps_per_epoch_or_after_the_first_epoch(capsys):
     trainer = sj.train.minimize(_loss, optax.adam(1e-2), has_aux=True)
     state = trainer.init(KEY, X, Y)
@@ -70,6 +72,7 @@ def test_fit_bar_total_from_steps_per_epoch_or_after_the_first_epoch(capsys):
 
 
 # -- evaluate mirrors fit -----------------------------------------------------------------------
+@pytest.mark.slow
 def test_evaluate_takes_what_fit_takes():
     fit_params = list(inspect.signature(sj.train.fit).parameters)
     eval_params = list(inspect.signature(sj.train.evaluate).parameters)
@@ -119,6 +122,7 @@ def test_fit_docstring_explains_donation():
     assert "Donation" in doc and "jax.tree.map(jnp.copy" in doc and "donate=False" in doc
 
 
+@pytest.mark.slow
 def test_a_store_taken_before_fit_names_the_donated_variable():
     trainer = sj.train.minimize(_loss, optax.adam(1e-2), has_aux=True)
     state = trainer.init(KEY, X, Y)
@@ -194,12 +198,14 @@ def test_a_missing_folder_lists_the_checkpoints_beside_it(tmp_path):
         ckpt.load_variables(tmp_path / "run1" / "nothing" / "here")
 
 
+@pytest.mark.slow
 def test_checkpoint_cli_into_a_reader_that_left_has_no_traceback():
     cmd = f"{sys.executable} -m scopejax.checkpoint ls --slots {FIXTURE} | true"
     out = subprocess.run(["bash", "-c", cmd], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert "Traceback" not in out.stderr and "BrokenPipeError" not in out.stderr, out.stderr
 
 
+@pytest.mark.slow
 def test_checkpoint_cli_says_1_variable(tmp_path):
     ckpt.save(tmp_path / "c", sj.Store({"a/w": jnp.ones([2, 3])}))
     out = _run("-m", "scopejax.checkpoint", "ls", str(tmp_path / "c"))
@@ -230,6 +236,7 @@ def test_sizes_are_kB_everywhere():
         assert " KB" not in text and " KiB" not in text, f
 
 
+@pytest.mark.slow
 def test_demo_help_names_the_command_and_has_no_rst_markup():
     out = _run("-m", "scopejax.demo", "--help")
     assert out.returncode == 0, out.stderr

@@ -122,6 +122,7 @@ def test_unknown_argument_names_the_function():
     ],
     ids=["dense", "conv1d", "conv2d"],
 )
+@pytest.mark.slow
 def test_bias_regularizer_of_every_kernel_layer(layer):
     def f(x):
         layer(x)

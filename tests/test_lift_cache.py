@@ -93,6 +93,7 @@ def test_repeated_eager_apply_compiles_nothing(kind):
 
 
 @pytest.mark.parametrize("kind", list(MODELS))
+@pytest.mark.slow
 def test_cached_results_are_bit_identical_to_uncached(kind, monkeypatch):
     net = sj.transform(MODELS[kind])
     store = net.init(jax.random.key(0), X)

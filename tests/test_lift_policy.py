@@ -99,6 +99,7 @@ def _scan_xs(fn, *args):
     return out
 
 
+@pytest.mark.slow
 def test_layer_stack_passes_only_its_own_stacked_variables_whatever_their_names():
     n = 3
 

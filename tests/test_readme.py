@@ -30,6 +30,7 @@ def fences() -> list[tuple[str, str, str]]:
     return out
 
 
+@pytest.mark.slow
 def test_every_python_block_runs_in_order_as_written(tmp_path, monkeypatch):
     """The ```python blocks, parsed and run by sybil, in order, in one namespace, as one test
     (so pytest-xdist cannot split them), from a scratch folder in which
@@ -127,6 +128,7 @@ def test_machine_dependent_figures_say_so():
     assert "python -m scopejax.demo" in flat and "Times vary with the machine" in flat
 
 
+@pytest.mark.slow
 def test_jupyter_lab_and_the_widget_manager_are_installed_with_the_notebooks_extra():
     jupyter = Path(sys.executable).with_name("jupyter")
     if importlib.util.find_spec("jupyterlab") is None or not jupyter.exists():

@@ -52,7 +52,7 @@ D_NAMES = ["d_net/l1/bias", "d_net/l1/kernel"]
     [
         pytest.param(lambda s: sj.train.regex("^d_"), id="regex"),
         pytest.param(lambda s: sj.train.names(*D_NAMES), id="names"),
-        pytest.param(lambda s: (lambda info: info.name.startswith("d_")), id="predicate"),
+        pytest.param(lambda s: lambda info: info.name.startswith("d_"), id="predicate"),
         pytest.param(lambda s: handles(), id="handles"),
         pytest.param(lambda s: s.filter(regex="^d_"), id="store"),
         pytest.param(
@@ -89,8 +89,6 @@ def test_trainable_is_derived_from_the_collections():
     assert info.trainable is False
     info = sj.VariableInfo("w", (2,), "float32", trainable=False)
     assert "trainable_variables" not in info.collections
-    frozen = sj.train.freeze(
-        sj.Store({"a": jnp.zeros(2), "b": jnp.zeros(2)}), sj.train.names("a")
-    )
+    frozen = sj.train.freeze(sj.Store({"a": jnp.zeros(2), "b": jnp.zeros(2)}), sj.train.names("a"))
     assert not frozen.info("a").trainable and frozen.info("b").trainable
     assert "trainable_variables" not in frozen.info("a").collections

@@ -54,6 +54,7 @@ def discriminator(x):
     return sj.layers.dense(h, 1, name="h1")
 
 
+@pytest.mark.slow
 def test_gan_discriminator_on_real_and_fake_with_one_set_of_weights():
     def gan():
         def generator(z):

@@ -46,6 +46,7 @@ def test_layout_nested_and_flat(store):
     assert store.nbytes == 4 * store.num_params
 
 
+@pytest.mark.slow
 def test_metadata_survives_jax_transformations(store):
     infos = store.infos
     doubled = jax.tree.map(lambda x: x * 2, store)

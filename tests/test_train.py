@@ -28,6 +28,7 @@ def model(x, y, training=False):
     return loss, {"accuracy": (logits.argmax(-1) == y).mean()}
 
 
+@pytest.mark.slow
 def test_gradients_and_updates_only_for_var_list():
     trainer = sj.train.minimize(
         model, optax.sgd(0.1), var_list=sj.train.regex("^head/"), has_aux=True
@@ -215,6 +216,7 @@ def test_reusing_a_donated_state_names_the_variable():
     assert np.isfinite(np.asarray(s0.store["head/dense/kernel"])).all()  # not donated
 
 
+@pytest.mark.slow
 def test_frozen_variables_are_not_donated():
     trainer = sj.train.minimize(
         model, optax.adam(1e-2), var_list=sj.train.regex("^head/"), has_aux=True

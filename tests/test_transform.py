@@ -61,6 +61,7 @@ def test_init_apply_jit_grad_vmap():
     assert ens["l0/w"].shape == (3, 6, 16)
 
 
+@pytest.mark.slow
 def test_apply_accepts_plain_nested_and_flat_dicts():
     net = sj.transform(mlp)
     store = net.init(jax.random.key(0), X)
@@ -70,6 +71,7 @@ def test_apply_accepts_plain_nested_and_flat_dicts():
     np.testing.assert_allclose(net.apply(jax.tree.map(np.asarray, store.to_dict()), X), y)
 
 
+@pytest.mark.slow
 def test_optax_step_over_trainable_part():
     def model(x):
         y = mlp(x)
@@ -99,6 +101,7 @@ def test_optax_step_over_trainable_part():
     assert "frozen" not in sj.merge(train, frozen).trainable()
 
 
+@pytest.mark.slow
 def test_initial_values_depend_on_name_only():
     def one(x):
         with sj.variable_scope("b"):
