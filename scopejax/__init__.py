@@ -19,6 +19,7 @@ from scopejax import initializers as initializers
 from scopejax import layers as layers
 from scopejax import nn as nn
 from scopejax import sharding as sharding
+from scopejax import summary as summary
 from scopejax import train as train
 from scopejax._src.core.collection import GraphKeys as GraphKeys
 from scopejax._src.core.collection import add_to_collection as add_to_collection

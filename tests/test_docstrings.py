@@ -23,6 +23,7 @@ MODULES = [
     "scopejax.initializers",
     "scopejax.train",
     "scopejax.checkpoint",
+    "scopejax.summary",
 ]
 
 ARGS = re.compile(r"^\s*Args:\s*$", re.M)

@@ -55,3 +55,16 @@ def test_no_other_module_imports_jax_private_api():
         if p.name != "jaxcompat.py" and private.search(p.read_text())
     ]
     assert offenders == []
+
+
+def test_eqn_name_stack_reads_the_scopes():
+    def f(x):
+        with jax.named_scope("model"), jax.named_scope("l1"):
+            return jnp.sin(x)
+
+    (eqn,) = jax.make_jaxpr(f)(1.0).jaxpr.eqns
+    assert jaxcompat.eqn_name_stack(eqn) == "model/l1", (
+        f"JAX {jax.__version__}: JaxprEqn.source_info.name_stack moved; sj.summary's graph "
+        "loses its name scopes (see eqn_name_stack in scopejax/_src/core/jaxcompat.py)."
+    )
+    assert jaxcompat.eqn_name_stack(object()) == ""

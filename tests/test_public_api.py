@@ -18,7 +18,7 @@ local_variables merge model_variables name_scope next_rng_key stable_hash transf
 transform_multi trainable_variables variable_handle variable_scope
 scan layer_stack stack_layers unstack_layers vmap remat cond switch checkpoint
 sharding ShardingError fixed_size_partitioner variable_axis_size_partitioner
-min_max_variable_partitioner
+min_max_variable_partitioner summary
 """.split()
 
 
@@ -28,7 +28,17 @@ def test_public_names():
         for n in dir(sj)
         if not n.startswith("_")
         and (
-            n in ("initializers", "nn", "layers", "getters", "train", "checkpoint", "sharding")
+            n
+            in (
+                "initializers",
+                "nn",
+                "layers",
+                "getters",
+                "train",
+                "checkpoint",
+                "sharding",
+                "summary",
+            )
             or not isinstance(getattr(sj, n), types.ModuleType)
         )
     }

@@ -17,6 +17,9 @@ with less profiler detail) and ``tests/test_jaxcompat.py`` fails loudly, naming 
   Fallback: ``jax.config.jax_enable_x64``.
 * ``interpreters.partial_eval.dce_jaxpr``: drops the forward pass from fast init's
   discovery program. Fallback: the whole program runs.
+* ``JaxprEqn.source_info.name_stack``: the name scopes an equation of ``jax.make_jaxpr``'s
+  program was traced under, for ``sj.summary``'s graph (an attribute, not an import).
+  Fallback: every op sits at the top of the graph.
 """
 
 from __future__ import annotations
@@ -123,3 +126,10 @@ def dce_jaxpr(jaxpr: Any, n_out: int) -> tuple[Any, bool]:
         partial_eval.convert_constvars_jaxpr(jaxpr), [True] * n_out, instantiate=True
     )
     return kept, True
+
+
+def eqn_name_stack(eqn: Any) -> str:
+    """The name-scope path (``"model/l1"``) an equation of a jaxpr was traced under, relative
+    to the enclosing call's; ``""`` when this JAX does not record it."""
+    stack = getattr(getattr(eqn, "source_info", None), "name_stack", None)
+    return "" if stack is None else str(stack)
