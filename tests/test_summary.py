@@ -179,3 +179,86 @@ def test_missing_tensorboard_says_what_to_install(monkeypatch):
 def test_numpy_only_is_fine():
     g = sj.summary.graph_def(lambda x: np.float32(2) * x, np.ones(2, np.float32))
     assert [n.op for n in g.node] == ["Placeholder", "mul"]
+
+
+# -- summaries ----------------------------------------------------------------------------------
+def values_by_tag(logdir: str) -> dict[str, list[tuple[int, object, str]]]:
+    """``{tag: [(step, value as ndarray, plugin name)]}`` read back with tensorboard."""
+    from tensorboard.util import tensor_util
+
+    out: dict[str, list] = {}
+    for e in events(logdir):
+        for v in e.summary.value:
+            arr = tensor_util.make_ndarray(v.tensor)
+            out.setdefault(v.tag, []).append((e.step, arr, v.metadata.plugin_data.plugin_name))
+    return out
+
+
+def test_scalar_histogram_image_text_round_trip(tmp_path):
+    rng = np.random.default_rng(0)
+    with sj.summary.create_file_writer(tmp_path) as w:
+        for step in range(4):
+            w.scalar("train/loss", jnp.float32(1.0 / (step + 1)), step)
+        w.histogram("weights", rng.normal(size=1000), step=3, buckets=10)
+        w.image("digit", rng.uniform(size=(8, 8)), step=1)
+        w.image("batch", rng.integers(0, 255, size=(5, 4, 6, 3), dtype=np.uint8), step=2)
+        w.text("note", "**scopejax**", step=0)
+    got = values_by_tag(str(tmp_path))
+    loss = got["train/loss"]
+    assert [s for s, _, _ in loss] == [0, 1, 2, 3] and loss[0][2] == "scalars"
+    np.testing.assert_allclose([float(a) for _, a, _ in loss], [1, 1 / 2, 1 / 3, 1 / 4], rtol=1e-6)
+    ((_, hist, plugin),) = got["weights"]
+    assert plugin == "histograms" and hist.shape == (10, 3) and hist[:, 2].sum() == 1000
+    ((_, img, plugin),) = got["digit"]
+    assert plugin == "images" and img[0] == b"8" and img[1] == b"8"
+    assert img[2].startswith(b"\x89PNG")
+    ((_, imgs, _),) = got["batch"]
+    assert len(imgs) == 2 + 3 and imgs[0] == b"6" and imgs[1] == b"4"  # width, height, 3 PNGs
+    ((_, text, plugin),) = got["note"]
+    assert plugin == "text" and text == b"**scopejax**"
+
+
+def test_png_fallback_encoder_decodes():
+    from PIL import Image
+
+    from scopejax._src.summary.png import encode_zlib, to_uint8
+
+    rng = np.random.default_rng(1)
+    for shape in [(5, 7), (5, 7, 3), (5, 7, 4)]:
+        img = to_uint8(rng.integers(0, 255, size=shape, dtype=np.uint8))
+        back = np.asarray(Image.open(__import__("io").BytesIO(encode_zlib(img))))
+        np.testing.assert_array_equal(back.reshape(img.shape), img)
+    with pytest.raises(ValueError, match="channel axis last"):
+        to_uint8(np.zeros((3, 4, 5)))
+
+
+def test_closed_writer_says_what_to_do(tmp_path):
+    w = sj.summary.create_file_writer(tmp_path)
+    w.close()
+    w.close()  # a second close does nothing
+    with pytest.raises(ValueError, match="is closed; create a new one"):
+        w.scalar("a", 1.0, 0)
+    assert "closed" in repr(w) and w.path.startswith(str(tmp_path))
+
+
+def test_fast_checksum_matches_tensorboards():
+    from tensorboard.compat.tensorflow_stub.pywrap_tensorflow import masked_crc32c
+
+    from scopejax._src.summary._tb import _masked_crc32c_fast
+
+    pytest.importorskip("google_crc32c")
+    for data in [b"", b"x", bytes(range(256)) * 5]:
+        assert _masked_crc32c_fast(data) == masked_crc32c(data)
+
+
+def test_events_are_held_until_max_queue_or_flush(tmp_path):
+    w = sj.summary.create_file_writer(tmp_path, max_queue=3, flush_secs=1e9)
+    w.scalar("a", 1.0, 0)
+    w.scalar("a", 2.0, 1)
+    assert "a" not in values_by_tag(str(tmp_path))
+    w.scalar("a", 3.0, 2)  # the third: written
+    assert len(values_by_tag(str(tmp_path))["a"]) == 3
+    w.scalar("a", 4.0, 3)
+    w.flush()
+    assert len(values_by_tag(str(tmp_path))["a"]) == 4
+    w.close()

@@ -3,20 +3,24 @@ files, written with the ``tensorboard`` package (no TensorFlow).
 
 Each summary is a ``Summary.Value`` carrying a tensor and its plugin's metadata (TensorBoard's
 own ``tensorboard.plugins.*.metadata`` helpers), the format ``tf.summary`` (TF2) writes.
-Events go to a queue that a background thread writes (tensorboard's ``EventFileWriter``):
-a call costs microseconds plus reading its value to the host.
+Events are held and written in batches (``max_queue`` of them, or every ``flush_secs``) by
+tensorboard's ``RecordWriter`` (the TFRecord framing, checksummed in C when google-crc32c is
+installed), with no thread: a call costs about 10 µs plus reading its value to the host
+(``bench/summary_overhead.py``). ``flush()`` and ``close()`` write everything held.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
+import socket
 import time
 from types import TracebackType
 from typing import Any
 
 import numpy as np
 
-from scopejax._src.summary._tb import need
+from scopejax._src.summary._tb import need, record_writer
 from scopejax._src.summary.png import encode_png
 
 
@@ -40,20 +44,27 @@ class SummaryWriter:
         self._pb = need("tensorboard.compat.proto.summary_pb2")
         self._event_pb = need("tensorboard.compat.proto.event_pb2")
         self._tensor = need("tensorboard.util.tensor_util").make_tensor_proto
-        writer_mod = need("tensorboard.summary.writer.event_file_writer")
+        records = record_writer()
         self.logdir = os.fspath(logdir)
         os.makedirs(self.logdir, exist_ok=True)
-        before = set(os.listdir(self.logdir))
-        self._writer = writer_mod.EventFileWriter(
-            self.logdir,
-            max_queue_size=max_queue,
-            flush_secs=flush_secs,
-            filename_suffix=filename_suffix,
+        #: The event file's path (TensorBoard reads ``events.out.tfevents.*`` files).
+        self.path = self._new_path(filename_suffix)
+        self._file = open(self.path, "wb")  # noqa: SIM115 - closed by close()
+        self._records = records.RecordWriter(self._file)
+        self._records.write(
+            self._event_pb.Event(
+                wall_time=time.time(),
+                file_version="brain.Event:2",
+                source_metadata=self._event_pb.SourceMetadata(writer="scopejax.summary"),
+            ).SerializeToString()
         )
-        new = sorted(set(os.listdir(self.logdir)) - before)
-        #: The event file's path.
-        self.path = os.path.join(self.logdir, new[-1]) if new else self.logdir
+        self._file.flush()
         self._closed = False
+        self._pending: list[Any] = []
+        self._max_queue, self._flush_secs = max(1, int(max_queue)), float(flush_secs)
+        self._pushed = time.monotonic()
+        self._meta: dict[tuple[str, str], Any] = {}
+        self._tensor_pb = need("tensorboard.compat.proto.tensor_pb2").TensorProto
 
     # -- plumbing ------------------------------------------------------------------------
     def _emit(self, tag: str, plugin: str, tensor: Any, step: int, wall_time: float | None) -> None:
@@ -63,9 +74,10 @@ class SummaryWriter:
                 f"SummaryWriter({self.logdir!r}) is closed; create a new one with "
                 "sj.summary.create_file_writer(logdir)."
             )
-        metadata = need(f"tensorboard.plugins.{plugin}.metadata").create_summary_metadata(
-            display_name=tag, description=""
-        )
+        metadata = self._meta.get((plugin, tag))
+        if metadata is None:
+            make = need(f"tensorboard.plugins.{plugin}.metadata").create_summary_metadata
+            metadata = self._meta[plugin, tag] = make(display_name=tag, description="")
         value = self._pb.Summary.Value(tag=tag, metadata=metadata, tensor=tensor)
         summary = self._pb.Summary(value=[value])
         event = self._event_pb.Event(
@@ -73,7 +85,31 @@ class SummaryWriter:
             step=int(step),
             summary=summary,
         )
-        self._writer.add_event(event)
+        self._queue(event)
+
+    def _queue(self, event: Any) -> None:
+        """Hold ``event``; write the held ones when ``max_queue`` are held or ``flush_secs``
+        passed (tensorboard's EventFileWriter hands each event to a thread: ~30 µs of GIL
+        ping-pong per event, more than the rest of a scalar)."""
+        self._pending.append(event)
+        if len(self._pending) >= self._max_queue or (
+            time.monotonic() - self._pushed > self._flush_secs
+        ):
+            self._push()
+
+    def _push(self) -> None:
+        pending, self._pending = self._pending, []
+        for event in pending:
+            self._records.write(event.SerializeToString())
+        self._file.flush()
+        self._pushed = time.monotonic()
+
+    _count = itertools.count()
+
+    def _new_path(self, suffix: str) -> str:
+        """``events.out.tfevents.<time>.<host>.<pid>.<n><suffix>``, as TensorFlow names them."""
+        name = f"events.out.tfevents.{int(time.time()):010d}.{socket.gethostname()}"
+        return os.path.join(self.logdir, f"{name}.{os.getpid()}.{next(self._count)}{suffix}")
 
     # -- summaries -----------------------------------------------------------------------
     def scalar(self, tag: str, value: Any, step: int, wall_time: float | None = None) -> None:
@@ -85,7 +121,8 @@ class SummaryWriter:
           step: the x coordinate.
           wall_time: seconds since the epoch (default now).
         """
-        self._emit(tag, "scalar", self._tensor(np.float32(np.asarray(value))), step, wall_time)
+        tensor = self._tensor_pb(dtype=1, float_val=[float(np.asarray(value))])  # DT_FLOAT, 0-d
+        self._emit(tag, "scalar", tensor, step, wall_time)
 
     def histogram(
         self, tag: str, values: Any, step: int, buckets: int = 30, wall_time: float | None = None
@@ -107,7 +144,10 @@ class SummaryWriter:
             lo, hi = float(v.min()), float(v.max())
             if lo == hi:
                 lo, hi = lo - 0.5, hi + 0.5
-            counts, edges = np.histogram(v, bins=max(1, int(buckets)), range=(lo, hi))
+            k = max(1, int(buckets))  # equal-width buckets, as np.histogram's, ~5x faster
+            idx = np.minimum(((v - lo) * (k / (hi - lo))).astype(np.int64), k - 1)
+            counts = np.bincount(idx, minlength=k)
+            edges = lo + (hi - lo) * np.arange(k + 1) / k
             data = np.stack([edges[:-1], edges[1:], counts.astype(np.float64)], axis=1)
         self._emit(tag, "histogram", self._tensor(data), step, wall_time)
 
@@ -153,7 +193,7 @@ class SummaryWriter:
         Args:
           graph: a ``tensorboard.compat.proto.graph_pb2.GraphDef``.
         """
-        self._writer.add_event(
+        self._queue(
             self._event_pb.Event(wall_time=time.time(), graph_def=graph.SerializeToString())
         )
 
@@ -161,13 +201,20 @@ class SummaryWriter:
     def flush(self) -> None:
         """Write every queued event to disk."""
         if not self._closed:
-            self._writer.flush()
+            self._push()
 
     def close(self) -> None:
         """Flush and close the event file (a second call does nothing)."""
         if not self._closed:
-            self._writer.close()
+            self._push()
+            self._file.close()
             self._closed = True
+
+    def __del__(self) -> None:  # an unclosed writer still writes what it held
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001, S110 - interpreter shutdown: nothing to do
+            pass
 
     def __enter__(self) -> SummaryWriter:
         return self
