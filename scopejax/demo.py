@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import os
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -165,6 +166,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--plot", metavar="PATH", help="write a loss/accuracy PNG here")
     parser.add_argument("--smoke", action="store_true", help="a fast run (3 epochs), for tests")
     parser.add_argument("--no-progress", action="store_true", help="no tqdm bars")
+    parser.add_argument(
+        "--logdir",
+        metavar="DIR",
+        help="TensorBoard runs DIR/digits and DIR/parity: the model's graph by scope, loss, "
+        "accuracy, learning rate, gradient norms (needs tensorboard; view: tensorboard "
+        "--logdir DIR)",
+    )
     args = parser.parse_args(argv)
     epochs = args.epochs if args.epochs is not None else (3 if args.smoke else 12)
     ft_epochs = 2 if args.smoke else 3
@@ -179,9 +187,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     # 1. train every trainable variable (minimize's default var_list)
     schedule = optax.cosine_decay_schedule(3e-3, epochs * steps_per_epoch)
-    trainer = sj.train.minimize(digits_loss, optax.adam(schedule), has_aux=True)
+    # inject_hyperparams: the learning rate is part of the optimizer state (fit logs it)
+    adam = optax.inject_hyperparams(optax.adam)(learning_rate=schedule)
+    trainer = sj.train.minimize(digits_loss, adam, has_aux=True)
     state = trainer.init(init_key, x_tr[:BATCH], y_tr[:BATCH])
     print(state.store.summary())
+    logs = {"digits": None, "parity": None}
+    if args.logdir:
+        logs = {k: os.path.join(args.logdir, k) for k in logs}
+        x0, y0 = x_tr[:BATCH], y_tr[:BATCH]
+        sj.summary.write_graph(logs["digits"], trainer.net.apply, state.store, x0, y0, False)
     history: list[dict[str, float]] = []
     t0 = time.perf_counter()
     state = sj.train.fit(
@@ -194,6 +209,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         history=history,
         desc="digits",
         steps_per_epoch=steps_per_epoch,
+        logdir=logs["digits"],
     )
     train_s = time.perf_counter() - t0
     # the same trainer, state and batch form as fit; training=False: no dropout, moving stats
@@ -248,6 +264,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         progress=progress,
         desc="parity",
         steps_per_epoch=steps_per_epoch,
+        logdir=logs["parity"],
     )
     ft_test = sj.train.evaluate(ft, ft_state, [(x_te, y_te, False)])
     after = ft_state.store.filter(collection=BACKBONE).flat()
@@ -263,6 +280,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         f"{len(after)} frozen BACKBONE variables bit-identical: {frozen_identical}; "
         f"neck fine-tuned: {neck_moved}"
     )
+    if args.logdir:
+        print(f"wrote TensorBoard runs to {args.logdir} (view: tensorboard --logdir {args.logdir})")
     if args.plot:
         save_plot(args.plot, history, steps_per_epoch)
         print(f"wrote {args.plot}")

@@ -262,3 +262,69 @@ def test_events_are_held_until_max_queue_or_flush(tmp_path):
     w.flush()
     assert len(values_by_tag(str(tmp_path))["a"]) == 4
     w.close()
+
+
+# -- fit(..., logdir=) ---------------------------------------------------------------------------
+@pytest.mark.slow
+def test_fit_logs_loss_metrics_learning_rate_and_norms_per_collection(tmp_path):
+    import optax
+
+    def loss_fn(x, y):
+        h = sj.layers.dense(x, 4, activation=jax.nn.relu, name="backbone")
+        for v in sj.get_collection(sj.GraphKeys.GLOBAL_VARIABLES, scope="backbone/"):
+            sj.add_to_collection("BACKBONE", v)
+        err = sj.layers.dense(h, 1, name="head")[:, 0] - y
+        return jnp.mean(err**2), {"mae": jnp.mean(jnp.abs(err))}
+
+    lr = optax.linear_schedule(1e-2, 0.0, 20)
+    trainer = sj.train.minimize(
+        loss_fn, optax.inject_hyperparams(optax.sgd)(learning_rate=lr), has_aux=True
+    )
+    x, y = jnp.ones([8, 3]), jnp.ones([8])
+    state = trainer.init(jax.random.key(0), x, y)
+    history: list = []
+    state = sj.train.fit(
+        trainer,
+        state,
+        [(x, y)] * 12,
+        progress=False,
+        history=history,
+        logdir=tmp_path,
+        log_every=5,
+    )
+    got = values_by_tag(str(tmp_path))
+    assert [s for s, _, _ in got["train/loss"]] == [0, 5, 10]
+    np.testing.assert_allclose(
+        [float(a) for _, a, _ in got["train/loss"]],
+        [history[i]["loss"] for i in (0, 5, 10)],
+        rtol=1e-6,
+    )
+    assert "train/mae" in got
+    np.testing.assert_allclose(
+        [float(a) for _, a, _ in got["train/learning_rate"]],
+        [float(lr(i)) for i in (0, 5, 10)],
+        rtol=1e-6,
+    )
+    for tag in (
+        "grad_norm/trainable_variables",
+        "update_norm/trainable_variables",
+        "grad_norm/BACKBONE",
+        "update_norm/BACKBONE",
+    ):
+        assert [s for s, _, _ in got[tag]] == [0, 5, 10], tag
+    # sgd: the update is -lr * grad, per collection
+    g0, u0 = float(got["grad_norm/BACKBONE"][0][1]), float(got["update_norm/BACKBONE"][0][1])
+    assert u0 == pytest.approx(1e-2 * g0, rel=1e-5)
+    assert int(state.step) == 12
+
+
+def test_fit_without_logdir_writes_nothing_and_rejects_bad_interval(tmp_path):
+    import optax
+
+    trainer = sj.train.minimize(lambda x: jnp.sum(sj.layers.dense(x, 1) ** 2), optax.sgd(0.1))
+    x = jnp.ones([2, 3])
+    state = trainer.init(jax.random.key(0), x)
+    with pytest.raises(ValueError, match="log_every must be an int >= 1"):
+        sj.train.fit(trainer, state, [(x,)], progress=False, logdir=tmp_path, log_every=0)
+    state = sj.train.fit(trainer, state, [(x,)], progress=False)
+    assert int(state.step) == 1

@@ -67,5 +67,5 @@ def record_writer() -> ModuleType:
             import google_crc32c  # noqa: F401
         except ImportError:
             return records
-        records.masked_crc32c = _masked_crc32c_fast
+        setattr(records, "masked_crc32c", _masked_crc32c_fast)  # noqa: B010
     return records

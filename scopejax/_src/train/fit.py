@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sized
@@ -14,6 +15,7 @@ import numpy as np
 
 from scopejax._src.core.errors import ScopejaxError
 from scopejax._src.core.store import Store
+from scopejax._src.train.fitlog import FitLogger
 from scopejax._src.train.train import (
     NonFiniteError,
     Trainer,
@@ -105,6 +107,8 @@ def fit(
     desc: str = "train",
     on_nonfinite: str = "stop",
     steps_per_epoch: int | None = None,
+    logdir: str | os.PathLike[str] | None = None,
+    log_every: int = 10,
 ) -> TrainState:
     """Run ``trainer.step`` over ``batches`` (tuples of step arguments) for ``epochs``.
 
@@ -154,6 +158,14 @@ def fit(
       on_nonfinite: ``"stop"``, ``"skip"`` or ``"warn"``.
       steps_per_epoch: the number of batches per epoch, for the bar's total and ETA
         when ``batches`` is a callable or an iterator without a length.
+      logdir: a folder for TensorBoard (``sj.summary``; needs the tensorboard package).
+        Every ``log_every`` steps (and the first) it records ``train/loss``, the other
+        scalar metrics (``train/<name>``), ``train/learning_rate`` when the optimizer
+        exposes it (``optax.inject_hyperparams``), and the global norms of the gradients
+        and updates of each collection (``grad_norm/trainable_variables``, ...), at x =
+        ``state.step`` before the step. The norms cost one extra forward and backward pass
+        on those steps; without ``logdir`` nothing changes.
+      log_every: the logging interval in steps.
 
     Returns:
       The final TrainState (the one passed in is donated: see above).
@@ -161,10 +173,12 @@ def fit(
     Raises:
       NonFiniteError: ``on_nonfinite="stop"`` and a step was not finite.
       DonatedStateError: ``state`` holds arrays an earlier step donated.
-      ValueError: ``on_nonfinite`` is not one of the policies.
+      ValueError: ``on_nonfinite`` is not one of the policies, or ``log_every`` < 1.
+      ImportError: ``logdir`` is given and tensorboard is not installed.
     """
     if on_nonfinite not in POLICIES:
         raise ValueError(f"fit: on_nonfinite must be one of {POLICIES}, got {on_nonfinite!r}.")
+    log = None if logdir is None else FitLogger(logdir, log_every)
     guard = on_nonfinite != "warn"
     halted = jnp.zeros((), bool) if guard else None
     per_epoch = steps_per_epoch
@@ -173,7 +187,8 @@ def fit(
     bar = _bar(progress, desc, None if per_epoch is None else per_epoch * epochs, "step")
     timing: dict[str, float] = {}
     n = 0
-    step0 = int(state.step) if rng is not None else 0  # one host sync, not one per step
+    # one host sync, not one per step
+    step0 = int(state.step) if rng is not None or log is not None else 0
     pending: tuple[int, Any, tuple, Any, Any] | None = None  # the step not checked yet
     bad_steps: list[int] = []
     first: str | None = None
@@ -214,6 +229,9 @@ def fit(
             for batch in _as_batches(batches, epoch):
                 batch = _tuple(batch)
                 key = None if rng is None else jax.random.fold_in(rng, step0 + n)
+                logged = log is not None and log.due(n)
+                if log is not None and logged:
+                    log.norms(trainer, state, batch, key, step0 + n)  # before donation
                 with _compiling(bar, desc, timing, first_call=n == 0):
                     state, metrics, flags = trainer.checked_step(
                         guard, state, halted, batch, key, None, "fit"
@@ -226,6 +244,8 @@ def fit(
                 if pending is not None:
                     check(pending, state)
                 pending = (n, bad, batch, key, metrics.get("loss"))
+                if log is not None and logged:
+                    log.metrics(metrics, state, step0 + n)
                 n += 1
                 if history is not None or (bar is not None and n % 10 == 0):
                     host = {k: float(np.asarray(v)) for k, v in metrics.items() if np.ndim(v) == 0}
@@ -255,6 +275,8 @@ def fit(
     finally:
         if bar is not None:
             bar.close()
+        if log is not None:
+            log.close()
     if bad_steps and on_nonfinite == "skip":
         shown = ", ".join(map(str, bad_steps[:10])) + (" ..." if len(bad_steps) > 10 else "")
         warnings.warn(
