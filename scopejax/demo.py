@@ -192,11 +192,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     trainer = sj.train.minimize(digits_loss, adam, has_aux=True)
     state = trainer.init(init_key, x_tr[:BATCH], y_tr[:BATCH])
     print(state.store.summary())
-    logs = {"digits": None, "parity": None}
+    logs: dict[str, str | None] = {"digits": None, "parity": None}
     if args.logdir:
         logs = {k: os.path.join(args.logdir, k) for k in logs}
         x0, y0 = x_tr[:BATCH], y_tr[:BATCH]
-        sj.summary.write_graph(logs["digits"], trainer.net.apply, state.store, x0, y0, False)
+        graph_dir = os.path.join(args.logdir, "digits")
+        sj.summary.write_graph(graph_dir, trainer.net.apply, state.store, x0, y0, False)
     history: list[dict[str, float]] = []
     t0 = time.perf_counter()
     state = sj.train.fit(

@@ -328,3 +328,19 @@ def test_fit_without_logdir_writes_nothing_and_rejects_bad_interval(tmp_path):
         sj.train.fit(trainer, state, [(x,)], progress=False, logdir=tmp_path, log_every=0)
     state = sj.train.fit(trainer, state, [(x,)], progress=False)
     assert int(state.step) == 1
+
+
+@pytest.mark.slow
+def test_demo_logdir_writes_graph_and_runs(tmp_path):
+    from scopejax import demo
+
+    demo.main(["--smoke", "--epochs", "1", "--no-progress", "--logdir", str(tmp_path)])
+    g = read_graph(str(tmp_path / "digits"))
+    tops = {n.name.split("/")[0] for n in g.node if n.op != "Placeholder"}
+    assert {"backbone", "neck", "digits"} <= tops
+    assert {"backbone/shared", "backbone/shared_1"} <= {
+        "/".join(n.name.split("/")[:2]) for n in g.node
+    }
+    got = values_by_tag(str(tmp_path / "digits"))
+    assert {"train/loss", "train/accuracy", "train/learning_rate", "grad_norm/BACKBONE"} <= set(got)
+    assert "train/loss" in values_by_tag(str(tmp_path / "parity"))
