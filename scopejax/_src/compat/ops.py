@@ -344,7 +344,7 @@ def cast(x: Any, dtype: Any, name: str | None = None) -> Array:
     Returns:
       The converted array.
     """
-    return convert_to_tensor(x).astype(jnp.dtype(dtype))
+    return convert_to_tensor(x).astype(jax.dtypes.canonicalize_dtype(dtype))
 
 
 def to_float(x: Any, name: str = "ToFloat") -> Array:
@@ -492,7 +492,7 @@ def _arg(fn: Callable[..., Array], tf_name: str) -> Callable[..., Array]:
         if dimension is not None:
             axis = dimension
         out = fn(convert_to_tensor(input), 0 if axis is None else int(axis))
-        return out.astype(jnp.dtype(output_type))
+        return out.astype(jax.dtypes.canonicalize_dtype(output_type))
 
     op.__name__ = op.__qualname__ = tf_name
     op.__doc__ = f"""``tf.{tf_name}``: the index along ``axis`` (TF1's default axis 0).
@@ -993,7 +993,7 @@ def where(condition: Any, x: Any = None, y: Any = None, name: str | None = None)
     """
     c = convert_to_tensor(condition)
     if x is None and y is None:
-        return jnp.argwhere(c).astype(jnp.int64)
+        return jnp.argwhere(c).astype(jax.dtypes.canonicalize_dtype(jnp.int64))
     if x is None or y is None:
         raise ValueError("tf.where: pass both x and y, or neither.")
     a, b = _pair(x, y)
