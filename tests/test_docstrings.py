@@ -23,6 +23,9 @@ MODULES = [
     "scopejax.initializers",
     "scopejax.train",
     "scopejax.checkpoint",
+    "scopejax.compat.v1",
+    "scopejax.compat.v1.nn",
+    "scopejax.compat.v1.contrib.layers",
 ]
 
 ARGS = re.compile(r"^\s*Args:\s*$", re.M)

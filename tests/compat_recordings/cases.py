@@ -344,3 +344,26 @@ case(
 case("nn_top_k", "nn.top_k", np.array([[1, 3, 3, 2], [5, 5, 5, 0]], np.float32), 2)
 case("nn_in_top_k", "nn.in_top_k", M, np.array([0, 1, 3], np.int32), 2)
 case("nn_zero_fraction", "nn.zero_fraction", np.array([0, 1, 0, 2], np.float32))
+
+# the remaining elementwise names
+WITH_SPECIALS = np.array([0.0, -1.5, np.inf, -np.inf, np.nan, 2.0], np.float32)
+for op in ("is_nan", "is_finite", "is_inf"):
+    case(op, op, WITH_SPECIALS)
+for op in ("sin", "cos"):
+    case(op, op, X)
+case("realdiv", "realdiv", X, pos(3, 4))
+case("floor_div", "floor_div", IN, JN := J)
+case("floormod", "floormod", IN, JN)
+case("to_int64", "to_int64", X * 3)
+case("to_double", "to_double", IN)
+case("nn_swish", "nn.swish", X)
+case(
+    "nn_conv1d_transpose",
+    "nn.conv1d_transpose",
+    r(1, 4, 4, seed=27),
+    r(3, 2, 4, seed=28),
+    [1, 8, 2],
+    2,
+    "SAME",
+)
+case("convert_to_tensor", "convert_to_tensor", [[1.5, 2.0]])

@@ -202,7 +202,7 @@ def _unary(fn: Callable[[Array], Array], tf_name: str, arg: str = "x") -> Callab
 
 def _truediv(x: Array, y: Array) -> Array:
     if not jnp.issubdtype(x.dtype, jnp.inexact):  # TF: int32 / int32 -> float64 (here float32)
-        f = jnp.float64 if x.dtype.itemsize >= 4 and jax.config.jax_enable_x64 else jnp.float32
+        f = jax.dtypes.canonicalize_dtype(jnp.float64 if x.dtype.itemsize >= 4 else jnp.float32)
         x, y = x.astype(f), y.astype(f)
     return x / y
 
