@@ -24,6 +24,9 @@ MODULES = [
     "scopejax.train",
     "scopejax.checkpoint",
     "scopejax.summary",
+    "scopejax.compat.v1",
+    "scopejax.compat.v1.nn",
+    "scopejax.compat.v1.contrib.layers",
 ]
 
 ARGS = re.compile(r"^\s*Args:\s*$", re.M)
