@@ -6,6 +6,14 @@ of the first rule whose regular expression matches its full name (``re.search``,
 come first, and a TF1 ``partitioner=`` shards the axis it would have split. A variable
 no rule matches is replicated, or with ``strict=True`` an error that names it.
 
+TF1 partitioners: the variable keeps its one TF1 name and full shape (no ``w/part_0``);
+the axis the partitioner splits is sharded over the mesh's partition axis (all of its
+devices: the number of parts TF1 computed only picks the axis, and whether to split).
+TF1 allowed uneven parts (10 rows in 3: 4, 3, 3); a ``jax.Array`` shards an axis only
+evenly, so a partitioned axis the mesh axis does not divide is replicated, with a
+:class:`ShardingWarning` naming the variable (a ported model still runs). A rule's
+spec that does not divide its variable is a ``ShardingError``: the user wrote it.
+
 The sharding is decided once per variable (:func:`resolve`, at ``init``) and applied by
 the :func:`placement` interceptor: ``jax.device_put`` when eager, and
 ``with_sharding_constraint`` under ``jax.jit(init)``. Fast init draws every group of
@@ -17,6 +25,7 @@ from __future__ import annotations
 import math
 import re
 import threading
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, TypeAlias
 
@@ -33,6 +42,11 @@ Rules: TypeAlias = "Sequence[tuple[str, PartitionSpec | NamedSharding | None]]"
 
 #: the mesh axis a partitioner splits over when no ``use(..., partition_axis=)`` says
 PARTITION_AXIS = "partition"
+
+
+class ShardingWarning(UserWarning):
+    """A TF1 partitioner's split cannot be an even JAX sharding, so the variable is
+    replicated instead (TF1 allowed uneven parts; a ``jax.Array`` does not)."""
 
 
 class _Rules:
@@ -285,7 +299,8 @@ def _mesh_over(devices: tuple[Any, ...]) -> Mesh:
 
 def _partition_spec(
     name: str, shape: tuple[int, ...], dtype: Any, partitioner: Callable, mesh_axis: str
-) -> PartitionSpec:
+) -> tuple[PartitionSpec, list[int]]:
+    """The spec sharding the axis ``partitioner`` splits over ``mesh_axis``, and its parts."""
     try:
         got = partitioner(shape=list(shape), dtype=dtype)
     except TypeError:  # a partitioner taking the shape only
@@ -311,7 +326,7 @@ def _partition_spec(
     dims: list[str | None] = [None] * len(shape)
     if split:
         dims[split[0]] = mesh_axis
-    return PartitionSpec(*dims)
+    return PartitionSpec(*dims), parts
 
 
 # -- deciding and applying --------------------------------------------------------------
@@ -354,7 +369,26 @@ def resolve(
         else:
             assert ctx is not None
             axis = ctx.partition_axis
-        spec = _partition_spec(name, shape, dtype, partitioner, axis)
+        spec, parts = _partition_spec(name, shape, dtype, partitioner, axis)
+        sharding = NamedSharding(mesh, spec)
+        if misfit(name, shape, sharding) is not None:
+            # TF1 split unevenly (10 rows in 3 parts: 4, 3, 3); a jax.Array cannot, so a
+            # ported model still runs, with this variable whole on every device
+            i = spec.index(axis)
+            n = dict(zip(mesh.axis_names, mesh.devices.shape, strict=True))[axis]
+            warnings.warn(
+                f"Variable {name} of shape {tuple(shape)}: its TF1 partitioner splits axis {i} "
+                f"into {parts[i]} parts, which this sharding spreads over mesh axis {axis!r} "
+                f"({n} devices); {shape[i]} does not split evenly over {n} (TF1 allowed uneven "
+                "parts, a jax.Array does not), so it is replicated instead: every device "
+                "holds all of it. To shard it, give sj.sharding.use a mesh whose "
+                f"{axis!r} axis size divides {shape[i]}, or name another axis with "
+                "partition_axis=.",
+                ShardingWarning,
+                stacklevel=2,
+            )
+            return NamedSharding(mesh, PartitionSpec())
+        return sharding
     else:
         found = False
         if scope is not None:
@@ -378,19 +412,33 @@ def resolve(
                 "is active. Open sj.sharding.use(mesh, ...) around init, or give a "
                 "NamedSharding instead of a PartitionSpec."
             )
-        sharding = NamedSharding(mesh, PartitionSpec() if spec is None else spec)
+        sharding = named(name, mesh, spec)
     if shape is not None:
         check_fits(name, shape, sharding)
     return sharding
 
 
-def check_fits(name: str, shape: tuple[int, ...], sharding: NamedSharding) -> None:
-    """Raise ShardingError unless ``sharding`` splits ``shape`` evenly over its mesh."""
+def named(name: str, mesh: Mesh, spec: PartitionSpec | None) -> NamedSharding:
+    """``NamedSharding(mesh, spec)``; a spec naming an axis the mesh lacks is a
+    ShardingError naming the variable."""
+    spec = PartitionSpec() if spec is None else spec
+    try:
+        return NamedSharding(mesh, spec)
+    except ValueError as e:
+        raise ShardingError(
+            f"Variable {name}: its PartitionSpec {spec} does not fit the mesh "
+            f"{dict(zip(mesh.axis_names, mesh.devices.shape, strict=True))}: {e} Use the "
+            "mesh's axis names."
+        ) from e
+
+
+def misfit(name: str, shape: tuple[int, ...], sharding: NamedSharding) -> str | None:
+    """Why ``sharding`` cannot split ``shape`` evenly over its mesh, or None if it can."""
     spec, mesh = sharding.spec, sharding.mesh
     if len(spec) > len(shape):
-        raise ShardingError(
+        return (
             f"Variable {name} of shape {tuple(shape)}: its PartitionSpec {spec} has "
-            f"{len(spec)} entries for {len(shape)} axes."
+            f"{len(spec)} entries for {len(shape)} axes. Give at most one entry per axis."
         )
     sizes = dict(zip(mesh.axis_names, mesh.devices.shape, strict=True))
     for i, entry in enumerate(spec):
@@ -400,17 +448,30 @@ def check_fits(name: str, shape: tuple[int, ...], sharding: NamedSharding) -> No
         n = 1
         for a in names:
             if a not in sizes:
-                raise ShardingError(
-                    f"Variable {name}: its PartitionSpec {spec} names mesh axis {a!r}, which the "
-                    f"mesh {tuple(mesh.axis_names)} does not have."
+                return (
+                    f"Variable {name}: its PartitionSpec {spec} names mesh axis {a!r}, which "
+                    f"the mesh {tuple(mesh.axis_names)} does not have. Use the mesh's axis "
+                    "names, or a NamedSharding on another mesh."
                 )
             n *= sizes[a]
         if shape[i] % n:
-            raise ShardingError(
+            return (
                 f"Variable {name} of shape {tuple(shape)}: axis {i} ({shape[i]}) does not "
-                f"split evenly over mesh axes {names} ({n} devices). Pick a spec that divides "
-                "it, or replicate this axis (None)."
+                f"split evenly over mesh axes {names} ({n} devices). Pick a spec whose mesh "
+                "axes divide it, or replicate this axis (None)."
             )
+    return None
+
+
+def check_fits(name: str, shape: tuple[int, ...], sharding: NamedSharding) -> None:
+    """Raise ShardingError unless ``sharding`` splits ``shape`` evenly over its mesh.
+
+    Raises:
+      ShardingError: naming the variable, the axis and the mesh axes that do not fit.
+    """
+    problem = misfit(name, shape, sharding)
+    if problem is not None:
+        raise ShardingError(problem)
 
 
 def place(value: Any, sharding: NamedSharding | None) -> Any:
@@ -448,11 +509,7 @@ def shard_params(params: dict[str, Any]) -> dict[str, Any]:
                 )
             spec = None
         shape = tuple(np.shape(value))
-        sharding = (
-            spec
-            if isinstance(spec, NamedSharding)
-            else NamedSharding(ctx.mesh, PartitionSpec() if spec is None else spec)
-        )
+        sharding = spec if isinstance(spec, NamedSharding) else named(name, ctx.mesh, spec)
         check_fits(name, shape, sharding)
         out[name] = place(value, sharding)
     return out
