@@ -13,6 +13,7 @@
 from scopejax._src.core.errors import ShardingError as ShardingError
 from scopejax._src.core.sharding import PARTITION_AXIS as PARTITION_AXIS
 from scopejax._src.core.sharding import ShardingWarning as ShardingWarning
+from scopejax._src.core.sharding import bytes_by_device as bytes_by_device
 from scopejax._src.core.sharding import bytes_per_device as bytes_per_device
 from scopejax._src.core.sharding import current as current
 from scopejax._src.core.sharding import describe as describe

@@ -582,3 +582,39 @@ def test_no_warnings_for_even_partitions():
             lambda: sj.get_variable("w", [16, 4], partitioner=fixed_size_partitioner(3))
         ).init(KEY)
     assert spec_of(store["w"]) == ("partition",)
+
+
+# -- store summary -----------------------------------------------------------------------
+def test_summary_shows_sharding_and_bytes_per_device(mesh24):
+    plain = sj.transform(mlp).init(KEY, X)
+    assert "sharding" not in plain.summary() and "per device" not in plain.summary()
+    with sj.sharding.use(mesh24, TP_RULES):
+        store = sj.transform(mlp).init(KEY, X)
+        abstract = sj.transform(mlp).init_abstract(KEY, X)
+    text = store.summary()
+    lines = text.splitlines()
+    assert lines[0].split()[:8] == [
+        "name", "shape", "dtype", "params", "bytes", "per", "device", "sharding",
+    ]  # fmt: skip
+    row = {ln.split()[0]: ln for ln in lines[2:-1]}
+    # d1/kernel (8, 16) f32 = 512 B, split 4 ways over 'model'
+    assert "512 B" in row["d1/kernel"] and "128 B" in row["d1/kernel"]
+    assert "P(None, 'model')" in row["d1/kernel"]
+    assert "P('model')" in row["d1/bias"]
+    # every device holds a quarter of all 280 params (1120 B): 280 B
+    assert lines[-1].endswith("per device: at most 280 B (8 devices)"), lines[-1]
+    assert abstract.summary() == text  # shape structs carry the same shardings
+    html = store._repr_html_()
+    assert "<th>sharding</th>" in html and "P(None, &#x27;model&#x27;)" in html
+
+
+def test_replicated_values_count_in_full_per_device(mesh24):
+    with sj.sharding.use(mesh24, [(".*", P())]):
+        store = sj.transform(mlp).init(KEY, X)
+    per = sj.sharding.bytes_by_device(store.flat().values())
+    assert set(per) == set(jax.devices()[:8])
+    assert set(per.values()) == {store.nbytes}
+    assert "replicated" in store.summary()
+    assert sj.sharding.bytes_per_device(store["d1/kernel"]) == 512
+    assert sj.sharding.describe(store["d1/kernel"]) == "replicated"
+    assert sj.sharding.describe(jnp.ones(3)) == "-"

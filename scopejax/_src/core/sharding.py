@@ -36,6 +36,9 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 from scopejax._src.core.errors import ShardingError
 from scopejax._src.core.names import compile_pattern
 from scopejax._src.core.request import Next, VariableRequest
+from scopejax._src.core.store_summary import bytes_by_device as bytes_by_device
+from scopejax._src.core.store_summary import bytes_per_device as bytes_per_device
+from scopejax._src.core.store_summary import describe as describe
 
 Spec: TypeAlias = "PartitionSpec | NamedSharding | None"
 Rules: TypeAlias = "Sequence[tuple[str, PartitionSpec | NamedSharding | None]]"
@@ -513,24 +516,3 @@ def shard_params(params: dict[str, Any]) -> dict[str, Any]:
         check_fits(name, shape, sharding)
         out[name] = place(value, sharding)
     return out
-
-
-def describe(value: Any) -> str:
-    """A short text for a value's sharding: ``P(None, 'model')``, ``replicated``, ``-``."""
-    sharding = getattr(value, "sharding", None)
-    if isinstance(sharding, NamedSharding):
-        if all(e is None for e in sharding.spec):
-            return "replicated"
-        inner = ", ".join(repr(e) for e in sharding.spec)
-        return f"P({inner})"
-    return "-"
-
-
-def bytes_per_device(value: Any) -> int:
-    """The bytes of ``value`` one device holds (all of it unless sharded)."""
-    size = int(np.prod(np.shape(value), dtype=np.int64)) * np.dtype(value.dtype).itemsize
-    sharding = getattr(value, "sharding", None)
-    if sharding is None or not hasattr(sharding, "shard_shape"):
-        return size
-    shard = sharding.shard_shape(tuple(np.shape(value)))
-    return int(np.prod(shard, dtype=np.int64)) * np.dtype(value.dtype).itemsize
