@@ -495,9 +495,23 @@ def test_apply_inside_use_moves_a_store_onto_other_rules(mesh24):
     with sj.sharding.use(mesh24, [("d1/kernel", P("data")), (".*", P())]):
         _, kernel = net.apply(store, X)
     assert spec_of(kernel) == ("data",)
+    # no rule for d1/bias: it keeps the sharding it has on the mesh (a partitioner's,
+    # a scope's), even when strict; a value off the mesh is replicated onto it
     with sj.sharding.use(mesh24, [("d1/kernel", P(None, "data"))], strict=True):
-        with pytest.raises(ShardingError, match="d1/bias"):
-            net.apply(store, X)
+        net.apply(store, X)
+    plain = net.init(KEY, X)
+    with sj.sharding.use(mesh24, [("d1/kernel", P(None, "data"))]):
+
+        def read_bias(x):
+            linear(x)
+            with sj.variable_scope("d1", reuse=True):
+                return sj.get_variable("bias")
+
+        bias = sj.transform(read_bias).apply(plain, X)
+    assert bias.sharding == NamedSharding(mesh24, P())
+    with sj.sharding.use(mesh24, [("d1/kernel", P(None, "data"))], strict=True):
+        with pytest.raises(ShardingError, match=r"Variable d1/bias: no sharding rule .* not on"):
+            net.apply(plain, X)
 
 
 # -- sj.device, lifted variables -------------------------------------------------------------

@@ -22,6 +22,7 @@ equally-sharded variables straight into its sharding (born sharded, see fastinit
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import threading
@@ -45,6 +46,17 @@ Rules: TypeAlias = "Sequence[tuple[str, PartitionSpec | NamedSharding | None]]"
 
 #: the mesh axis a partitioner splits over when no ``use(..., partition_axis=)`` says
 PARTITION_AXIS = "partition"
+
+
+#: the mesh axis ``sj.train`` steps split their batch over, when the mesh has it
+BATCH_AXIS = "data"
+
+
+class _Default:
+    """The default of an argument whose None means something else."""
+
+
+_DEFAULT = _Default()
 
 
 class ShardingWarning(UserWarning):
@@ -98,13 +110,20 @@ class use:  # noqa: N801 - a context manager, like variable_scope
         (default: replicated).
       partition_axis: the mesh axis a TF1 ``partitioner=`` splits over (default: the
         axis named ``'partition'`` if the mesh has one, else the mesh's first axis).
+      batch_axis: the mesh axis ``sj.train`` steps split the leading axis of their
+        batch over (data parallelism). Default: ``'data'`` when the mesh has that axis,
+        else none; None leaves the batch as given.
 
     Returns:
-      A context manager; ``init``, ``jax.jit(init)``, ``init_abstract`` and ``apply``
-      started inside follow the rules.
+      A context manager; ``init``, ``jax.jit(init)``, ``init_abstract``, ``apply`` and
+      ``sj.train`` steps started inside follow the rules. At ``apply`` (and in a training
+      step) a stored value a rule matches is placed by it; an unmatched one keeps the
+      sharding it has (a partitioner's, a scope's), or is replicated if it is not on
+      the mesh yet. The rules are read when a jitted function is traced.
 
     Raises:
-      TypeError: malformed rules. ``ShardingError`` (at ``init``): a spec that does not
+      TypeError: malformed rules. ValueError: ``partition_axis`` or ``batch_axis`` is
+      not an axis of the mesh. ``ShardingError`` (at ``init``): a spec that does not
       fit its variable, or an unmatched variable in strict mode.
 
     >>> import jax, numpy as np, scopejax as sj
@@ -117,7 +136,7 @@ class use:  # noqa: N801 - a context manager, like variable_scope
     ('model',)
     """
 
-    __slots__ = ("mesh", "rules", "strict", "partition_axis")
+    __slots__ = ("mesh", "rules", "strict", "partition_axis", "batch_axis", "key")
 
     def __init__(
         self,
@@ -126,6 +145,7 @@ class use:  # noqa: N801 - a context manager, like variable_scope
         *,
         strict: bool = False,
         partition_axis: str | None = None,
+        batch_axis: str | None | _Default = _DEFAULT,
     ) -> None:
         if not isinstance(mesh, Mesh):
             raise TypeError(f"sj.sharding.use needs a jax.sharding.Mesh, got {mesh!r}.")
@@ -141,6 +161,16 @@ class use:  # noqa: N801 - a context manager, like variable_scope
                 f"mesh {tuple(mesh.axis_names)}."
             )
         self.partition_axis = partition_axis
+        if isinstance(batch_axis, _Default):
+            batch_axis = BATCH_AXIS if BATCH_AXIS in mesh.axis_names else None
+        elif batch_axis is not None and batch_axis not in mesh.axis_names:
+            raise ValueError(
+                f"sj.sharding.use: batch_axis {batch_axis!r} is not an axis of the mesh "
+                f"{tuple(mesh.axis_names)}; name one of them, or None to leave batches as given."
+            )
+        self.batch_axis: str | None = batch_axis
+        #: what a function traced inside depends on (jit caches are keyed by it)
+        self.key = (mesh, self.rules.rules, self.strict, partition_axis, batch_axis)
 
     def __enter__(self) -> use:
         _ACTIVE.stack.append(self)
@@ -497,7 +527,17 @@ def placement(req: VariableRequest, next: Next) -> Any:
 
 
 def shard_params(params: dict[str, Any]) -> dict[str, Any]:
-    """``apply`` inside :class:`use`: each stored value placed by the block's rules."""
+    """``apply`` inside :class:`use`: each stored value placed by the block's rules.
+
+    A value no rule matches keeps the sharding it has when it is already on the mesh
+    (a partitioner's or a scope's, from ``init``) or traced (JAX keeps its input
+    sharding); otherwise it is replicated onto the mesh, or, with ``strict``, it is a
+    ShardingError.
+
+    Raises:
+      ShardingError: a rule's spec does not fit the value, or (strict) an eager value
+        off the mesh matches no rule.
+    """
     ctx = current()
     if ctx is None:
         return params
@@ -505,14 +545,73 @@ def shard_params(params: dict[str, Any]) -> dict[str, Any]:
     for name, value in params.items():
         found, spec = ctx.rules.match(name)
         if not found:
+            if isinstance(value, jax.core.Tracer) or _on_mesh(value, ctx.mesh):
+                out[name] = value
+                continue
             if ctx.strict:
                 raise ShardingError(
                     f"Variable {name}: no sharding rule matches it (sj.sharding.use(..., "
-                    "strict=True))."
+                    "strict=True)), and it is not on the mesh yet. Add a rule for it, e.g. "
+                    "(re.escape(name), P()) to replicate it."
                 )
             spec = None
         shape = tuple(np.shape(value))
         sharding = spec if isinstance(spec, NamedSharding) else named(name, ctx.mesh, spec)
         check_fits(name, shape, sharding)
         out[name] = place(value, sharding)
+    return out
+
+
+def _on_mesh(value: Any, mesh: Mesh) -> bool:
+    sharding = getattr(value, "sharding", None)
+    return isinstance(sharding, NamedSharding) and sharding.mesh == mesh
+
+
+@functools.lru_cache(maxsize=64)
+def _batch_shardings(mesh: Mesh, axis: str) -> NamedSharding:
+    return NamedSharding(mesh, PartitionSpec(axis))
+
+
+def shard_batch(args: tuple[Any, ...], skip: Sequence[int] = ()) -> tuple[Any, ...]:
+    """``args`` of a training step with each array's leading axis split over the batch
+    axis of the active :class:`use` block (data parallelism); positions in ``skip``
+    (static arguments) and non-arrays are left alone.
+
+    An array whose leading axis the batch axis does not divide (a last, smaller batch)
+    is replicated instead, with a :class:`ShardingWarning`.
+    """
+    ctx = current()
+    if ctx is None or ctx.batch_axis is None:
+        return args
+    axis = ctx.batch_axis
+    n = dict(zip(ctx.mesh.axis_names, ctx.mesh.devices.shape, strict=True))[axis]
+    replicated = NamedSharding(ctx.mesh, PartitionSpec())
+
+    uneven: list[str] = []
+
+    def one(i: int, x: Any) -> Any:
+        if not isinstance(x, (jax.Array, np.ndarray)) or isinstance(x, jax.core.Tracer):
+            return x
+        if not x.shape:
+            return x
+        if x.shape[0] % n:
+            uneven.append(f"argument {i} of shape {tuple(x.shape)}")
+            return place(x, replicated)
+        return place(x, _batch_shardings(ctx.mesh, axis))
+
+    skipped = set(skip)
+    out = tuple(
+        a if i in skipped else jax.tree.map(functools.partial(one, i), a)
+        for i, a in enumerate(args)
+    )
+    if uneven:
+        more = f" (and {len(uneven) - 1} more)" if len(uneven) > 1 else ""
+        warnings.warn(
+            f"Training batch {uneven[0]}{more}: its leading axis does not split evenly over "
+            f"mesh axis {axis!r} ({n} devices), so it is replicated (no data parallelism "
+            f"for it). Use batch sizes divisible by {n}, or sj.sharding.use(..., "
+            "batch_axis=None) to leave batches as given.",
+            ShardingWarning,
+            stacklevel=3,
+        )
     return out
