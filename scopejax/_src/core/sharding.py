@@ -27,7 +27,7 @@ import math
 import re
 import threading
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeAlias
 
 import jax
@@ -538,28 +538,40 @@ def shard_params(params: dict[str, Any]) -> dict[str, Any]:
       ShardingError: a rule's spec does not fit the value, or (strict) an eager value
         off the mesh matches no rule.
     """
-    ctx = current()
-    if ctx is None:
+    if current() is None:
         return params
     out = {}
     for name, value in params.items():
-        found, spec = ctx.rules.match(name)
-        if not found:
-            if isinstance(value, jax.core.Tracer) or _on_mesh(value, ctx.mesh):
-                out[name] = value
-                continue
-            if ctx.strict:
-                raise ShardingError(
-                    f"Variable {name}: no sharding rule matches it (sj.sharding.use(..., "
-                    "strict=True)), and it is not on the mesh yet. Add a rule for it, e.g. "
-                    "(re.escape(name), P()) to replicate it."
-                )
-            spec = None
-        shape = tuple(np.shape(value))
-        sharding = spec if isinstance(spec, NamedSharding) else named(name, ctx.mesh, spec)
-        check_fits(name, shape, sharding)
-        out[name] = place(value, sharding)
+        sharding = param_sharding(name, value)
+        out[name] = value if sharding is None else place(value, sharding)
     return out
+
+
+def param_sharding(name: str, value: Any) -> NamedSharding | None:
+    """Where the active :class:`use` block puts stored variable ``name`` (an array or a
+    ``ShapeDtypeStruct``): its rule's sharding; None to keep it as it is (no block, or
+    unmatched and already on the mesh or traced). See :func:`shard_params`.
+
+    Raises:
+      ShardingError: the rule's spec does not fit, or (strict) unmatched and off the mesh.
+    """
+    ctx = current()
+    if ctx is None:
+        return None
+    found, spec = ctx.rules.match(name)
+    if not found:
+        if isinstance(value, jax.core.Tracer) or _on_mesh(value, ctx.mesh):
+            return None
+        if ctx.strict:
+            raise ShardingError(
+                f"Variable {name}: no sharding rule matches it (sj.sharding.use(..., "
+                "strict=True)), and it is not on the mesh yet. Add a rule for it, e.g. "
+                "(re.escape(name), P()) to replicate it."
+            )
+        spec = None
+    sharding = spec if isinstance(spec, NamedSharding) else named(name, ctx.mesh, spec)
+    check_fits(name, tuple(np.shape(value)), sharding)
+    return sharding
 
 
 def _on_mesh(value: Any, mesh: Mesh) -> bool:
@@ -615,3 +627,40 @@ def shard_batch(args: tuple[Any, ...], skip: Sequence[int] = ()) -> tuple[Any, .
             stacklevel=3,
         )
     return out
+
+
+def shard_like(tree: Any, params: Mapping[str, Any]) -> Any:
+    """``tree`` (an optimizer state) placed like ``params`` inside :class:`use` (else as is).
+
+    A leaf whose key path ends in a parameter's name (the Stores in an optax state,
+    ``mu``/``nu``/``trace``, are keyed by name) and has that parameter's shape gets the
+    parameter's sharding; every other array leaf (step counts, factored statistics) is
+    replicated on the mesh.
+
+    Args:
+      tree: a pytree, e.g. what ``optimizer.init(params)`` returned.
+      params: ``{name: array}``, e.g. ``store.flat()``.
+
+    Returns:
+      The same tree, its arrays on the mesh.
+    """
+    ctx = current()
+    if ctx is None:
+        return tree
+    replicated = NamedSharding(ctx.mesh, PartitionSpec())
+    like = {
+        name: (tuple(v.shape), v.sharding)
+        for name, v in params.items()
+        if isinstance(getattr(v, "sharding", None), NamedSharding)
+    }
+
+    def one(path: tuple[Any, ...], x: Any) -> Any:
+        if not isinstance(x, jax.Array) or isinstance(x, jax.core.Tracer):
+            return x
+        last = path[-1] if path else None
+        hit = like.get(last.key) if isinstance(last, jax.tree_util.DictKey) else None
+        if hit is not None and hit[0] == tuple(x.shape):
+            return place(x, hit[1])
+        return place(x, replicated)
+
+    return jax.tree_util.tree_map_with_path(one, tree)

@@ -298,10 +298,16 @@ def minimize(
             )
         return train
 
+    def fresh_state(store: Store, train: Store) -> TrainState:
+        """A step-0 state; inside sj.sharding.use its optimizer state is placed like
+        the parameters."""
+        opt_state = _sharding.shard_like(optimizer.init(train), train.flat())
+        return TrainState(store, opt_state, _count())
+
     def init(rng: Any, *args: Any, **kwargs: Any) -> TrainState:
         store = net.init(rng, *args, **kwargs)  # inside sj.sharding.use: born sharded
         train = select_train(store)
-        return TrainState(store, shard_like(optimizer.init(train), train), _count())
+        return fresh_state(store, train)
 
     def init_from(store: Store, copy: bool = True) -> TrainState:
         train = select_train(store)
@@ -319,7 +325,7 @@ def minimize(
         if _sharding.current() is not None:  # a store from elsewhere: onto the mesh
             store = store.replace(_sharding.shard_params(store.flat()))
             train = select_train(store)
-        return TrainState(store, shard_like(optimizer.init(train), train), _count())
+        return fresh_state(store, train)
 
     def loss_and_updates(train: Store, rest: Store, opt_state: Any, args: tuple, rng: Any, kw):
         def loss_of(train: Store) -> tuple[jax.Array, Any]:
@@ -462,46 +468,6 @@ def _count() -> jax.Array:
     count = jnp.zeros((), jnp.int32)
     ctx = _sharding.current()
     return count if ctx is None else jax.device_put(count, NamedSharding(ctx.mesh, PartitionSpec()))
-
-
-def shard_like(opt_state: Any, params: Store) -> Any:
-    """``opt_state`` placed like ``params`` inside ``sj.sharding.use`` (else unchanged).
-
-    Every Store in the optimizer state (``mu``, ``nu``, ... mirror the parameters) has
-    each value of a parameter's shape placed with that parameter's sharding; the other
-    leaves (step counts, factored statistics) are replicated on the mesh.
-
-    Args:
-      opt_state: what ``optimizer.init(params)`` returned.
-      params: the trained variables.
-
-    Returns:
-      The optimizer state, on the mesh.
-    """
-    ctx = _sharding.current()
-    if ctx is None:
-        return opt_state
-    replicated = NamedSharding(ctx.mesh, PartitionSpec())
-    like = {
-        name: (v.shape, v.sharding)
-        for name, v in params.flat().items()
-        if isinstance(getattr(v, "sharding", None), NamedSharding)
-    }
-
-    def leaf(x: Any, sharding: Any = replicated) -> Any:
-        return _sharding.place(x, sharding) if isinstance(x, jax.Array) else x
-
-    def node(x: Any) -> Any:
-        if not isinstance(x, Store):
-            return leaf(x)
-        values = {}
-        for name, v in x.flat().items():
-            shape, sharding = like.get(name, (None, replicated))
-            fits = shape is not None and tuple(getattr(v, "shape", ())) == tuple(shape)
-            values[name] = jax.tree.map(lambda a, s=sharding if fits else replicated: leaf(a, s), v)
-        return x.replace(values)
-
-    return jax.tree.map(node, opt_state, is_leaf=lambda x: isinstance(x, Store))
 
 
 def _label_store(params: Any, label_of: Callable[[VariableInfo], str]) -> Any:
