@@ -170,7 +170,7 @@ class use:  # noqa: N801 - a context manager, like variable_scope
             )
         self.batch_axis: str | None = batch_axis
         #: what a function traced inside depends on (jit caches are keyed by it)
-        self.key = (mesh, self.rules.rules, self.strict, partition_axis, batch_axis)
+        self.key = _Key((mesh, self.rules.rules, self.strict, partition_axis, batch_axis))
 
     def __enter__(self) -> use:
         _ACTIVE.stack.append(self)
@@ -179,6 +179,22 @@ class use:  # noqa: N801 - a context manager, like variable_scope
     def __exit__(self, *exc: Any) -> None:
         popped = _ACTIVE.stack.pop()
         assert popped is self, "sj.sharding.use blocks closed out of order"
+
+
+class _Key:
+    """A hashable value with its hash computed once (looked up at every training step)."""
+
+    __slots__ = ("value", "hash")
+
+    def __init__(self, value: tuple[Any, ...]) -> None:
+        self.value = value
+        self.hash = hash(value)
+
+    def __hash__(self) -> int:
+        return self.hash
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Key) and (self is other or self.value == other.value)
 
 
 class _Active(threading.local):
@@ -403,7 +419,7 @@ def resolve(
             assert ctx is not None
             axis = ctx.partition_axis
         spec, parts = _partition_spec(name, shape, dtype, partitioner, axis)
-        sharding = NamedSharding(mesh, spec)
+        sharding = NamedSharding(mesh, _trimmed(spec))
         if misfit(name, shape, sharding) is not None:
             # TF1 split unevenly (10 rows in 3 parts: 4, 3, 3); a jax.Array cannot, so a
             # ported model still runs, with this variable whole on every device
@@ -451,10 +467,22 @@ def resolve(
     return sharding
 
 
+def _trimmed(spec: PartitionSpec) -> PartitionSpec:
+    """``spec`` without trailing Nones: ``P('model', None)`` is ``P('model')``, as jit
+    outputs have it (equal shardings, so a step's outputs match its inputs and the next
+    step does not compile again)."""
+    dims = list(spec)
+    if not dims or dims[-1] is not None:
+        return spec
+    while dims and dims[-1] is None:
+        dims.pop()
+    return PartitionSpec(*dims)
+
+
 def named(name: str, mesh: Mesh, spec: PartitionSpec | None) -> NamedSharding:
     """``NamedSharding(mesh, spec)``; a spec naming an axis the mesh lacks is a
     ShardingError naming the variable."""
-    spec = PartitionSpec() if spec is None else spec
+    spec = PartitionSpec() if spec is None else _trimmed(spec)
     try:
         return NamedSharding(mesh, spec)
     except ValueError as e:
@@ -521,8 +549,13 @@ def place(value: Any, sharding: NamedSharding | None) -> Any:
 def placement(req: VariableRequest, next: Next) -> Any:
     """Interceptor: give a new variable the sharding :func:`resolve` chose for it."""
     value = next(req)
-    if req.sharding is not None:
-        check_fits(req.graph_name, tuple(value.shape), req.sharding)
+    if req.sharding is None:
+        return value
+    check_fits(req.graph_name, tuple(value.shape), req.sharding)
+    if getattr(req.frame, "plan", None) is not None:
+        # fast init's discovery: the plan keeps the sharding and draws the value straight
+        # into it (a constraint here would make the draw a traced value, drawn whole)
+        return value
     return place(value, req.sharding)
 
 
@@ -579,11 +612,6 @@ def _on_mesh(value: Any, mesh: Mesh) -> bool:
     return isinstance(sharding, NamedSharding) and sharding.mesh == mesh
 
 
-@functools.lru_cache(maxsize=64)
-def _batch_shardings(mesh: Mesh, axis: str) -> NamedSharding:
-    return NamedSharding(mesh, PartitionSpec(axis))
-
-
 def shard_batch(args: tuple[Any, ...], skip: Sequence[int] = ()) -> tuple[Any, ...]:
     """``args`` of a training step with each array's leading axis split over the batch
     axis of the active :class:`use` block (data parallelism); positions in ``skip``
@@ -591,14 +619,18 @@ def shard_batch(args: tuple[Any, ...], skip: Sequence[int] = ()) -> tuple[Any, .
 
     An array whose leading axis the batch axis does not divide (a last, smaller batch)
     is replicated instead, with a :class:`ShardingWarning`.
+
+    Args:
+      args: the positional arguments of a step (arrays, or pytrees of them).
+      skip: positions not to touch.
+
+    Returns:
+      The arguments, their arrays placed (already placed ones are passed through).
     """
     ctx = current()
     if ctx is None or ctx.batch_axis is None:
         return args
-    axis = ctx.batch_axis
-    n = dict(zip(ctx.mesh.axis_names, ctx.mesh.devices.shape, strict=True))[axis]
-    replicated = NamedSharding(ctx.mesh, PartitionSpec())
-
+    split, replicated, n = _batch_shardings(ctx.mesh, ctx.batch_axis)
     uneven: list[str] = []
 
     def one(i: int, x: Any) -> Any:
@@ -609,24 +641,34 @@ def shard_batch(args: tuple[Any, ...], skip: Sequence[int] = ()) -> tuple[Any, .
         if x.shape[0] % n:
             uneven.append(f"argument {i} of shape {tuple(x.shape)}")
             return place(x, replicated)
-        return place(x, _batch_shardings(ctx.mesh, axis))
+        return place(x, split)
 
-    skipped = set(skip)
-    out = tuple(
-        a if i in skipped else jax.tree.map(functools.partial(one, i), a)
-        for i, a in enumerate(args)
-    )
+    out = list(args)
+    for i, a in enumerate(args):
+        if i in skip:
+            continue
+        if isinstance(a, (jax.Array, np.ndarray)):
+            out[i] = one(i, a)  # the common case, without a tree walk
+        else:
+            out[i] = jax.tree.map(functools.partial(one, i), a)
     if uneven:
         more = f" (and {len(uneven) - 1} more)" if len(uneven) > 1 else ""
         warnings.warn(
             f"Training batch {uneven[0]}{more}: its leading axis does not split evenly over "
-            f"mesh axis {axis!r} ({n} devices), so it is replicated (no data parallelism "
-            f"for it). Use batch sizes divisible by {n}, or sj.sharding.use(..., "
+            f"mesh axis {ctx.batch_axis!r} ({n} devices), so it is replicated (no data "
+            f"parallelism for it). Use batch sizes divisible by {n}, or sj.sharding.use(..., "
             "batch_axis=None) to leave batches as given.",
             ShardingWarning,
             stacklevel=3,
         )
-    return out
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=64)
+def _batch_shardings(mesh: Mesh, axis: str) -> tuple[NamedSharding, NamedSharding, int]:
+    """(the batch's sharding, replicated, the batch axis's size) on ``mesh``."""
+    size = dict(zip(mesh.axis_names, mesh.devices.shape, strict=True))[axis]
+    return NamedSharding(mesh, PartitionSpec(axis)), NamedSharding(mesh, PartitionSpec()), size
 
 
 def shard_like(tree: Any, params: Mapping[str, Any]) -> Any:
