@@ -632,3 +632,60 @@ def test_replicated_values_count_in_full_per_device(mesh24):
     assert sj.sharding.bytes_per_device(store["d1/kernel"]) == 512
     assert sj.sharding.describe(store["d1/kernel"]) == "replicated"
     assert sj.sharding.describe(jnp.ones(3)) == "-"
+
+
+# -- born sharded: drawn straight into the sharding ------------------------------------------
+@pytest.mark.parametrize("stacked", [False, True])
+def test_init_draws_every_value_straight_into_its_sharding(mesh8, monkeypatch, stacked):
+    """Each group of equally-sharded draws is one jitted draw whose output has the
+    sharding (dense layers), and traced initial values (layer_stack's stacked ones) are
+    one jitted program with sharded outputs; nothing needs moving afterwards."""
+    from scopejax._src.core import fastinit
+
+    draws: list = []
+    traced: list = []
+    moved: list = []
+    real_draw, real_traced, real_place = (
+        fastinit._group_draw,
+        fastinit._evaluate_traced_into,
+        fastinit.place,
+    )
+
+    def draw_spy(initializer, shape, dtype, n, sharding=None):
+        draws.append((shape, sharding))
+        return real_draw(initializer, shape, dtype, n, sharding)
+
+    def traced_spy(closed, dyn, shardings):
+        traced.append(shardings)
+        return real_traced(closed, dyn, shardings)
+
+    def place_spy(value, sharding):
+        if sharding is not None and not isinstance(value, jax.core.Tracer):
+            if not value.sharding.is_equivalent_to(sharding, value.ndim):
+                moved.append(value.shape)
+        return real_place(value, sharding)
+
+    monkeypatch.setattr(fastinit, "_group_draw", draw_spy)
+    monkeypatch.setattr(fastinit, "_evaluate_traced_into", traced_spy)
+    monkeypatch.setattr(fastinit, "place", place_spy)
+
+    def fn(x):
+        if stacked:
+            with sj.variable_scope("blocks"):
+                return sj.layer_stack(8, lambda h: jnp.tanh(sj.nn.Dense(16)(h)))(x)
+        for i in range(4):
+            x = jnp.tanh(sj.layers.dense(x, 16, name=f"l{i}"))
+        return x
+
+    rules = [("kernel$", P(*([None] * (2 if stacked else 1)), "x")), (".*", P())]
+    with sj.sharding.use(mesh8, rules):
+        store = sj.transform(fn).init(KEY, jnp.ones([2, 16]))
+    assert moved == []
+    if stacked:
+        assert traced and any(s is not None and "x" in s.spec for s in traced[0])
+    else:
+        kernel_draws = [sh for shape, sh in draws if shape == (16, 16)]
+        assert kernel_draws and all(sh is not None and "x" in sh.spec for sh in kernel_draws)
+    kernel = store["blocks/dense/kernel" if stacked else "l0/kernel"]
+    assert {tuple(s.data.shape)[-1] for s in kernel.addressable_shards} == {2}
+    assert_same_store(sj.transform(fn).init(KEY, jnp.ones([2, 16])), store)

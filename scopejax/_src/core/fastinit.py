@@ -36,7 +36,7 @@ from jax.sharding import NamedSharding, PartitionSpec
 
 from scopejax._src.core.context import Frame
 from scopejax._src.core.errors import ScopejaxError
-from scopejax._src.core.initializers import Initializer, draw_one, is_batchable
+from scopejax._src.core.initializers import Initializer, draw_one, is_batchable, shaped_draws
 from scopejax._src.core.jaxcompat import dce_jaxpr
 from scopejax._src.core.request import Next, VariableRequest, checked, run_initializer
 from scopejax._src.core.rng import stable_hash
@@ -280,6 +280,13 @@ def _group_draw(
                 hashes
             )
         return jax.numpy.broadcast_to(initializer.draw(None, shape, dtype), (n, *shape))
+
+    if sharding is not None:  # drawn with its shape, so each device draws its own part
+        flat_fn = fn
+
+        def fn(key: jax.Array, hashes: jax.Array) -> jax.Array:
+            with shaped_draws():
+                return flat_fn(key, hashes)
 
     if sharding is None:
         return jax.jit(fn)
