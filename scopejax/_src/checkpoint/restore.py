@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar, overload
 
+import jax
 import numpy as np
 
 from scopejax._src.checkpoint.assign import _place, assign
@@ -20,6 +21,7 @@ from scopejax._src.checkpoint.source import (
     locate,
 )
 from scopejax._src.checkpoint.tree import rebuild, restore_into
+from scopejax._src.core import sharding as _sharding
 from scopejax._src.core.store import Store
 
 T = TypeVar("T")
@@ -98,6 +100,12 @@ def restore(path: str | os.PathLike[str], target: Any = None, *, verify: bool = 
       target's structure, and the step.
 
     Arrays land on the target's sharding when it has one, else on the default device.
+    Inside ``sj.sharding.use(mesh, rules)`` the block's rules place the variables instead
+    (unmatched ones keep the target's sharding on that mesh, else are replicated) and the
+    optimizer state follows its parameters: restoring onto another mesh or other rules
+    reshards, and a TensorFlow checkpoint (partitioned variables included) restores
+    straight into a sharded store. A target from ``init_abstract`` inside the block
+    carries the same shardings.
     With JAX's 64-bit mode off (its default), a 64-bit value is narrowed to 32 bits only
     if that changes no bit of it (a step of 1000 as int32); otherwise a CheckpointError
     names it and says how to turn 64-bit mode on. ``verify=False`` skips the checksums.
@@ -124,6 +132,41 @@ def restore(path: str | os.PathLike[str], target: Any = None, *, verify: bool = 
     >>> sj.checkpoint.restore(path, target=store)["w"]
     Array([0., 1., 2.], dtype=float32)
     """
+    if _sharding.current() is None:
+        return _restore(path, target, verify)
+    # read each variable straight into the sharding the rules give it
+    if isinstance(target, Store):
+        target = _abstract_by_rules(target)
+    elif _is_state(target) and isinstance(target.store, Store):
+        target = target._replace(store=_abstract_by_rules(target.store))
+    result = _restore(path, target, verify)
+    # inside sj.sharding.use: the block's rules place the variables (a restore onto
+    # another mesh or other rules reshards), the optimizer state follows them
+    if isinstance(result, Store):
+        return result.replace(_sharding.shard_params(result.flat()))
+    if isinstance(result, Checkpoint):
+        store = result.store.replace(_sharding.shard_params(result.store.flat()))
+        opt_state = _sharding.shard_like(result.opt_state, store.flat())
+        return result._replace(store=store, opt_state=opt_state)
+    store = result.store.replace(_sharding.shard_params(result.store.flat()))
+    opt_state = _sharding.shard_like(result.opt_state, store.flat())
+    step = _sharding.shard_like(result.step, {})
+    return result._replace(store=store, opt_state=opt_state, step=step)
+
+
+def _abstract_by_rules(target: Store) -> Store:
+    """``target`` as shape structs with the shardings the active use block gives them."""
+    values = {}
+    for name, v in target.flat().items():
+        sharding = _sharding.param_sharding(name, v)
+        if sharding is None:
+            sharding = getattr(v, "sharding", None)
+        values[name] = jax.ShapeDtypeStruct(np.shape(v), v.dtype, sharding=sharding)
+    return target.replace(values)
+
+
+def _restore(path: str | os.PathLike[str], target: Any, verify: bool) -> Any:
+    """:func:`restore` without the ``sj.sharding.use`` placement."""
     kind, p = locate(path)
     if kind == TENSORFLOW:
         src: Any = TFSource(p, verify=verify)
@@ -134,7 +177,7 @@ def restore(path: str | os.PathLike[str], target: Any = None, *, verify: bool = 
                 warnings.warn(
                     f"{src.description}: string tensors left out of the Store: "
                     f"{sorted(set(have) - set(numeric))} (load_variables reads them).",
-                    stacklevel=2,
+                    stacklevel=3,
                 )
             values = src.read(numeric)
             at = f"{src.description}: variable "

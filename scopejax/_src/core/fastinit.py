@@ -36,7 +36,7 @@ from jax.sharding import NamedSharding, PartitionSpec
 
 from scopejax._src.core.context import Frame
 from scopejax._src.core.errors import ScopejaxError
-from scopejax._src.core.initializers import Initializer, draw_one, is_batchable
+from scopejax._src.core.initializers import Initializer, draw_one, is_batchable, shaped_draws
 from scopejax._src.core.jaxcompat import dce_jaxpr
 from scopejax._src.core.request import Next, VariableRequest, checked, run_initializer
 from scopejax._src.core.rng import stable_hash
@@ -281,6 +281,13 @@ def _group_draw(
             )
         return jax.numpy.broadcast_to(initializer.draw(None, shape, dtype), (n, *shape))
 
+    if sharding is not None:  # drawn with its shape, so each device draws its own part
+        flat_fn = fn
+
+        def fn(key: jax.Array, hashes: jax.Array) -> jax.Array:
+            with shaped_draws():
+                return flat_fn(key, hashes)
+
     if sharding is None:
         return jax.jit(fn)
     stacked = NamedSharding(sharding.mesh, PartitionSpec(None, *sharding.spec))
@@ -320,6 +327,33 @@ def _evaluate_traced(closed: Any, dyn: list[Any], n_out: int) -> list[Any]:
     return jaxpr_as_fun(ClosedJaxpr(kept, []))(*closed.consts, *dyn)
 
 
+def _evaluate_traced_into(closed: Any, dyn: list[Any], shardings: list[Any]) -> list[Any]:
+    """:func:`_evaluate_traced` as one jitted program whose outputs are born in their
+    shardings (a stacked ``layer_stack`` variable is never whole on one device). The
+    program is compiled once per (discovery program, shardings)."""
+    from jax.extend.core import ClosedJaxpr, jaxpr_as_fun
+
+    kept, ok = dce_jaxpr(closed.jaxpr, len(shardings))
+    if not ok:  # pragma: no cover - see jaxcompat
+        return _evaluate_traced(closed, dyn, len(shardings))
+    key = (str(kept), tuple(shardings))
+    fn = _TRACED_PROGRAMS.get(key)
+    if fn is None:
+        body = jaxpr_as_fun(ClosedJaxpr(kept, []))
+
+        def run(*args: Any) -> list[Any]:
+            values = body(*args)
+            return [place(v, s) for v, s in zip(values, shardings, strict=True)]
+
+        if len(_TRACED_PROGRAMS) >= 64:
+            _TRACED_PROGRAMS.clear()
+        fn = _TRACED_PROGRAMS[key] = jax.jit(run)
+    return fn(*closed.consts, *dyn)
+
+
+_TRACED_PROGRAMS: dict[tuple[Any, ...], Callable[..., list[Any]]] = {}
+
+
 def materialise(frame: Frame, closed: Any, dyn: list[Any]) -> None:
     """Fill the frame's initial values from the plan discovery made."""
     plan: Plan = frame.plan
@@ -341,7 +375,12 @@ def materialise(frame: Frame, closed: Any, dyn: list[Any]) -> None:
     for name, (raw, dtype) in plan.consts.items():
         out[name] = jax.numpy.asarray(raw, dtype)
     if plan.traced:
-        values = _evaluate_traced(closed, dyn, len(plan.traced))
+        shardings = [plan.shardings.get(name) for name in plan.traced]
+        eager = not any(isinstance(x, jax.core.Tracer) for x in dyn)
+        if eager and any(s is not None for s in shardings):
+            values = _evaluate_traced_into(closed, dyn, shardings)
+        else:
+            values = _evaluate_traced(closed, dyn, len(plan.traced))
         for name, v in zip(plan.traced, values, strict=True):
             out[name] = v
     for name, dev in plan.devices.items():

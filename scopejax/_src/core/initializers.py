@@ -15,9 +15,10 @@ truncated normal's stddev by 0.8796...
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import jax
@@ -39,8 +40,25 @@ def _is_key(x: Any) -> bool:
 
 def _flat(draw, key, shape: tuple[int, ...], *args: Any) -> jax.Array:
     """Draw ``prod(shape)`` values and reshape: XLA compiles flat draws far faster than
-    rank-4 ones (conv kernels), and the values are the same bits."""
+    rank-4 ones (conv kernels), and the values are the same bits. Inside
+    :func:`shaped_draws` the draw keeps its shape, so a draw into a sharding split on
+    any axis is partitioned (a flat one is drawn whole on every device, then sliced)."""
+    if _SHAPED:
+        return draw(key, shape, *args)
     return draw(key, (math.prod(shape),), *args).reshape(shape)
+
+
+_SHAPED: list[bool] = []  # non-empty inside shaped_draws (trace-time, one thread)
+
+
+@contextlib.contextmanager
+def shaped_draws() -> Iterator[None]:
+    """Draw with the variable's shape rather than flat (same bits; see :func:`_flat`)."""
+    _SHAPED.append(True)
+    try:
+        yield
+    finally:
+        _SHAPED.pop()
 
 
 @functools.lru_cache(maxsize=4096)

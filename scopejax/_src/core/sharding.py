@@ -6,6 +6,14 @@ of the first rule whose regular expression matches its full name (``re.search``,
 come first, and a TF1 ``partitioner=`` shards the axis it would have split. A variable
 no rule matches is replicated, or with ``strict=True`` an error that names it.
 
+TF1 partitioners: the variable keeps its one TF1 name and full shape (no ``w/part_0``);
+the axis the partitioner splits is sharded over the mesh's partition axis (all of its
+devices: the number of parts TF1 computed only picks the axis, and whether to split).
+TF1 allowed uneven parts (10 rows in 3: 4, 3, 3); a ``jax.Array`` shards an axis only
+evenly, so a partitioned axis the mesh axis does not divide is replicated, with a
+:class:`ShardingWarning` naming the variable (a ported model still runs). A rule's
+spec that does not divide its variable is a ``ShardingError``: the user wrote it.
+
 The sharding is decided once per variable (:func:`resolve`, at ``init``) and applied by
 the :func:`placement` interceptor: ``jax.device_put`` when eager, and
 ``with_sharding_constraint`` under ``jax.jit(init)``. Fast init draws every group of
@@ -14,10 +22,12 @@ equally-sharded variables straight into its sharding (born sharded, see fastinit
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import threading
-from collections.abc import Callable, Sequence
+import warnings
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeAlias
 
 import jax
@@ -27,12 +37,31 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 from scopejax._src.core.errors import ShardingError
 from scopejax._src.core.names import compile_pattern
 from scopejax._src.core.request import Next, VariableRequest
+from scopejax._src.core.store_summary import bytes_by_device as bytes_by_device
+from scopejax._src.core.store_summary import bytes_per_device as bytes_per_device
+from scopejax._src.core.store_summary import describe as describe
 
 Spec: TypeAlias = "PartitionSpec | NamedSharding | None"
 Rules: TypeAlias = "Sequence[tuple[str, PartitionSpec | NamedSharding | None]]"
 
 #: the mesh axis a partitioner splits over when no ``use(..., partition_axis=)`` says
 PARTITION_AXIS = "partition"
+
+
+#: the mesh axis ``sj.train`` steps split their batch over, when the mesh has it
+BATCH_AXIS = "data"
+
+
+class _Default:
+    """The default of an argument whose None means something else."""
+
+
+_DEFAULT = _Default()
+
+
+class ShardingWarning(UserWarning):
+    """A TF1 partitioner's split cannot be an even JAX sharding, so the variable is
+    replicated instead (TF1 allowed uneven parts; a ``jax.Array`` does not)."""
 
 
 class _Rules:
@@ -81,13 +110,20 @@ class use:  # noqa: N801 - a context manager, like variable_scope
         (default: replicated).
       partition_axis: the mesh axis a TF1 ``partitioner=`` splits over (default: the
         axis named ``'partition'`` if the mesh has one, else the mesh's first axis).
+      batch_axis: the mesh axis ``sj.train`` steps split the leading axis of their
+        batch over (data parallelism). Default: ``'data'`` when the mesh has that axis,
+        else none; None leaves the batch as given.
 
     Returns:
-      A context manager; ``init``, ``jax.jit(init)``, ``init_abstract`` and ``apply``
-      started inside follow the rules.
+      A context manager; ``init``, ``jax.jit(init)``, ``init_abstract``, ``apply`` and
+      ``sj.train`` steps started inside follow the rules. At ``apply`` (and in a training
+      step) a stored value a rule matches is placed by it; an unmatched one keeps the
+      sharding it has (a partitioner's, a scope's), or is replicated if it is not on
+      the mesh yet. The rules are read when a jitted function is traced.
 
     Raises:
-      TypeError: malformed rules. ``ShardingError`` (at ``init``): a spec that does not
+      TypeError: malformed rules. ValueError: ``partition_axis`` or ``batch_axis`` is
+      not an axis of the mesh. ``ShardingError`` (at ``init``): a spec that does not
       fit its variable, or an unmatched variable in strict mode.
 
     >>> import jax, numpy as np, scopejax as sj
@@ -100,7 +136,7 @@ class use:  # noqa: N801 - a context manager, like variable_scope
     ('model',)
     """
 
-    __slots__ = ("mesh", "rules", "strict", "partition_axis")
+    __slots__ = ("mesh", "rules", "strict", "partition_axis", "batch_axis", "key")
 
     def __init__(
         self,
@@ -109,6 +145,7 @@ class use:  # noqa: N801 - a context manager, like variable_scope
         *,
         strict: bool = False,
         partition_axis: str | None = None,
+        batch_axis: str | None | _Default = _DEFAULT,
     ) -> None:
         if not isinstance(mesh, Mesh):
             raise TypeError(f"sj.sharding.use needs a jax.sharding.Mesh, got {mesh!r}.")
@@ -124,6 +161,16 @@ class use:  # noqa: N801 - a context manager, like variable_scope
                 f"mesh {tuple(mesh.axis_names)}."
             )
         self.partition_axis = partition_axis
+        if isinstance(batch_axis, _Default):
+            batch_axis = BATCH_AXIS if BATCH_AXIS in mesh.axis_names else None
+        elif batch_axis is not None and batch_axis not in mesh.axis_names:
+            raise ValueError(
+                f"sj.sharding.use: batch_axis {batch_axis!r} is not an axis of the mesh "
+                f"{tuple(mesh.axis_names)}; name one of them, or None to leave batches as given."
+            )
+        self.batch_axis: str | None = batch_axis
+        #: what a function traced inside depends on (jit caches are keyed by it)
+        self.key = _Key((mesh, self.rules.rules, self.strict, partition_axis, batch_axis))
 
     def __enter__(self) -> use:
         _ACTIVE.stack.append(self)
@@ -132,6 +179,22 @@ class use:  # noqa: N801 - a context manager, like variable_scope
     def __exit__(self, *exc: Any) -> None:
         popped = _ACTIVE.stack.pop()
         assert popped is self, "sj.sharding.use blocks closed out of order"
+
+
+class _Key:
+    """A hashable value with its hash computed once (looked up at every training step)."""
+
+    __slots__ = ("value", "hash")
+
+    def __init__(self, value: tuple[Any, ...]) -> None:
+        self.value = value
+        self.hash = hash(value)
+
+    def __hash__(self) -> int:
+        return self.hash
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Key) and (self is other or self.value == other.value)
 
 
 class _Active(threading.local):
@@ -285,7 +348,8 @@ def _mesh_over(devices: tuple[Any, ...]) -> Mesh:
 
 def _partition_spec(
     name: str, shape: tuple[int, ...], dtype: Any, partitioner: Callable, mesh_axis: str
-) -> PartitionSpec:
+) -> tuple[PartitionSpec, list[int]]:
+    """The spec sharding the axis ``partitioner`` splits over ``mesh_axis``, and its parts."""
     try:
         got = partitioner(shape=list(shape), dtype=dtype)
     except TypeError:  # a partitioner taking the shape only
@@ -311,7 +375,7 @@ def _partition_spec(
     dims: list[str | None] = [None] * len(shape)
     if split:
         dims[split[0]] = mesh_axis
-    return PartitionSpec(*dims)
+    return PartitionSpec(*dims), parts
 
 
 # -- deciding and applying --------------------------------------------------------------
@@ -354,7 +418,26 @@ def resolve(
         else:
             assert ctx is not None
             axis = ctx.partition_axis
-        spec = _partition_spec(name, shape, dtype, partitioner, axis)
+        spec, parts = _partition_spec(name, shape, dtype, partitioner, axis)
+        sharding = NamedSharding(mesh, _trimmed(spec))
+        if misfit(name, shape, sharding) is not None:
+            # TF1 split unevenly (10 rows in 3 parts: 4, 3, 3); a jax.Array cannot, so a
+            # ported model still runs, with this variable whole on every device
+            i = spec.index(axis)
+            n = dict(zip(mesh.axis_names, mesh.devices.shape, strict=True))[axis]
+            warnings.warn(
+                f"Variable {name} of shape {tuple(shape)}: its TF1 partitioner splits axis {i} "
+                f"into {parts[i]} parts, which this sharding spreads over mesh axis {axis!r} "
+                f"({n} devices); {shape[i]} does not split evenly over {n} (TF1 allowed uneven "
+                "parts, a jax.Array does not), so it is replicated instead: every device "
+                "holds all of it. To shard it, give sj.sharding.use a mesh whose "
+                f"{axis!r} axis size divides {shape[i]}, or name another axis with "
+                "partition_axis=.",
+                ShardingWarning,
+                stacklevel=2,
+            )
+            return NamedSharding(mesh, PartitionSpec())
+        return sharding
     else:
         found = False
         if scope is not None:
@@ -378,19 +461,45 @@ def resolve(
                 "is active. Open sj.sharding.use(mesh, ...) around init, or give a "
                 "NamedSharding instead of a PartitionSpec."
             )
-        sharding = NamedSharding(mesh, PartitionSpec() if spec is None else spec)
+        sharding = named(name, mesh, spec)
     if shape is not None:
         check_fits(name, shape, sharding)
     return sharding
 
 
-def check_fits(name: str, shape: tuple[int, ...], sharding: NamedSharding) -> None:
-    """Raise ShardingError unless ``sharding`` splits ``shape`` evenly over its mesh."""
+def _trimmed(spec: PartitionSpec) -> PartitionSpec:
+    """``spec`` without trailing Nones: ``P('model', None)`` is ``P('model')``, as jit
+    outputs have it (equal shardings, so a step's outputs match its inputs and the next
+    step does not compile again)."""
+    dims = list(spec)
+    if not dims or dims[-1] is not None:
+        return spec
+    while dims and dims[-1] is None:
+        dims.pop()
+    return PartitionSpec(*dims)
+
+
+def named(name: str, mesh: Mesh, spec: PartitionSpec | None) -> NamedSharding:
+    """``NamedSharding(mesh, spec)``; a spec naming an axis the mesh lacks is a
+    ShardingError naming the variable."""
+    spec = PartitionSpec() if spec is None else _trimmed(spec)
+    try:
+        return NamedSharding(mesh, spec)
+    except ValueError as e:
+        raise ShardingError(
+            f"Variable {name}: its PartitionSpec {spec} does not fit the mesh "
+            f"{dict(zip(mesh.axis_names, mesh.devices.shape, strict=True))}: {e} Use the "
+            "mesh's axis names."
+        ) from e
+
+
+def misfit(name: str, shape: tuple[int, ...], sharding: NamedSharding) -> str | None:
+    """Why ``sharding`` cannot split ``shape`` evenly over its mesh, or None if it can."""
     spec, mesh = sharding.spec, sharding.mesh
     if len(spec) > len(shape):
-        raise ShardingError(
+        return (
             f"Variable {name} of shape {tuple(shape)}: its PartitionSpec {spec} has "
-            f"{len(spec)} entries for {len(shape)} axes."
+            f"{len(spec)} entries for {len(shape)} axes. Give at most one entry per axis."
         )
     sizes = dict(zip(mesh.axis_names, mesh.devices.shape, strict=True))
     for i, entry in enumerate(spec):
@@ -400,17 +509,30 @@ def check_fits(name: str, shape: tuple[int, ...], sharding: NamedSharding) -> No
         n = 1
         for a in names:
             if a not in sizes:
-                raise ShardingError(
-                    f"Variable {name}: its PartitionSpec {spec} names mesh axis {a!r}, which the "
-                    f"mesh {tuple(mesh.axis_names)} does not have."
+                return (
+                    f"Variable {name}: its PartitionSpec {spec} names mesh axis {a!r}, which "
+                    f"the mesh {tuple(mesh.axis_names)} does not have. Use the mesh's axis "
+                    "names, or a NamedSharding on another mesh."
                 )
             n *= sizes[a]
         if shape[i] % n:
-            raise ShardingError(
+            return (
                 f"Variable {name} of shape {tuple(shape)}: axis {i} ({shape[i]}) does not "
-                f"split evenly over mesh axes {names} ({n} devices). Pick a spec that divides "
-                "it, or replicate this axis (None)."
+                f"split evenly over mesh axes {names} ({n} devices). Pick a spec whose mesh "
+                "axes divide it, or replicate this axis (None)."
             )
+    return None
+
+
+def check_fits(name: str, shape: tuple[int, ...], sharding: NamedSharding) -> None:
+    """Raise ShardingError unless ``sharding`` splits ``shape`` evenly over its mesh.
+
+    Raises:
+      ShardingError: naming the variable, the axis and the mesh axes that do not fit.
+    """
+    problem = misfit(name, shape, sharding)
+    if problem is not None:
+        raise ShardingError(problem)
 
 
 def place(value: Any, sharding: NamedSharding | None) -> Any:
@@ -427,53 +549,160 @@ def place(value: Any, sharding: NamedSharding | None) -> Any:
 def placement(req: VariableRequest, next: Next) -> Any:
     """Interceptor: give a new variable the sharding :func:`resolve` chose for it."""
     value = next(req)
-    if req.sharding is not None:
-        check_fits(req.graph_name, tuple(value.shape), req.sharding)
+    if req.sharding is None:
+        return value
+    check_fits(req.graph_name, tuple(value.shape), req.sharding)
+    if getattr(req.frame, "plan", None) is not None:
+        # fast init's discovery: the plan keeps the sharding and draws the value straight
+        # into it (a constraint here would make the draw a traced value, drawn whole)
+        return value
     return place(value, req.sharding)
 
 
 def shard_params(params: dict[str, Any]) -> dict[str, Any]:
-    """``apply`` inside :class:`use`: each stored value placed by the block's rules."""
-    ctx = current()
-    if ctx is None:
+    """``apply`` inside :class:`use`: each stored value placed by the block's rules.
+
+    A value no rule matches keeps the sharding it has when it is already on the mesh
+    (a partitioner's or a scope's, from ``init``) or traced (JAX keeps its input
+    sharding); otherwise it is replicated onto the mesh, or, with ``strict``, it is a
+    ShardingError.
+
+    Raises:
+      ShardingError: a rule's spec does not fit the value, or (strict) an eager value
+        off the mesh matches no rule.
+    """
+    if current() is None:
         return params
     out = {}
     for name, value in params.items():
-        found, spec = ctx.rules.match(name)
-        if not found:
-            if ctx.strict:
-                raise ShardingError(
-                    f"Variable {name}: no sharding rule matches it (sj.sharding.use(..., "
-                    "strict=True))."
-                )
-            spec = None
-        shape = tuple(np.shape(value))
-        sharding = (
-            spec
-            if isinstance(spec, NamedSharding)
-            else NamedSharding(ctx.mesh, PartitionSpec() if spec is None else spec)
-        )
-        check_fits(name, shape, sharding)
-        out[name] = place(value, sharding)
+        sharding = param_sharding(name, value)
+        out[name] = value if sharding is None else place(value, sharding)
     return out
 
 
-def describe(value: Any) -> str:
-    """A short text for a value's sharding: ``P(None, 'model')``, ``replicated``, ``-``."""
-    sharding = getattr(value, "sharding", None)
-    if isinstance(sharding, NamedSharding):
-        if all(e is None for e in sharding.spec):
-            return "replicated"
-        inner = ", ".join(repr(e) for e in sharding.spec)
-        return f"P({inner})"
-    return "-"
+def param_sharding(name: str, value: Any) -> NamedSharding | None:
+    """Where the active :class:`use` block puts stored variable ``name`` (an array or a
+    ``ShapeDtypeStruct``): its rule's sharding; None to keep it as it is (no block, or
+    unmatched and already on the mesh or traced). See :func:`shard_params`.
+
+    Raises:
+      ShardingError: the rule's spec does not fit, or (strict) unmatched and off the mesh.
+    """
+    ctx = current()
+    if ctx is None:
+        return None
+    found, spec = ctx.rules.match(name)
+    if not found:
+        if isinstance(value, jax.core.Tracer) or _on_mesh(value, ctx.mesh):
+            return None
+        if ctx.strict:
+            raise ShardingError(
+                f"Variable {name}: no sharding rule matches it (sj.sharding.use(..., "
+                "strict=True)), and it is not on the mesh yet. Add a rule for it, e.g. "
+                "(re.escape(name), P()) to replicate it."
+            )
+        spec = None
+    sharding = spec if isinstance(spec, NamedSharding) else named(name, ctx.mesh, spec)
+    check_fits(name, tuple(np.shape(value)), sharding)
+    return sharding
 
 
-def bytes_per_device(value: Any) -> int:
-    """The bytes of ``value`` one device holds (all of it unless sharded)."""
-    size = int(np.prod(np.shape(value), dtype=np.int64)) * np.dtype(value.dtype).itemsize
+def _on_mesh(value: Any, mesh: Mesh) -> bool:
     sharding = getattr(value, "sharding", None)
-    if sharding is None or not hasattr(sharding, "shard_shape"):
-        return size
-    shard = sharding.shard_shape(tuple(np.shape(value)))
-    return int(np.prod(shard, dtype=np.int64)) * np.dtype(value.dtype).itemsize
+    return isinstance(sharding, NamedSharding) and sharding.mesh == mesh
+
+
+def shard_batch(args: tuple[Any, ...], skip: Sequence[int] = ()) -> tuple[Any, ...]:
+    """``args`` of a training step with each array's leading axis split over the batch
+    axis of the active :class:`use` block (data parallelism); positions in ``skip``
+    (static arguments) and non-arrays are left alone.
+
+    An array whose leading axis the batch axis does not divide (a last, smaller batch)
+    is replicated instead, with a :class:`ShardingWarning`.
+
+    Args:
+      args: the positional arguments of a step (arrays, or pytrees of them).
+      skip: positions not to touch.
+
+    Returns:
+      The arguments, their arrays placed (already placed ones are passed through).
+    """
+    ctx = current()
+    if ctx is None or ctx.batch_axis is None:
+        return args
+    split, replicated, n = _batch_shardings(ctx.mesh, ctx.batch_axis)
+    uneven: list[str] = []
+
+    def one(i: int, x: Any) -> Any:
+        if not isinstance(x, (jax.Array, np.ndarray)) or isinstance(x, jax.core.Tracer):
+            return x
+        if not x.shape:
+            return x
+        if x.shape[0] % n:
+            uneven.append(f"argument {i} of shape {tuple(x.shape)}")
+            return place(x, replicated)
+        return place(x, split)
+
+    out = list(args)
+    for i, a in enumerate(args):
+        if i in skip:
+            continue
+        if isinstance(a, (jax.Array, np.ndarray)):
+            out[i] = one(i, a)  # the common case, without a tree walk
+        else:
+            out[i] = jax.tree.map(functools.partial(one, i), a)
+    if uneven:
+        more = f" (and {len(uneven) - 1} more)" if len(uneven) > 1 else ""
+        warnings.warn(
+            f"Training batch {uneven[0]}{more}: its leading axis does not split evenly over "
+            f"mesh axis {ctx.batch_axis!r} ({n} devices), so it is replicated (no data "
+            f"parallelism for it). Use batch sizes divisible by {n}, or sj.sharding.use(..., "
+            "batch_axis=None) to leave batches as given.",
+            ShardingWarning,
+            stacklevel=3,
+        )
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=64)
+def _batch_shardings(mesh: Mesh, axis: str) -> tuple[NamedSharding, NamedSharding, int]:
+    """(the batch's sharding, replicated, the batch axis's size) on ``mesh``."""
+    size = dict(zip(mesh.axis_names, mesh.devices.shape, strict=True))[axis]
+    return NamedSharding(mesh, PartitionSpec(axis)), NamedSharding(mesh, PartitionSpec()), size
+
+
+def shard_like(tree: Any, params: Mapping[str, Any]) -> Any:
+    """``tree`` (an optimizer state) placed like ``params`` inside :class:`use` (else as is).
+
+    A leaf whose key path ends in a parameter's name (the Stores in an optax state,
+    ``mu``/``nu``/``trace``, are keyed by name) and has that parameter's shape gets the
+    parameter's sharding; every other array leaf (step counts, factored statistics) is
+    replicated on the mesh.
+
+    Args:
+      tree: a pytree, e.g. what ``optimizer.init(params)`` returned.
+      params: ``{name: array}``, e.g. ``store.flat()``.
+
+    Returns:
+      The same tree, its arrays on the mesh.
+    """
+    ctx = current()
+    if ctx is None:
+        return tree
+    replicated = NamedSharding(ctx.mesh, PartitionSpec())
+    like = {
+        name: (tuple(v.shape), v.sharding)
+        for name, v in params.items()
+        if isinstance(getattr(v, "sharding", None), NamedSharding)
+    }
+
+    def one(path: tuple[Any, ...], x: Any) -> Any:
+        if not isinstance(x, jax.Array) or isinstance(x, jax.core.Tracer):
+            return x
+        last = path[-1] if path else None
+        hit = like.get(last.key) if isinstance(last, jax.tree_util.DictKey) else None
+        if hit is not None and hit[0] == tuple(x.shape):
+            return place(x, hit[1])
+        return place(x, replicated)
+
+    return jax.tree_util.tree_map_with_path(one, tree)

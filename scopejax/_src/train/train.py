@@ -17,7 +17,9 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 import optax
+from jax.sharding import NamedSharding, PartitionSpec
 
+from scopejax._src.core import sharding as _sharding
 from scopejax._src.core.collection import GraphKeys, get_regularization_loss
 from scopejax._src.core.dtypes import jax_flag
 from scopejax._src.core.errors import DonatedStateError, ScopejaxError, StoreError, TransformError
@@ -204,6 +206,15 @@ def minimize(
     first element) for Python flags such as ``training``, which would otherwise
     be traced.
 
+    Inside ``sj.sharding.use(mesh, rules)`` the same code runs across devices:
+    ``init`` draws each variable into its rule's sharding, the optimizer state is
+    placed like its parameters (``mu``/``nu`` of a split kernel are split the same
+    way), and each step splits the leading axis of the batch's arrays over the mesh
+    axis ``'data'`` (data parallelism; see ``use(batch_axis=)``). Kernels split over a
+    ``'model'`` axis by the rules give tensor parallelism, and parameters split over
+    ``'data'`` the FSDP style; XLA inserts the collectives. ``init_from(store)`` places
+    a store from elsewhere (a checkpoint) by the rules.
+
     ``checked_step(guard, state, halted, batch, rng, kwargs, where)`` is the step
     ``fit`` runs, returning ``(state, metrics, flags)``: with ``guard=None`` the
     plain step (``flags`` None); ``False`` also returns ``bad`` (the loss or an
@@ -297,9 +308,16 @@ def minimize(
             )
         return train
 
+    def fresh_state(store: Store, train: Store) -> TrainState:
+        """A step-0 state; inside sj.sharding.use its optimizer state is placed like
+        the parameters."""
+        opt_state = _sharding.shard_like(optimizer.init(train), train.flat())
+        return TrainState(store, opt_state, _count())
+
     def init(rng: Any, *args: Any, **kwargs: Any) -> TrainState:
-        store = net.init(rng, *args, **kwargs)
-        return TrainState(store, optimizer.init(select_train(store)), jnp.zeros((), jnp.int32))
+        store = net.init(rng, *args, **kwargs)  # inside sj.sharding.use: born sharded
+        train = select_train(store)
+        return fresh_state(store, train)
 
     def init_from(store: Store, copy: bool = True) -> TrainState:
         train = select_train(store)
@@ -314,7 +332,10 @@ def minimize(
             for k, v in zip(sel, train._values, strict=True):
                 values[k] = v
             store = Store._make(store._prefix, store._infos, tuple(values))
-        return TrainState(store, optimizer.init(train), jnp.zeros((), jnp.int32))
+        if _sharding.current() is not None:  # a store from elsewhere: onto the mesh
+            store = store.replace(_sharding.shard_params(store.flat()))
+            train = select_train(store)
+        return fresh_state(store, train)
 
     def loss_and_updates(train: Store, rest: Store, opt_state: Any, args: tuple, rng: Any, kw):
         def loss_of(train: Store) -> tuple[jax.Array, Any]:
@@ -372,13 +393,20 @@ def minimize(
         return (new_train, changed, new_opt, count), metrics, flags
 
     static = (0, *(i + 4 for i in static_argnums))
-    compiled: dict[bool, Callable[..., Any]] = {}
+    compiled: dict[Any, Callable[..., Any]] = {}
 
     def compiled_core(donating: bool) -> Callable[..., Any]:
-        fn = compiled.get(donating)
+        # the trace reads the sj.sharding.use block's rules: one jit per block, each of
+        # its own function (jax caches traces by function, whatever the jit wrapper)
+        ctx = _sharding.current()
+        key = (donating, None if ctx is None else ctx.key)
+        fn = compiled.get(key)
         if fn is None:
             donated = (1,) if donating else ()
-            fn = compiled[donating] = jax.jit(core, static_argnums=static, donate_argnums=donated)
+            if len(compiled) >= 16:
+                compiled.clear()
+            body = core if ctx is None else functools.partial(core)
+            fn = compiled[key] = jax.jit(body, static_argnums=static, donate_argnums=donated)
         return fn
 
     def checked_step(
@@ -394,6 +422,7 @@ def minimize(
         infos, sel, rest, rest_index = layout(store)
         mode = "off" if guard is None else "guard" if guard else "check"
         fn = compiled_core(donate and not _debugging_nans()) if jit else core
+        args = _sharding.shard_batch(args, static_argnums)  # sj.sharding.use: data parallel
         try:
             (new_train, changed, opt_state, count), metrics, flags = fn(
                 mode,
@@ -442,6 +471,13 @@ def minimize(
         checked_step,
         gradients if jit else grads_fn,
     )
+
+
+def _count() -> jax.Array:
+    """A new step counter (replicated on the mesh inside ``sj.sharding.use``)."""
+    count = jnp.zeros((), jnp.int32)
+    ctx = _sharding.current()
+    return count if ctx is None else jax.device_put(count, NamedSharding(ctx.mesh, PartitionSpec()))
 
 
 def _label_store(params: Any, label_of: Callable[[VariableInfo], str]) -> Any:

@@ -1,0 +1,84 @@
+"""``python -m scopejax.launch``: 2 processes x 4 CPU devices on loopback train like one
+process with 8 devices, and a failed worker is a clear failure with its log, not a hang."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from test_sharding import device_env
+
+from scopejax.launch import launch
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKER = str(ROOT / "tests" / "launch_worker.py")
+TIMEOUT_S = 300
+
+
+@pytest.fixture(autouse=True)
+def _this_checkout(monkeypatch):
+    """The workers import scopejax from this checkout (their sys.path[0] is tests/)."""
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+
+
+def parse(log: str, tag: str) -> list:
+    line = next(ln for ln in log.splitlines() if ln.startswith(tag + " "))
+    return json.loads("[" + line[len(tag) + 1 :].replace(" ", ",") + "]")
+
+
+def test_two_processes_train_like_one_with_8_devices(tmp_path):
+    status, logs = launch(
+        WORKER,
+        num_processes=2,
+        devices_per_process=4,
+        timeout=TIMEOUT_S,
+        log_dir=tmp_path,
+    )
+    texts = [log.read_text() for log in logs]
+    assert status == 0, "\n".join(texts)[-6000:]
+    one = subprocess.run(
+        [sys.executable, WORKER],
+        cwd=ROOT,
+        env=device_env(8),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+    )
+    assert one.returncode == 0, one.stdout[-4000:] + one.stderr[-4000:]
+    assert parse(texts[0], "DEVICES") == [8, 2] and parse(texts[1], "DEVICES") == [8, 2]
+    assert parse(one.stdout, "DEVICES") == [8, 1]
+    want = json.loads(next(ln for ln in one.stdout.splitlines() if ln.startswith("LOSSES"))[7:])
+    for text in texts:
+        got = json.loads(next(ln for ln in text.splitlines() if ln.startswith("LOSSES"))[7:])
+        np.testing.assert_allclose(got, want, rtol=1e-5)
+
+
+def test_a_failed_worker_stops_the_others_and_shows_its_log(tmp_path, capsys):
+    status, _ = launch(
+        WORKER,
+        ["--fail", "1"],
+        num_processes=2,
+        devices_per_process=4,
+        timeout=TIMEOUT_S,
+        log_dir=tmp_path,
+    )
+    err = capsys.readouterr().err
+    assert status not in (0, 124), err
+    assert "process 1 failed" in err and "worker 1 fails on purpose" in err
+
+
+def test_timeout_stops_every_process(tmp_path, capsys):
+    script = tmp_path / "sleep.py"
+    script.write_text("import time\ntime.sleep(60)\n")
+    status, _ = launch(str(script), num_processes=2, timeout=1.0, log_dir=tmp_path)
+    assert status == 124
+    assert "timed out after 1.0 s" in capsys.readouterr().err
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="num_processes must be >= 1"):
+        launch(WORKER, num_processes=0)
