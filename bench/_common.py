@@ -159,8 +159,14 @@ def markdown_table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str
 
 
 def write_json(path: Path, payload: Mapping[str, Any]) -> None:
-    """Write ``payload`` to ``path`` atomically (via ``<path>.tmp``), creating parents."""
+    """Write ``payload`` to ``path`` atomically (via ``<path>.tmp``), creating parents.
+
+    Paths inside the repository are recorded relative to it (``bench/results/...``), so a
+    record does not name the machine it was made on.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(payload, indent=2, sort_keys=False, default=str) + "\n")
+    text = json.dumps(payload, indent=2, sort_keys=False, default=str) + "\n"
+    root = str(Path(__file__).resolve().parent.parent) + os.sep
+    tmp.write_text(text.replace(json.dumps(root)[1:-1], ""))
     os.replace(tmp, path)
