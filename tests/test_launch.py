@@ -18,6 +18,9 @@ ROOT = Path(__file__).resolve().parent.parent
 WORKER = str(ROOT / "tests" / "launch_worker.py")
 TIMEOUT_S = 300
 
+# subprocesses with simulated devices, tens of seconds each: the full suite only
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(autouse=True)
 def _this_checkout(monkeypatch):

@@ -22,6 +22,9 @@ CASES = sorted(p.name for p in (ROOT / "tests").glob("sharding*_cases.py"))
 DEVICES = 8
 TIMEOUT_S = 600
 
+# subprocesses with simulated devices, tens of seconds each: the full suite only
+pytestmark = pytest.mark.slow
+
 
 def device_env(n: int = DEVICES) -> dict[str, str]:
     """This process's environment with ``n`` host devices forced (other XLA flags kept)."""
