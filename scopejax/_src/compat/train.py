@@ -1,0 +1,483 @@
+"""``tf.train``: TF1's optimizers as optax transformations, and the global step.
+
+Each optimizer computes exactly TF1's update (the formulas of TF's ``Apply*`` kernels,
+in the variable's dtype, slots initialized as TF1 initializes them) and is an optax
+``GradientTransformation`` (``init``/``update``; ``opt.tx`` is the plain one).
+``opt.minimize(loss_fn, global_step=None, var_list=None)`` returns an ``sj.train``
+:class:`~scopejax._src.train.train.Trainer` (``init``/``step``, see
+``sj.train.minimize``). A TF1 training loop ports as::
+
+    train_op = opt.minimize(loss, global_step=tf.train.get_or_create_global_step())
+    for x, y in batches: sess.run(train_op, {x_ph: x, y_ph: y})
+
+becomes::
+
+    trainer = opt.minimize(loss_fn, global_step=True)   # loss_fn(x, y) -> scalar
+    state = trainer.init(jax.random.key(0), x, y)
+    for x, y in batches: state, metrics = trainer.step(state, x, y)
+
+With ``global_step`` given, each step adds 1 to the variable ``global_step``
+(created by :func:`get_or_create_global_step` inside the loss, non-trainable, in the
+``GLOBAL_STEP`` collection), so ``state.store["global_step"]`` counts the steps as
+TF1's did and a checkpoint carries it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import optax
+
+from scopejax._src.core import variables as _v
+from scopejax._src.core.collection import GraphKeys, get_collection
+from scopejax._src.core.handle import VariableHandle
+from scopejax._src.core.initializers import Zeros
+from scopejax._src.train.train import Trainer
+from scopejax._src.train.train import minimize as _minimize
+
+LearningRate = float | Callable[[jax.Array], Any]
+
+
+def get_global_step(graph: Any = None) -> jax.Array | None:
+    """``tf.train.get_global_step``: the ``GLOBAL_STEP`` variable's value, or None.
+
+    Args:
+      graph: ignored (one call is one graph).
+
+    Returns:
+      The current value of the variable in the ``GLOBAL_STEP`` collection, None if
+      there is none.
+
+    Raises:
+      ValueError: more than one variable is in ``GLOBAL_STEP``.
+    """
+    found = [h for h in get_collection(GraphKeys.GLOBAL_STEP) if isinstance(h, VariableHandle)]
+    if len(found) > 1:
+        raise ValueError(
+            f"get_global_step: the GLOBAL_STEP collection holds {len(found)} variables "
+            f"({[h.name for h in found]}); it must hold at most one."
+        )
+    return found[0].value if found else None
+
+
+def get_or_create_global_step(graph: Any = None) -> jax.Array:
+    """``tf.train.get_or_create_global_step``: the global step, created if missing.
+
+    Creates ``global_step`` (a scalar ``int64``, ``int32`` without ``jax_enable_x64``;
+    zero; not trainable; in ``GLOBAL_VARIABLES`` and ``GLOBAL_STEP``) in the current
+    variable scope as TF1 does, inside ``sj.transform``.
+
+    Args:
+      graph: ignored.
+
+    Returns:
+      The global step's current value.
+    """
+    existing = get_global_step()
+    if existing is not None:
+        return existing
+    dtype = jnp.int64 if jax.config.read("jax_enable_x64") else jnp.int32
+    return _v.get_variable(
+        GraphKeys.GLOBAL_STEP,
+        shape=[],
+        dtype=dtype,
+        initializer=Zeros(),
+        trainable=False,
+        collections=[GraphKeys.GLOBAL_VARIABLES, GraphKeys.GLOBAL_STEP],
+    )
+
+
+def _increment_global_step(wanted: Any) -> None:
+    get_or_create_global_step()
+    (handle,) = [h for h in get_collection(GraphKeys.GLOBAL_STEP) if isinstance(h, VariableHandle)]
+    name = wanted if isinstance(wanted, str) else getattr(wanted, "name", None)
+    if isinstance(name, str) and name != handle.name:
+        raise ValueError(
+            f"minimize(global_step={name!r}): the model's global step is {handle.name!r}. "
+            "Pass global_step=True (the GLOBAL_STEP variable) or its name."
+        )
+    _v.assign_add(handle, jnp.ones((), handle.dtype))
+
+
+def _lr(learning_rate: LearningRate, count: jax.Array) -> Any:
+    return learning_rate(count) if callable(learning_rate) else learning_rate
+
+
+class _Count(NamedTuple):
+    step_count: jax.Array
+
+
+class Optimizer:
+    """TF1's ``tf.train.Optimizer`` over optax: ``init``/``update`` plus ``minimize``."""
+
+    def __init__(self, learning_rate: LearningRate, name: str) -> None:
+        self._learning_rate = learning_rate
+        self._name = name
+
+    def get_name(self) -> str:
+        """The optimizer's name (``'Adam'``, ...)."""
+        return self._name
+
+    def init(self, params: Any) -> Any:  # pragma: no cover - overridden
+        """The optimizer state for ``params`` (TF1's slots).
+
+        Args:
+          params: the parameters (a pytree).
+
+        Returns:
+          The optimizer state.
+        """
+        raise NotImplementedError
+
+    def update(self, updates: Any, state: Any, params: Any = None) -> tuple[Any, Any]:
+        """One TF1 step: the updates (to add to the parameters) and the new state.
+
+        Args:
+          updates: the gradients.
+          state: the optimizer state.
+          params: unused.
+
+        Returns:
+          ``(updates, new_state)``.
+        """
+        count = state.step_count
+        lr = _lr(self._learning_rate, count)
+        deltas, slots = self._apply(updates, state, lr)
+        neg = jax.tree.map(lambda d: -d, deltas)
+        return neg, slots._replace(step_count=optax.safe_increment(count))
+
+    def _apply(self, grads: Any, state: Any, lr: Any) -> tuple[Any, Any]:  # pragma: no cover
+        raise NotImplementedError
+
+    @property
+    def tx(self) -> optax.GradientTransformation:
+        """This optimizer as a plain ``optax.GradientTransformation``."""
+        return optax.GradientTransformation(self.init, self.update)
+
+    def minimize(
+        self,
+        loss_fn: Callable[..., Any],
+        global_step: Any = None,
+        var_list: Any = None,
+        **kwargs: Any,
+    ) -> Trainer:
+        """TF1's ``opt.minimize``: an ``sj.train`` Trainer running this optimizer.
+
+        Args:
+          loss_fn: the loss, a function of the batch calling ``get_variable`` (TF1's
+            ``loss`` tensor becomes the function computing it).
+          global_step: None (no counter), True, or the global step's name or handle:
+            each step adds 1 to the ``global_step`` variable (created if missing).
+          var_list: what to train (as ``sj.train.minimize``: None for the trainable
+            variables, handles, collection names, selectors).
+          **kwargs: passed on to ``sj.train.minimize`` (``has_aux``, ``regularization``,
+            ``static_argnums``, ...).
+
+        Returns:
+          A Trainer (``init(rng, *batch)``, ``step(state, *batch)``).
+
+        Raises:
+          TypeError: ``var_list`` is not a selector.
+        """
+        fn = loss_fn
+        if global_step is not None and global_step is not False:
+
+            def fn(*args: Any, **kw: Any) -> Any:
+                out = loss_fn(*args, **kw)
+                _increment_global_step(None if global_step is True else global_step)
+                return out
+
+            fn.__name__ = getattr(loss_fn, "__name__", "loss_fn")
+        return _minimize(fn, self.tx, var_list, **kwargs)
+
+
+def _f(x: Any, like: jax.Array) -> jax.Array:
+    return jnp.asarray(x, like.dtype)
+
+
+class GradientDescentOptimizer(Optimizer):
+    """``tf.train.GradientDescentOptimizer``: ``var -= lr * grad``.
+
+    Args:
+      learning_rate: a float or a schedule (``count -> lr``).
+      use_locking: ignored.
+      name: the optimizer's name.
+    """
+
+    def __init__(
+        self, learning_rate: LearningRate, use_locking: bool = False, name: str = "GradientDescent"
+    ) -> None:
+        super().__init__(learning_rate, name)
+
+    def init(self, params: Any) -> _Count:
+        """No slots: just the step count.
+
+        Args:
+          params: the parameters.
+
+        Returns:
+          The state.
+        """
+        return _Count(jnp.zeros([], jnp.int32))
+
+    def _apply(self, grads: Any, state: Any, lr: Any) -> tuple[Any, Any]:
+        return jax.tree.map(lambda g: g * _f(lr, g), grads), state
+
+
+class _Momentum(NamedTuple):
+    accum: Any
+    step_count: jax.Array
+
+
+class MomentumOptimizer(Optimizer):
+    """``tf.train.MomentumOptimizer``: ``accum = momentum * accum + grad``; ``var -= lr *
+    accum``, or with ``use_nesterov`` ``var -= lr * grad + lr * momentum * accum``.
+
+    Args:
+      learning_rate: a float or a schedule (``count -> lr``).
+      momentum: the momentum.
+      use_locking: ignored.
+      name: the optimizer's name.
+      use_nesterov: Nesterov momentum.
+    """
+
+    def __init__(
+        self,
+        learning_rate: LearningRate,
+        momentum: float,
+        use_locking: bool = False,
+        name: str = "Momentum",
+        use_nesterov: bool = False,
+    ) -> None:
+        super().__init__(learning_rate, name)
+        self._momentum = momentum
+        self._nesterov = use_nesterov
+
+    def init(self, params: Any) -> _Momentum:
+        """The ``Momentum`` slot (zeros).
+
+        Args:
+          params: the parameters.
+
+        Returns:
+          The state.
+        """
+        return _Momentum(jax.tree.map(jnp.zeros_like, params), jnp.zeros([], jnp.int32))
+
+    def _apply(self, grads: Any, state: Any, lr: Any) -> tuple[Any, Any]:
+        accum = jax.tree.map(lambda a, g: a * _f(self._momentum, a) + g, state.accum, grads)
+
+        def delta(g: jax.Array, a: jax.Array) -> jax.Array:
+            if self._nesterov:
+                return g * _f(lr, g) + a * _f(self._momentum, a) * _f(lr, a)
+            return a * _f(lr, a)
+
+        return jax.tree.map(delta, grads, accum), state._replace(accum=accum)
+
+
+class _Adam(NamedTuple):
+    m: Any
+    v: Any
+    beta1_power: jax.Array
+    beta2_power: jax.Array
+    step_count: jax.Array
+
+
+class AdamOptimizer(Optimizer):
+    """``tf.train.AdamOptimizer`` with TF1's update: ``lr_t = lr * sqrt(1 - beta2^t) /
+    (1 - beta1^t)``; ``m += (g - m) * (1 - beta1)``; ``v += (g^2 - v) * (1 - beta2)``;
+    ``var -= lr_t * m / (sqrt(v) + epsilon)`` (epsilon outside the bias correction,
+    unlike ``optax.adam``).
+
+    Args:
+      learning_rate: a float or a schedule (``count -> lr``).
+      beta1: the first moment's decay.
+      beta2: the second moment's decay.
+      epsilon: added to ``sqrt(v)``.
+      use_locking: ignored.
+      name: the optimizer's name.
+    """
+
+    def __init__(
+        self,
+        learning_rate: LearningRate = 0.001,
+        beta1: float = 0.9,
+        beta2: float = 0.999,
+        epsilon: float = 1e-8,
+        use_locking: bool = False,
+        name: str = "Adam",
+    ) -> None:
+        super().__init__(learning_rate, name)
+        self._b1, self._b2, self._eps = beta1, beta2, epsilon
+
+    def init(self, params: Any) -> _Adam:
+        """The ``Adam``/``Adam_1`` slots (zeros) and the beta powers (float32).
+
+        Args:
+          params: the parameters.
+
+        Returns:
+          The state.
+        """
+        zeros = jax.tree.map(jnp.zeros_like, params)
+        return _Adam(
+            zeros,
+            jax.tree.map(jnp.zeros_like, params),
+            jnp.asarray(self._b1, jnp.float32),
+            jnp.asarray(self._b2, jnp.float32),
+            jnp.zeros([], jnp.int32),
+        )
+
+    def _apply(self, grads: Any, state: Any, lr: Any) -> tuple[Any, Any]:
+        b1, b2, eps = self._b1, self._b2, self._eps
+
+        def moments(g: jax.Array, m: jax.Array, v: jax.Array) -> tuple[jax.Array, jax.Array]:
+            one = _f(1, g)
+            m = m + (g - m) * (one - _f(b1, g))
+            v = v + (jnp.square(g) - v) * (one - _f(b2, g))
+            return m, v
+
+        def delta(m: jax.Array, v: jax.Array) -> jax.Array:
+            one = _f(1, m)
+            b1p, b2p = state.beta1_power.astype(m.dtype), state.beta2_power.astype(m.dtype)
+            alpha = _f(lr, m) * jnp.sqrt(one - b2p) / (one - b1p)
+            return (m * alpha) / (jnp.sqrt(v) + _f(eps, m))
+
+        mv = jax.tree.map(moments, grads, state.m, state.v)
+        is_pair = lambda x: isinstance(x, tuple) and len(x) == 2 and not hasattr(x, "_fields")  # noqa: E731
+        m = jax.tree.map(lambda p: p[0], mv, is_leaf=is_pair)
+        v = jax.tree.map(lambda p: p[1], mv, is_leaf=is_pair)
+        deltas = jax.tree.map(delta, m, v)
+        new = state._replace(
+            m=m,
+            v=v,
+            beta1_power=state.beta1_power * jnp.float32(b1),
+            beta2_power=state.beta2_power * jnp.float32(b2),
+        )
+        return deltas, new
+
+
+class _RMSProp(NamedTuple):
+    ms: Any
+    mom: Any
+    mg: Any
+    step_count: jax.Array
+
+
+class RMSPropOptimizer(Optimizer):
+    """``tf.train.RMSPropOptimizer``: ``ms += (g^2 - ms) * (1 - decay)`` (``ms`` starts at
+    ones, as in TF1); ``mom = momentum * mom + lr * g / sqrt(ms + epsilon)`` (centered:
+    ``mg += (g - mg) * (1 - decay)`` and ``sqrt(ms - mg^2 + epsilon)``); ``var -= mom``.
+
+    Args:
+      learning_rate: a float or a schedule (``count -> lr``).
+      decay: the discount of the squared-gradient average.
+      momentum: the momentum.
+      epsilon: added inside the square root.
+      use_locking: ignored.
+      centered: divide by the estimated variance instead of the second moment.
+      name: the optimizer's name.
+    """
+
+    def __init__(
+        self,
+        learning_rate: LearningRate,
+        decay: float = 0.9,
+        momentum: float = 0.0,
+        epsilon: float = 1e-10,
+        use_locking: bool = False,
+        centered: bool = False,
+        name: str = "RMSProp",
+    ) -> None:
+        super().__init__(learning_rate, name)
+        self._decay, self._momentum, self._eps, self._centered = decay, momentum, epsilon, centered
+
+    def init(self, params: Any) -> _RMSProp:
+        """The ``RMSProp`` (ones), ``Momentum`` and (centered) ``MG`` (zeros) slots.
+
+        Args:
+          params: the parameters.
+
+        Returns:
+          The state.
+        """
+        return _RMSProp(
+            jax.tree.map(jnp.ones_like, params),
+            jax.tree.map(jnp.zeros_like, params),
+            jax.tree.map(jnp.zeros_like, params) if self._centered else None,
+            jnp.zeros([], jnp.int32),
+        )
+
+    def _apply(self, grads: Any, state: Any, lr: Any) -> tuple[Any, Any]:
+        rho = self._decay
+        ms = jax.tree.map(
+            lambda g, s: s + (jnp.square(g) - s) * (_f(1, g) - _f(rho, g)), grads, state.ms
+        )
+        if self._centered:
+            mg = jax.tree.map(lambda g, a: a + (g - a) * (_f(1, g) - _f(rho, g)), grads, state.mg)
+            denom = jax.tree.map(lambda s, a: (s - jnp.square(a)) + _f(self._eps, s), ms, mg)
+        else:
+            mg = None
+            denom = jax.tree.map(lambda s: s + _f(self._eps, s), ms)
+        mom = jax.tree.map(
+            lambda g, m, d: m * _f(self._momentum, m) + (g * _f(lr, g)) / jnp.sqrt(d),
+            grads,
+            state.mom,
+            denom,
+        )
+        return mom, state._replace(ms=ms, mom=mom, mg=mg)
+
+
+class _Adagrad(NamedTuple):
+    accum: Any
+    step_count: jax.Array
+
+
+class AdagradOptimizer(Optimizer):
+    """``tf.train.AdagradOptimizer``: ``accum += g^2``; ``var -= lr * g / sqrt(accum)``.
+
+    Args:
+      learning_rate: a float or a schedule (``count -> lr``).
+      initial_accumulator_value: the accumulator's start (positive).
+      use_locking: ignored.
+      name: the optimizer's name.
+
+    Raises:
+      ValueError: ``initial_accumulator_value`` is not positive.
+    """
+
+    def __init__(
+        self,
+        learning_rate: LearningRate,
+        initial_accumulator_value: float = 0.1,
+        use_locking: bool = False,
+        name: str = "Adagrad",
+    ) -> None:
+        if initial_accumulator_value <= 0:
+            raise ValueError(
+                "AdagradOptimizer: initial_accumulator_value must be positive, got "
+                f"{initial_accumulator_value}."
+            )
+        super().__init__(learning_rate, name)
+        self._init = initial_accumulator_value
+
+    def init(self, params: Any) -> _Adagrad:
+        """The ``Adagrad`` slot (``initial_accumulator_value``).
+
+        Args:
+          params: the parameters.
+
+        Returns:
+          The state.
+        """
+        return _Adagrad(
+            jax.tree.map(lambda p: jnp.full_like(p, self._init), params), jnp.zeros([], jnp.int32)
+        )
+
+    def _apply(self, grads: Any, state: Any, lr: Any) -> tuple[Any, Any]:
+        accum = jax.tree.map(lambda a, g: a + jnp.square(g), state.accum, grads)
+        deltas = jax.tree.map(lambda g, a: g * _f(lr, g) * jax.lax.rsqrt(a), grads, accum)
+        return deltas, state._replace(accum=accum)
