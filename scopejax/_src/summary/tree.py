@@ -40,13 +40,13 @@ class _Names(_Graph):
 
 
 def _bytes(n: int) -> str:
-    """``48 B``, ``1.5 KiB``."""
-    if n < 1024:
+    """``48 B``, ``1.5 kB`` (decimal units, as everywhere in scopejax)."""
+    if n < 1000:
         return f"{n} B"
     x = float(n)
-    for unit in ("KiB", "MiB", "GiB"):
-        x /= 1024
-        if x < 1024 or unit == "GiB":
+    for unit in ("kB", "MB", "GB"):
+        x /= 1000
+        if x < 1000 or unit == "GB":
             break
     return f"{x:.1f} {unit}"
 
