@@ -1,6 +1,7 @@
 """TensorBoard without TensorFlow: op graphs grouped by name scope, and training summaries.
 
-Needs the ``tensorboard`` package (``pip install 'scopejax[summary]'``), imported on first use.
+``scope_tree`` shows ops and parameters per scope inline in Jupyter. The rest needs the
+``tensorboard`` package (``pip install 'scopejax[summary]'``), imported on first use.
 View with ``tensorboard --logdir LOGDIR``.
 
 >>> import jax, jax.numpy as jnp, scopejax as sj, tempfile
@@ -17,5 +18,8 @@ View with ``tensorboard --logdir LOGDIR``.
 
 from scopejax._src.summary.graph import graph_def as graph_def
 from scopejax._src.summary.graph import write_graph as write_graph
+from scopejax._src.summary.tree import Scope as Scope
+from scopejax._src.summary.tree import ScopeTree as ScopeTree
+from scopejax._src.summary.tree import scope_tree as scope_tree
 from scopejax._src.summary.writer import SummaryWriter as SummaryWriter
 from scopejax._src.summary.writer import create_file_writer as create_file_writer
