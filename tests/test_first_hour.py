@@ -106,6 +106,7 @@ def test_evaluate_takes_what_fit_takes():
     assert not state.store["head/kernel"].is_deleted()
 
 
+@pytest.mark.slow
 def test_evaluate_with_a_trainer_passes_a_key_per_batch():
     trainer = sj.train.minimize(_loss, optax.adam(1e-2), has_aux=True)
     state = trainer.init(KEY, X, Y)

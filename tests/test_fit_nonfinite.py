@@ -79,6 +79,7 @@ def test_skip_leaves_out_the_update_and_counts_it():
     assert [h["skipped"] for h in history] == [0, 0, 0, 1, 0, 0]
 
 
+@pytest.mark.slow
 def test_warn_applies_the_update_and_warns():
     trainer = _trainer()
     state = trainer.init(jax.random.key(0), X)

@@ -10,6 +10,7 @@ API instead of one more field read.
 from __future__ import annotations
 
 import ast
+import functools
 import pathlib
 
 import jax
@@ -47,6 +48,7 @@ DESCRIPTION = {
 BUILDERS = {"core/context.py"}
 
 
+@functools.cache
 def _modules() -> list[tuple[str, ast.Module]]:
     out = []
     for path in sorted(SRC.rglob("*.py")):

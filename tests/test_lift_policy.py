@@ -167,6 +167,7 @@ def test_layer_stack_with_a_weakly_typed_carry_traces_its_body_once():
     np.testing.assert_allclose(net.apply(store), 2.0 * np.prod(np.asarray(store["g"])), rtol=1e-6)
 
 
+@pytest.mark.slow
 def test_layer_stack_state_is_carried_and_weights_passed_as_xs():
     def model(x):
         def blk(h):

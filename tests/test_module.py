@@ -64,6 +64,7 @@ def test_camel_to_snake_matches_tf1(cls, name):
     assert camel_to_snake(cls) == name
 
 
+@pytest.mark.slow
 def test_names_uniquified_nested_and_reused():
     def f(x):
         t1, t2 = Tower(), Tower()
@@ -155,6 +156,7 @@ def test_module_lives_under_enclosing_scope_at_construction():
     assert name == "outer/affine" and store.names() == ["outer/affine/b", "outer/affine/w"]
 
 
+@pytest.mark.slow
 def test_lazy_scope_cells_capture_at_first_call():
     def f(x):
         cell = sj.nn.LSTMCell(3)  # built at top level

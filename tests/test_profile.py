@@ -7,10 +7,12 @@ import json
 
 import jax
 import jax.numpy as jnp
+import pytest
 
 import scopejax as sj
 
 
+@pytest.mark.slow
 def test_profiler_trace_of_a_jitted_step_carries_scope_names(tmp_path):
     def model(x):
         with sj.variable_scope("model"):

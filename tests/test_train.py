@@ -81,6 +81,7 @@ def test_batch_norm_statistics_update_through_the_step():
     assert np.asarray(state.store["backbone/frozen_table"]).shape == (3,)
 
 
+@pytest.mark.slow
 def test_regularization_loss_equals_hand_computation():
     plain = sj.train.minimize(model, optax.sgd(0.0), has_aux=True)
     reg = sj.train.minimize(model, optax.sgd(0.0), has_aux=True, regularization=True)

@@ -187,6 +187,7 @@ def _op_count(compiled_text: str) -> int:
     return len(body)
 
 
+@pytest.mark.slow
 def test_jitted_apply_equals_hand_written_jax():
     net = sj.transform(mlp)
     store = net.init(jax.random.key(0), X)
