@@ -602,8 +602,8 @@ def softmax_cross_entropy_with_logits(
     """
     if _sentinel is not None:
         raise ValueError("softmax_cross_entropy_with_logits: pass labels= and logits= by name.")
-    ax = dim if axis is None else axis
-    return _xent(jax.lax.stop_gradient(convert_to_tensor(labels)), convert_to_tensor(logits), ax)
+    labels = jax.lax.stop_gradient(convert_to_tensor(labels))
+    return softmax_cross_entropy_with_logits_v2(labels=labels, logits=logits, dim=dim, axis=axis)
 
 
 def softmax_cross_entropy_with_logits_v2(

@@ -54,10 +54,6 @@ def current_trace() -> Any:
         return trace
 
 
-def current_jax_name_stack() -> Any:
-    return jaxcompat.current_name_stack()
-
-
 class Frame:
     """The state of one ``init`` or ``apply`` call (TF1's graph, for one run).
 

@@ -445,11 +445,7 @@ def resolve(
         if not found and ctx is not None:
             found, spec = ctx.rules.match(name)
             if not found and ctx.strict:
-                raise ShardingError(
-                    f"Variable {name}: no sharding rule matches it (sj.sharding.use(..., "
-                    "strict=True)). Add a rule for it, e.g. (re.escape(name), P()) to "
-                    "replicate it, or a catch-all ('.*', P()) last."
-                )
+                raise _no_rule(name, ", or a catch-all ('.*', P()) last")
         if not found and ctx is None:
             return None
     if isinstance(spec, NamedSharding):
@@ -580,6 +576,14 @@ def shard_params(params: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _no_rule(name: str, more_fixes: str, why: str = "") -> ShardingError:
+    """The strict mode's error for variable ``name``, which no rule matches."""
+    return ShardingError(
+        f"Variable {name}: no sharding rule matches it (sj.sharding.use(..., strict=True))"
+        f"{why}. Add a rule for it, e.g. (re.escape(name), P()) to replicate it{more_fixes}."
+    )
+
+
 def param_sharding(name: str, value: Any) -> NamedSharding | None:
     """Where the active :class:`use` block puts stored variable ``name`` (an array or a
     ``ShapeDtypeStruct``): its rule's sharding; None to keep it as it is (no block, or
@@ -596,11 +600,7 @@ def param_sharding(name: str, value: Any) -> NamedSharding | None:
         if isinstance(value, jax.core.Tracer) or _on_mesh(value, ctx.mesh):
             return None
         if ctx.strict:
-            raise ShardingError(
-                f"Variable {name}: no sharding rule matches it (sj.sharding.use(..., "
-                "strict=True)), and it is not on the mesh yet. Add a rule for it, e.g. "
-                "(re.escape(name), P()) to replicate it."
-            )
+            raise _no_rule(name, "", ", and it is not on the mesh yet")
         spec = None
     sharding = spec if isinstance(spec, NamedSharding) else named(name, ctx.mesh, spec)
     check_fits(name, tuple(np.shape(value)), sharding)
