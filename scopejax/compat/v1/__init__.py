@@ -5,20 +5,27 @@ Real TF1 model code (``tf.get_variable``, ``tf.variable_scope``, ``tf.nn.conv2d`
 runs inside :func:`scopejax.transform` with the import changed.
 
 How values are represented: every tensor is a plain ``jax.Array`` (no wrapper
-type, nothing added under ``jit``, plain JAX code untouched). Shapes are static in
-JAX, so ``tf.shape(x)`` returns a NumPy ``int32`` vector (``tf.rank``, ``tf.size``
-NumPy scalars): ``tf.shape(x)[0]`` is an int under ``jit``, and
-``tf.reshape(x, [tf.shape(x)[0], -1])`` or ``tf.tile(x, [tf.shape(x)[0], 1])`` trace.
-The ops convert a Python scalar next to an array to the array's dtype, as TF does.
+type: the compiled program is the same as hand-written JAX). Importing this module
+gives JAX's array and tracer classes TF's Tensor API where TF1 code uses it:
+``x.get_shape()`` and ``x.set_shape()`` everywhere (JAX has neither), and, in the
+*compat namespace* only (code whose module globals hold this module, as
+``import scopejax.compat.v1 as tf`` binds it), ``x.shape`` as a :class:`TensorShape`
+(a tuple with ``as_list()``, ``ndims``, ``[i].value``, ``is_fully_defined()``, ...)
+and TF's conversion of Python scalars on operators (``mask * (-2**32 + 1)`` on
+float32 is float32 arithmetic; a float next to an int tensor is TF's ``TypeError``).
+Elsewhere, JAX's own code included, ``.shape`` is the plain tuple and operators are
+JAX's. Shapes are static in JAX, so ``tf.shape(x)`` returns a NumPy ``int32`` vector
+(``tf.rank``, ``tf.size`` NumPy scalars): ``tf.tile(x, [tf.shape(x)[0], 1])`` traces.
 
-Limits: a ``jax.Array`` has no TF ``Tensor`` methods (``x.get_shape()``,
-``x.shape.as_list()``: write ``x.shape`` / ``list(x.shape)``); Python operators on
-arrays follow JAX (``x * (-2**32 + 1)`` on float32 overflows in JAX: write
-``tf.multiply(x, -2**32 + 1)`` or ``-2.0**32``); without ``jax_enable_x64`` int64 and
-float64 results are int32 and float32; ``name=`` is accepted and ignored;
-``tf.placeholder`` and ``tf.Session`` raise an error that says what to write
-(function arguments, ``net.init`` / ``net.apply``). Random ops and ``tf.nn.dropout``
-draw from ``sj.next_rng_key()`` (pass ``rng=`` to ``apply``); ``seed=`` is ignored.
+Limits: a module that imports only names (``from scopejax.compat.v1 import ...``) or
+imports the module inside a function is outside the compat namespace; ``x.dtype`` is
+a NumPy dtype (``.name`` works, ``.base_dtype`` does not); bool tensors with Python
+scalars follow JAX (TF refuses arithmetic on them); ``repr(x.shape)`` is the tuple's;
+without ``jax_enable_x64`` int64 and float64 results are int32 and float32;
+``name=`` is accepted and ignored; ``tf.placeholder`` and ``tf.Session`` raise an
+error that says what to write (function arguments, ``net.init`` / ``net.apply``).
+Random ops and ``tf.nn.dropout`` draw from ``sj.next_rng_key()`` (pass ``rng=`` to
+``apply``); ``seed=`` is ignored.
 
 >>> import jax, jax.numpy as jnp, scopejax as sj
 >>> import scopejax.compat.v1 as tf
@@ -179,6 +186,9 @@ from scopejax._src.compat.ops import where_v2 as where_v2
 from scopejax._src.compat.ops import while_loop as while_loop
 from scopejax._src.compat.ops import zeros as zeros
 from scopejax._src.compat.ops import zeros_like as zeros_like
+from scopejax._src.compat.tensor import Dimension as Dimension
+from scopejax._src.compat.tensor import TensorShape as TensorShape
+from scopejax._src.compat.tensor import dimension_value as dimension_value
 from scopejax._src.compat.unsupported import InteractiveSession as InteractiveSession
 from scopejax._src.compat.unsupported import Session as Session
 from scopejax._src.compat.unsupported import TF1GraphError as TF1GraphError
