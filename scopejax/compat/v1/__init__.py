@@ -17,6 +17,11 @@ Elsewhere, JAX's own code included, ``.shape`` is the plain tuple and operators 
 JAX's. Shapes are static in JAX, so ``tf.shape(x)`` returns a NumPy ``int32`` vector
 (``tf.rank``, ``tf.size`` NumPy scalars): ``tf.tile(x, [tf.shape(x)[0], 1])`` traces.
 
+Untouched TF1 files: :func:`install_as_tensorflow` makes this module importable as
+``tensorflow`` (with ``tensorflow.compat.v1``, ``tensorflow.contrib.*``, a few of TF's
+internal paths such as ``tensorflow.python.framework.ops``; any other path is an
+``ImportError`` naming it and what to use instead).
+
 Limits: a module that imports only names (``from scopejax.compat.v1 import ...``) or
 imports the module inside a function is outside the compat namespace; ``x.dtype`` is
 a NumPy dtype (``.name`` works, ``.base_dtype`` does not); bool tensors with Python
@@ -189,6 +194,21 @@ from scopejax._src.compat.ops import zeros_like as zeros_like
 from scopejax._src.compat.tensor import Dimension as Dimension
 from scopejax._src.compat.tensor import TensorShape as TensorShape
 from scopejax._src.compat.tensor import dimension_value as dimension_value
+from scopejax._src.compat.tf_alias import TensorFlowAlias as TensorFlowAlias
+from scopejax._src.compat.tf_alias import (
+    TensorFlowModuleNotProvided as TensorFlowModuleNotProvided,
+)
+from scopejax._src.compat.tf_alias import disable_eager_execution as disable_eager_execution
+from scopejax._src.compat.tf_alias import (
+    disable_resource_variables as disable_resource_variables,
+)
+from scopejax._src.compat.tf_alias import disable_v2_behavior as disable_v2_behavior
+from scopejax._src.compat.tf_alias import disable_v2_tensorshape as disable_v2_tensorshape
+from scopejax._src.compat.tf_alias import install_as_tensorflow as install_as_tensorflow
+from scopejax._src.compat.tf_alias import (
+    installed_as_tensorflow as installed_as_tensorflow,
+)
+from scopejax._src.compat.tf_alias import uninstall_as_tensorflow as uninstall_as_tensorflow
 from scopejax._src.compat.unsupported import InteractiveSession as InteractiveSession
 from scopejax._src.compat.unsupported import Session as Session
 from scopejax._src.compat.unsupported import TF1GraphError as TF1GraphError
