@@ -27,6 +27,11 @@ MODULES = [
     "scopejax.compat.v1",
     "scopejax.compat.v1.nn",
     "scopejax.compat.v1.contrib.layers",
+    "scopejax.compat.v1.math",
+    "scopejax.compat.v1.random",
+    "scopejax.compat.v1.linalg",
+    "scopejax.compat.v1.losses",
+    "scopejax.compat.v1.image",
 ]
 
 ARGS = re.compile(r"^\s*Args:\s*$", re.M)

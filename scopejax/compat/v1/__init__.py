@@ -47,6 +47,42 @@ Random ops and ``tf.nn.dropout`` draw from ``sj.next_rng_key()`` (pass ``rng=`` 
 """
 
 # ruff: noqa: F401
+from scopejax._src.compat.extra_ops import acos as acos
+from scopejax._src.compat.extra_ops import asin as asin
+from scopejax._src.compat.extra_ops import atan as atan
+from scopejax._src.compat.extra_ops import atan2 as atan2
+from scopejax._src.compat.extra_ops import cholesky as cholesky
+from scopejax._src.compat.extra_ops import cosh as cosh
+from scopejax._src.compat.extra_ops import count_nonzero as count_nonzero
+from scopejax._src.compat.extra_ops import cumprod as cumprod
+from scopejax._src.compat.extra_ops import digamma as digamma
+from scopejax._src.compat.extra_ops import divide_no_nan as div_no_nan
+from scopejax._src.compat.extra_ops import erfc as erfc
+from scopejax._src.compat.extra_ops import expm1 as expm1
+from scopejax._src.compat.extra_ops import eye as eye
+from scopejax._src.compat.extra_ops import lgamma as lgamma
+from scopejax._src.compat.extra_ops import log_sigmoid as log_sigmoid
+from scopejax._src.compat.extra_ops import matrix_determinant as matrix_determinant
+from scopejax._src.compat.extra_ops import matrix_diag as matrix_diag
+from scopejax._src.compat.extra_ops import matrix_diag_part as matrix_diag_part
+from scopejax._src.compat.extra_ops import matrix_inverse as matrix_inverse
+from scopejax._src.compat.extra_ops import matrix_set_diag as matrix_set_diag
+from scopejax._src.compat.extra_ops import matrix_solve as matrix_solve
+from scopejax._src.compat.extra_ops import matrix_transpose as matrix_transpose
+from scopejax._src.compat.extra_ops import matrix_triangular_solve as matrix_triangular_solve
+from scopejax._src.compat.extra_ops import multinomial as multinomial
+from scopejax._src.compat.extra_ops import norm as norm
+from scopejax._src.compat.extra_ops import random_gamma as random_gamma
+from scopejax._src.compat.extra_ops import random_shuffle as random_shuffle
+from scopejax._src.compat.extra_ops import scatter_nd as scatter_nd
+from scopejax._src.compat.extra_ops import set_random_seed as set_random_seed
+from scopejax._src.compat.extra_ops import sinh as sinh
+from scopejax._src.compat.extra_ops import tan as tan
+from scopejax._src.compat.extra_ops import tensordot as tensordot
+from scopejax._src.compat.extra_ops import trace as trace
+from scopejax._src.compat.extra_ops import unsorted_segment_max as unsorted_segment_max
+from scopejax._src.compat.extra_ops import unsorted_segment_min as unsorted_segment_min
+from scopejax._src.compat.extra_ops import unsorted_segment_sum as unsorted_segment_sum
 from scopejax._src.compat.initializers import constant_initializer as constant_initializer
 from scopejax._src.compat.initializers import glorot_normal_initializer as glorot_normal_initializer
 from scopejax._src.compat.initializers import (
@@ -245,9 +281,14 @@ from scopejax._src.core.variables import Variable as Variable
 from scopejax._src.core.variables import get_variable as get_variable
 from scopejax._src.core.variables import variable_handle as variable_handle
 from scopejax.compat.v1 import contrib as contrib
+from scopejax.compat.v1 import image as image
 from scopejax.compat.v1 import initializers as initializers
 from scopejax.compat.v1 import layers as layers
+from scopejax.compat.v1 import linalg as linalg
+from scopejax.compat.v1 import losses as losses
+from scopejax.compat.v1 import math as math
 from scopejax.compat.v1 import nn as nn
+from scopejax.compat.v1 import random as random
 from scopejax.compat.v1 import train as train
 
 all_variables = global_variables
