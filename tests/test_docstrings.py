@@ -32,6 +32,7 @@ MODULES = [
     "scopejax.compat.v1.linalg",
     "scopejax.compat.v1.losses",
     "scopejax.compat.v1.image",
+    "scopejax.compat.v1.summary",
 ]
 
 ARGS = re.compile(r"^\s*Args:\s*$", re.M)

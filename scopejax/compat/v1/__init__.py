@@ -22,6 +22,11 @@ Untouched TF1 files: :func:`install_as_tensorflow` makes this module importable 
 internal paths such as ``tensorflow.python.framework.ops``; any other path is an
 ``ImportError`` naming it and what to use instead).
 
+Summaries: ``tf.summary.scalar/histogram/image/text`` record into the call's
+``SUMMARIES`` collection under TF1's tags; ``tf.summary.merge_all()`` returns them
+from the model as a pytree, and ``tf.summary.FileWriter(logdir).add_summary(merged,
+step)`` writes them with :mod:`scopejax.summary`.
+
 Limits: a module that imports only names (``from scopejax.compat.v1 import ...``) or
 imports the module inside a function is outside the compat namespace; ``x.dtype`` is
 a NumPy dtype (``.name`` works, ``.base_dtype`` does not); bool tensors with Python
@@ -289,6 +294,7 @@ from scopejax.compat.v1 import losses as losses
 from scopejax.compat.v1 import math as math
 from scopejax.compat.v1 import nn as nn
 from scopejax.compat.v1 import random as random
+from scopejax.compat.v1 import summary as summary
 from scopejax.compat.v1 import train as train
 
 all_variables = global_variables
