@@ -22,6 +22,10 @@ Untouched TF1 files: :func:`install_as_tensorflow` makes this module importable 
 internal paths such as ``tensorflow.python.framework.ops``; any other path is an
 ``ImportError`` naming it and what to use instead).
 
+Op names: each compat op call traces under the name TF1 gives it (``name=`` or
+``MatMul``, ``Relu``, ..., uniquified within the name scope), so the HLO metadata shows
+``model/encoder/MatMul_1``.
+
 Summaries: ``tf.summary.scalar/histogram/image/text`` record into the call's
 ``SUMMARIES`` collection under TF1's tags; ``tf.summary.merge_all()`` returns them
 from the model as a pytree, and ``tf.summary.FileWriter(logdir).add_summary(merged,
@@ -32,7 +36,7 @@ imports the module inside a function is outside the compat namespace; ``x.dtype`
 a NumPy dtype (``.name`` works, ``.base_dtype`` does not); bool tensors with Python
 scalars follow JAX (TF refuses arithmetic on them); ``repr(x.shape)`` is the tuple's;
 without ``jax_enable_x64`` int64 and float64 results are int32 and float32;
-``name=`` is accepted and ignored; ``tf.placeholder`` and ``tf.Session`` raise an
+``tf.placeholder`` and ``tf.Session`` raise an
 error that says what to write (function arguments, ``net.init`` / ``net.apply``).
 Random ops and ``tf.nn.dropout`` draw from ``sj.next_rng_key()`` (pass ``rng=`` to
 ``apply``); ``seed=`` is ignored.
@@ -298,3 +302,10 @@ from scopejax.compat.v1 import summary as summary
 from scopejax.compat.v1 import train as train
 
 all_variables = global_variables
+
+from scopejax._src.compat import naming as _naming  # noqa: E402
+
+_naming.install(
+    __import__("sys").modules[__name__],
+    [__import__("sys").modules[__name__], nn, math, linalg, losses, image, random],
+)
