@@ -514,6 +514,22 @@ def test_apply_inside_use_moves_a_store_onto_other_rules(mesh24):
             net.apply(plain, X)
 
 
+def test_apply_looks_each_rule_up_once_per_block(mesh24):
+    """``apply`` matches a stored name against the rules once per block and shape (the
+    answer is memoized), and a new shape under the same name is checked again."""
+    net = sj.transform(linear)
+    store = net.init(KEY, X)
+    with sj.sharding.use(mesh24, TP_RULES) as block:
+        _, first = net.apply(store, X)
+        memo = dict(block.memo)
+        _, second = net.apply(store, X)
+        assert block.memo == memo and memo[("d1/kernel", (8, 16))] is first.sharding
+        assert second.sharding is first.sharding
+        odd = store.replace({"d1/kernel": np.ones((8, 6), np.float32)})
+        with pytest.raises(ShardingError, match="d1/kernel"):
+            net.apply(odd, X)
+
+
 # -- sj.device, lifted variables -------------------------------------------------------------
 def test_sj_device_is_unaffected_outside_use():
     def fn():

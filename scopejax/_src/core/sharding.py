@@ -136,7 +136,7 @@ class use:  # noqa: N801 - a context manager, like variable_scope
     ('model',)
     """
 
-    __slots__ = ("mesh", "rules", "strict", "partition_axis", "batch_axis", "key")
+    __slots__ = ("mesh", "rules", "strict", "partition_axis", "batch_axis", "key", "memo")
 
     def __init__(
         self,
@@ -171,6 +171,9 @@ class use:  # noqa: N801 - a context manager, like variable_scope
         self.batch_axis: str | None = batch_axis
         #: what a function traced inside depends on (jit caches are keyed by it)
         self.key = _Key((mesh, self.rules.rules, self.strict, partition_axis, batch_axis))
+        #: (name, shape) -> its rule's checked sharding, or None when no rule matches
+        #: (``apply`` looks every stored variable up at each call)
+        self.memo: dict[tuple[str, tuple[int, ...]], NamedSharding | None] = {}
 
     def __enter__(self) -> use:
         _ACTIVE.stack.append(self)
@@ -595,15 +598,26 @@ def param_sharding(name: str, value: Any) -> NamedSharding | None:
     ctx = current()
     if ctx is None:
         return None
-    found, spec = ctx.rules.match(name)
-    if not found:
-        if isinstance(value, jax.core.Tracer) or _on_mesh(value, ctx.mesh):
-            return None
-        if ctx.strict:
-            raise _no_rule(name, "", ", and it is not on the mesh yet")
-        spec = None
-    sharding = spec if isinstance(spec, NamedSharding) else named(name, ctx.mesh, spec)
-    check_fits(name, tuple(np.shape(value)), sharding)
+    shape = tuple(np.shape(value))
+    key = (name, shape)
+    try:
+        sharding = ctx.memo[key]
+    except KeyError:
+        found, spec = ctx.rules.match(name)
+        sharding = None
+        if found:
+            sharding = spec if isinstance(spec, NamedSharding) else named(name, ctx.mesh, spec)
+            check_fits(name, shape, sharding)
+        ctx.memo[key] = sharding
+    if sharding is not None:
+        return sharding
+    # no rule matches
+    if isinstance(value, jax.core.Tracer) or _on_mesh(value, ctx.mesh):
+        return None
+    if ctx.strict:
+        raise _no_rule(name, "", ", and it is not on the mesh yet")
+    sharding = named(name, ctx.mesh, None)
+    check_fits(name, shape, sharding)
     return sharding
 
 
