@@ -543,6 +543,30 @@ def test_sj_device_is_unaffected_outside_use():
     assert store["v"].devices() == {jax.devices()[0]}
 
 
+@pytest.mark.parametrize("fast_init", [True, False])
+def test_sj_device_is_honoured_under_jit(fast_init):
+    def fn():
+        with sj.device("cpu:3"):
+            sj.get_variable("w", [4])
+            sj.Variable(jnp.ones(2), name="c")  # a computed value
+
+    net = sj.transform(fn, fast_init=fast_init)
+    store = jax.jit(net.init)(KEY)
+    assert store["w"].devices() == {jax.devices()[3]} == store["c"].devices()
+    np.testing.assert_array_equal(store["w"], net.init(KEY)["w"])
+
+    def two():
+        with sj.device("cpu:3"):
+            sj.get_variable("a", [4])
+        with sj.device("cpu:4"):
+            sj.get_variable("b", [4])
+
+    with pytest.raises(ValueError, match=r"Variable b: sj.device places it on cpu:4, but a is"):
+        jax.jit(sj.transform(two).init)(KEY)
+    eager = sj.transform(two).init(KEY)  # eagerly each goes to its own device
+    assert eager["b"].devices() == {jax.devices()[4]}
+
+
 def test_use_rules_decide_placement_over_sj_device(mesh8):
     """Inside a mesh every variable is on the mesh (a jitted step needs all its inputs
     on one device set); sj.device's spec stays in the metadata."""

@@ -32,7 +32,7 @@ from typing import Any, TypeAlias
 
 import jax
 import numpy as np
-from jax.sharding import Mesh, NamedSharding, PartitionSpec
+from jax.sharding import Mesh, NamedSharding, PartitionSpec, SingleDeviceSharding
 
 from scopejax._src.core.errors import ShardingError
 from scopejax._src.core.names import compile_pattern
@@ -543,6 +543,38 @@ def place(value: Any, sharding: NamedSharding | None) -> Any:
     if getattr(value, "sharding", None) == sharding:
         return value
     return jax.device_put(value, sharding)
+
+
+def put_on_device(value: Any, dev: Any) -> Any:
+    """``value`` on ``dev``: a transfer when eager, a sharding constraint when traced
+    (``jax.jit(init)`` then returns it on that device)."""
+    if isinstance(value, jax.core.Tracer):
+        return jax.lax.with_sharding_constraint(value, SingleDeviceSharding(dev))
+    return jax.device_put(value, dev)
+
+
+def check_one_device(devices: Mapping[str, Any]) -> None:
+    """Refuse ``sj.device`` placements on different devices in one traced init.
+
+    Args:
+      devices: ``{variable name: jax.Device}`` of the traced variables under ``sj.device``.
+
+    Raises:
+      ValueError: two of them name different devices (one XLA program runs on one set
+        of devices), naming both variables and what to do instead.
+    """
+    first: tuple[str, Any] | None = None
+    for name, dev in devices.items():
+        if first is None:
+            first = (name, dev)
+        elif dev != first[1]:
+            raise ValueError(
+                f"Variable {name}: sj.device places it on {dev}, but {first[0]} is on "
+                f"{first[1]}, in the same jax.jit(init): one compiled program runs on one "
+                "set of devices, so it cannot return variables on different single devices. "
+                "Call net.init without jax.jit (each variable is then put on its device), or "
+                "split the variables over a mesh with sj.sharding.use(mesh, rules)."
+            )
 
 
 def placement(req: VariableRequest, next: Next) -> Any:
