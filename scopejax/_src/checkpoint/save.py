@@ -470,11 +470,13 @@ def save(
 
     ``state`` is a :class:`~scopejax.Store`, a ``{name: array}`` mapping, or a
     ``TrainState`` (``opt_state`` and ``step`` are then taken from it). Values, every
-    variable's metadata (name, shape, dtype, trainable, collections, device) and a SHA-256
-    of each array are written through orbax-checkpoint; the optimizer state is saved as its
-    leaves plus a JSON description of its structure (never pickled); ``metadata`` is any
+    variable's metadata (name, shape, dtype, trainable, collections, device) and a
+    CRC-32C of each array (of each shard, for arrays sharded across processes) are
+    written through orbax-checkpoint; the optimizer state is saved as its leaves plus a JSON description of its structure (never pickled); ``metadata`` is any
     JSON-serializable dict kept with the checkpoint. The write is atomic (see the module
-    docstring). Returns the checkpoint's path.
+    docstring). With several JAX processes every process calls it with the same
+    arguments; each writes only its own shards and process 0 writes the metadata.
+    Returns the checkpoint's path.
 
     Args:
       path: the checkpoint directory to write.

@@ -321,7 +321,7 @@ def load_variables(
     Args:
       path: a scopejax checkpoint, a TF checkpoint (prefix or directory).
       names: the variables to read (a name or names); None reads all.
-      verify: check the checksums (SHA-256, or TF's CRC32C).
+      verify: check the checksums (CRC-32C, SHA-256 in version-1 checkpoints, or TF's CRC32C).
       include_slots: TF: also read optimizer slots and bookkeeping tensors.
 
     Returns:
