@@ -3,7 +3,7 @@
 One store of ``--layers`` dense layers (``--width`` x ``--width`` float32 kernels plus biases;
 200 MB by default), saved and restored by:
 
-* ``scopejax``: ``sj.checkpoint.save(path, store)`` -- host copy, a SHA-256 per array, orbax
+* ``scopejax``: ``sj.checkpoint.save(path, store)`` -- host copy, a CRC-32C per array, orbax
   (tensorstore/OCDBT) into a staging directory, JSON metadata, atomic rename -- and
   ``sj.checkpoint.restore(path)`` (a Store of jax arrays, every checksum verified);
   ``scopejax_noverify`` restores with ``verify=False``; ``scopejax_async`` is

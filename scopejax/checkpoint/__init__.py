@@ -1,7 +1,7 @@
 """Checkpoints: save and restore Stores by name, and read TF1/TF2 checkpoints without TF.
 
 * :func:`save` / :func:`restore`: a Store (values and metadata), optionally an optax state
-  and the step, through orbax-checkpoint; atomic, SHA-256 per array, nothing pickled.
+  and the step, through orbax-checkpoint; atomic, CRC-32C per array, nothing pickled.
 * :class:`CheckpointManager`: one checkpoint per step, the last K kept, async saves.
 * :func:`init_from_checkpoint`: TF1's assignment maps (``{'old_scope/': 'new_scope/'}``),
   functional, with a :class:`RestoreReport` of what was and was not restored.
