@@ -247,7 +247,7 @@ assert not np.allclose(state.store["neck/bn/moving_mean"], 0.0)
 # `update_norm/trainable_variables`, ...). The norms cost one extra forward and backward pass
 # on the logged steps only. Here we read the files back with tensorboard's own loader and
 # plot them; `tensorboard --logdir LOGDIR` (the folder above) shows the same curves in its
-# Scalars tab.
+# Scalars tab, and the graph written below in its Graphs tab.
 
 # %%
 logged = {}  # tag -> [(step, value)]
@@ -277,6 +277,22 @@ assert [s for s, _ in logged["train/loss"]] == list(range(0, EPOCHS * STEPS_PER_
 # the logged loss is the step's loss, as fit's history has it
 np.testing.assert_allclose([v for _, v in logged["train/loss"]],
                            [h["loss"] for h in history[::7]], rtol=1e-6)
+
+# %% [markdown]
+# The model's graph goes in the same run: `sj.summary.write_graph` traces the loss function
+# (nothing runs) and writes its ops grouped by name scope, so TensorBoard's Graphs tab shows
+# the boxes `backbone`, `neck` and `digits`, as TF1's graph of the same model did. The same
+# trace, inline and without a server: `sj.summary.scope_tree`. The shared convolution shows
+# twice: `shared` holds its variables and the first call's ops, `shared_1` the second call's
+# ops only (the same weights, as in TF1).
+
+# %%
+sj.summary.write_graph(LOGDIR / "digits", trainer.net.apply, state.store,
+                       x_test[:BATCH], y_test[:BATCH], False)
+cnn_tree = sj.summary.scope_tree(trainer.net.apply, state.store,
+                                 x_test[:BATCH], y_test[:BATCH], False)
+assert cnn_tree["backbone/shared_1"].total_params == 0 < cnn_tree["backbone/shared"].total_params
+cnn_tree  # fold a scope by clicking its line
 
 # %% [markdown]
 # The test images the model gets wrong:

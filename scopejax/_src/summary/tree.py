@@ -113,7 +113,7 @@ class Scope:
         elif self.total_params and not self.total_ops:
             kind = "  [variables only]"
         return (
-            f"{self.name}  ops {self.total_ops}  params {self.total_params} "
+            f"{self.name}  ops {self.total_ops:,}  params {self.total_params:,} "
             f"({_bytes(self.total_nbytes)}){kind}"
         )
 
@@ -133,7 +133,7 @@ class ScopeTree:
     def __str__(self) -> str:
         r = self.root
         lines = [
-            f"scope tree: ops {r.total_ops}  params {r.total_params} ({_bytes(r.total_nbytes)})"
+            f"scope tree: ops {r.total_ops:,}  params {r.total_params:,} ({_bytes(r.total_nbytes)})"
         ]
         lines += self._text(r, "")
         return "\n".join(lines)
