@@ -119,3 +119,73 @@ def test_init_from_checkpoint_var_list_handles() -> None:
     new = new[0] if isinstance(new, tuple) else new
     np.testing.assert_array_equal(new["g_net/w"], np.full([3], 3.0))
     np.testing.assert_array_equal(new["d_net/w"], np.ones([3]))
+
+
+TR = np.load(HERE / "train.npz")
+TRAIN_META = json.loads((HERE / "train.json").read_text())
+
+
+def _linear() -> jax.Array:
+    w = tf.get_variable("w", initializer=jnp.asarray(TR["w0"]))
+    b = tf.get_variable("b", initializer=jnp.asarray(TR["b0"]))
+    return tf.reduce_mean(tf.square(tf.matmul(jnp.asarray(TR["x"]), w) + b - TR["y"]))
+
+
+def _process(case: str, gvs: list) -> list:
+    # the same Python as record_train.py runs on TF1's list
+    if case == "global_norm_momentum":
+        grads, tvars = zip(*gvs, strict=True)
+        clipped, _ = tf.clip_by_global_norm(grads, 0.5)
+        return list(zip(clipped, tvars, strict=True))
+    if case == "clip_value_adam":
+        return [(tf.clip_by_value(g, -0.1, 0.1), v) for g, v in gvs]
+    if case == "none_bias_adam":
+        return [(None if "b" in v.op.name else g, v) for g, v in gvs]
+    raise KeyError(case)
+
+
+@pytest.mark.parametrize("case", sorted(TRAIN_META["gvs_cases"]))
+def test_compute_and_apply_gradients_match_tf1(case: str) -> None:
+    cls, kwargs = TRAIN_META["gvs_cases"][case]
+    opt = getattr(tf.train, cls)(**kwargs)
+    gvs = opt.compute_gradients(_linear)
+    trainer = opt.apply_gradients(gvs.map(lambda gvs: _process(case, gvs)), global_step=True)
+    state = trainer.init(jax.random.key(0))
+    for i in range(TRAIN_META["steps"]):
+        state, _ = trainer.step(state)
+        for v in ("w", "b"):
+            np.testing.assert_allclose(
+                state.store[v], TR[f"gvs_{case}/{v}"][i], rtol=1e-6, atol=1e-7, err_msg=v
+            )
+        assert int(state.store["global_step"]) == TR[f"gvs_{case}/global_step"][i]
+
+
+def test_minimize_process_gradients_and_errors() -> None:
+    opt = tf.train.MomentumOptimizer(0.1, 0.9)
+    names = []
+
+    def process(gvs: list) -> list:
+        names[:] = [(v.name, v.op.name, v.get_shape()) for _, v in gvs]
+        return _process("global_norm_momentum", gvs)
+
+    trainer = opt.minimize(_linear, global_step=True, process_gradients=process)
+    state, _ = trainer.step(trainer.init(jax.random.key(0)))
+    assert names == [("w", "w", (3, 2)), ("b", "b", (2,))]  # TF1's order: creation
+    np.testing.assert_allclose(state.store["w"], TR["gvs_global_norm_momentum/w"][0], rtol=1e-6)
+    gvs = opt.compute_gradients(_linear)
+    with pytest.raises(TypeError, match="deferred"):
+        [(g, v) for g, v in gvs]
+    with pytest.raises(TypeError, match="GradientsAndVars"):
+        opt.apply_gradients([(1.0, "w")])
+    with pytest.raises(TypeError, match="function computing it"):
+        opt.compute_gradients(jnp.zeros([]))
+    for bad, match in [
+        (lambda gvs: gvs[:1], r"leaves out \[.b.\]"),
+        (lambda gvs: [*gvs, gvs[0]], "appears twice"),
+        (lambda gvs: [(g, "nope") for g, _ in gvs], "'nope'"),
+        (lambda gvs: [(g[0], v) for g, v in gvs], "shape"),
+        (lambda gvs: None, "list of"),
+    ]:
+        trainer = opt.apply_gradients(gvs.map(bad))
+        with pytest.raises((ValueError, TypeError), match=match):
+            trainer.step(trainer.init(jax.random.key(0)))

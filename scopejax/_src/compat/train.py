@@ -16,6 +16,22 @@ becomes::
     state = trainer.init(jax.random.key(0), x, y)
     for x, y in batches: state, metrics = trainer.step(state, x, y)
 
+TF1's gradient processing between ``compute_gradients`` and ``apply_gradients`` keeps
+its shape, as a function of the ``(grad, var)`` list run inside the step (see
+:class:`GradientsAndVars`)::
+
+    gvs = opt.compute_gradients(loss)                                # TF1
+    capped = [(tf.clip_by_value(g, -1., 1.), v) for g, v in gvs]
+    train_op = opt.apply_gradients(capped, global_step=global_step)
+
+becomes::
+
+    gvs = opt.compute_gradients(loss_fn)
+    capped = gvs.map(lambda gvs: [(tf.clip_by_value(g, -1., 1.), v) for g, v in gvs])
+    trainer = opt.apply_gradients(capped, global_step=True)
+
+or ``opt.minimize(loss_fn, global_step=True, process_gradients=fn)``.
+
 With ``global_step`` given, each step adds 1 to the variable ``global_step``
 (created by :func:`get_or_create_global_step` inside the loss, non-trainable, in the
 ``GLOBAL_STEP`` collection), so ``state.store["global_step"]`` counts the steps as
@@ -35,6 +51,7 @@ from scopejax._src.core import variables as _v
 from scopejax._src.core.collection import GraphKeys, get_collection
 from scopejax._src.core.handle import VariableHandle
 from scopejax._src.core.initializers import Zeros
+from scopejax._src.core.store import Store
 from scopejax._src.train.train import Trainer
 from scopejax._src.train.train import minimize as _minimize
 
@@ -132,19 +149,23 @@ class Optimizer:
         """
         raise NotImplementedError
 
-    def update(self, updates: Any, state: Any, params: Any = None) -> tuple[Any, Any]:
+    def update(
+        self, updates: Any, state: Any, params: Any = None, *, global_step: Any = None
+    ) -> tuple[Any, Any]:
         """One TF1 step: the updates (to add to the parameters) and the new state.
 
         Args:
           updates: the gradients.
           state: the optimizer state.
           params: unused.
+          global_step: the global step's value before this step (what a learning-rate
+            schedule of the global step reads); None: the optimizer's own update count.
 
         Returns:
           ``(updates, new_state)``.
         """
         count = state.step_count
-        lr = _lr(self._learning_rate, count)
+        lr = _lr(self._learning_rate, count if global_step is None else global_step)
         deltas, slots = self._apply(updates, state, lr)
         neg = jax.tree.map(lambda d: -d, deltas)
         return neg, slots._replace(step_count=optax.safe_increment(count))
@@ -157,14 +178,104 @@ class Optimizer:
         """This optimizer as a plain ``optax.GradientTransformation``."""
         return optax.GradientTransformation(self.init, self.update)
 
+    def compute_gradients(
+        self,
+        loss: Callable[..., Any],
+        var_list: Any = None,
+        gate_gradients: Any = None,
+        aggregation_method: Any = None,
+        colocate_gradients_with_ops: bool = False,
+        grad_loss: Any = None,
+    ) -> GradientsAndVars:
+        """TF1's ``opt.compute_gradients``: the (deferred) gradients of ``loss``.
+
+        Under JAX the gradients exist only inside the training step, so this returns a
+        :class:`GradientsAndVars` describing them; ``.map(fn)`` adds the TF1 list
+        processing (``fn([(grad, var), ...]) -> [(grad, var), ...]``) and
+        :meth:`apply_gradients` turns it into a Trainer.
+
+        Args:
+          loss: the loss function (TF1's ``loss`` tensor becomes the function computing it).
+          var_list: what to differentiate (None: the trainable variables; handles,
+            collection names, selectors as ``sj.train.minimize``).
+          gate_gradients: ignored (XLA orders the computation).
+          aggregation_method: ignored.
+          colocate_gradients_with_ops: ignored.
+          grad_loss: not supported (must be None).
+
+        Returns:
+          A :class:`GradientsAndVars`.
+
+        Raises:
+          TypeError: ``loss`` is not callable (a TF1 tensor has no JAX counterpart: pass the
+            function computing it).
+          NotImplementedError: ``grad_loss`` is given.
+        """
+        if not callable(loss):
+            raise TypeError(
+                f"{self._name}.compute_gradients: the loss must be the function computing it "
+                f"(loss_fn(*batch) -> scalar), got {type(loss).__name__}. JAX differentiates "
+                "functions, not tensors: move the model code that builds the loss into a "
+                "function and pass it."
+            )
+        if grad_loss is not None:
+            raise NotImplementedError(
+                f"{self._name}.compute_gradients(grad_loss=...) is not supported: scale the "
+                "loss inside loss_fn instead."
+            )
+        return GradientsAndVars(loss, var_list, ())
+
+    def apply_gradients(
+        self,
+        grads_and_vars: GradientsAndVars,
+        global_step: Any = None,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> Trainer:
+        """TF1's ``opt.apply_gradients``: an ``sj.train`` Trainer applying this optimizer to
+        the (processed) gradients of :meth:`compute_gradients`.
+
+        Args:
+          grads_and_vars: what :meth:`compute_gradients` returned, possibly ``.map``-ped.
+          global_step: None (no counter), True, or the global step's name, handle or the
+            reference :func:`get_or_create_global_step` returns outside a model: each step
+            adds 1 to the ``global_step`` variable (created if missing), after the update
+            as TF1 does.
+          name: ignored.
+          **kwargs: passed on to ``sj.train.minimize`` (``has_aux``, ``regularization``,
+            ``static_argnums``, ``donate``, ``jit``, ...).
+
+        Returns:
+          A Trainer (``init(rng, *batch)``, ``step(state, *batch)``).
+
+        Raises:
+          TypeError: ``grads_and_vars`` is a list (TF1's evaluated pairs) rather than what
+            ``compute_gradients`` returned.
+        """
+        if not isinstance(grads_and_vars, GradientsAndVars):
+            raise TypeError(
+                f"{self._name}.apply_gradients takes what compute_gradients returned (a "
+                f"GradientsAndVars), got {type(grads_and_vars).__name__}. The gradients only "
+                "exist inside the training step: write the TF1 list processing as a function "
+                "and map it, e.g. gvs = opt.compute_gradients(loss_fn); capped = gvs.map("
+                "lambda gvs: [(tf.clip_by_value(g, -1., 1.), v) for g, v in gvs]); "
+                "trainer = opt.apply_gradients(capped, global_step=True)."
+            )
+        return _trainer(self, grads_and_vars, global_step, kwargs)
+
     def minimize(
         self,
         loss_fn: Callable[..., Any],
         global_step: Any = None,
         var_list: Any = None,
+        *,
+        process_gradients: Callable[[list[tuple[Any, Any]]], Any] | None = None,
         **kwargs: Any,
     ) -> Trainer:
         """TF1's ``opt.minimize``: an ``sj.train`` Trainer running this optimizer.
+
+        ``minimize(loss_fn, global_step, var_list, process_gradients=fn)`` is
+        ``apply_gradients(compute_gradients(loss_fn, var_list).map(fn), global_step)``.
 
         Args:
           loss_fn: the loss, a function of the batch calling ``get_variable`` (TF1's
@@ -173,6 +284,9 @@ class Optimizer:
             each step adds 1 to the ``global_step`` variable (created if missing).
           var_list: what to train (as ``sj.train.minimize``: None for the trainable
             variables, handles, collection names, selectors).
+          process_gradients: ``fn([(grad, var), ...]) -> [(grad, var), ...]``, run on
+            the gradients before the update (clipping, scaling); see
+            :class:`GradientsAndVars`.
           **kwargs: passed on to ``sj.train.minimize`` (``has_aux``, ``regularization``,
             ``static_argnums``, ...).
 
@@ -180,18 +294,232 @@ class Optimizer:
           A Trainer (``init(rng, *batch)``, ``step(state, *batch)``).
 
         Raises:
-          TypeError: ``var_list`` is not a selector.
+          TypeError: ``loss_fn`` is not callable, or ``var_list`` is not a selector.
         """
-        fn = loss_fn
-        if global_step is not None and global_step is not False:
+        gvs = self.compute_gradients(loss_fn, var_list=var_list)
+        if process_gradients is not None:
+            gvs = gvs.map(process_gradients)
+        return self.apply_gradients(gvs, global_step=global_step, **kwargs)
 
-            def fn(*args: Any, **kw: Any) -> Any:
-                out = loss_fn(*args, **kw)
-                _increment_global_step(None if global_step is True else global_step)
-                return out
 
-            fn.__name__ = getattr(loss_fn, "__name__", "loss_fn")
-        return _minimize(fn, self.tx, var_list, **kwargs)
+class GradVar:
+    """The ``var`` of a ``(grad, var)`` pair given to a gradient-processing function.
+
+    Attributes:
+      name: the variable's full name (``'dense/kernel'``, no ``:0``, as handles).
+      shape, dtype: of the variable.
+      value: its value before this step (``g + wd * v.value`` for weight decay).
+      op: ``op.name`` is ``name`` (TF1 code writes ``v.op.name``).
+    """
+
+    __slots__ = ("name", "shape", "dtype", "value", "op")
+
+    def __init__(self, name: str, value: Any) -> None:
+        self.name = name
+        self.shape = tuple(value.shape)
+        self.dtype = value.dtype
+        self.value = value
+        self.op = _OpName(name)
+
+    def get_shape(self) -> tuple[int, ...]:
+        """The variable's shape (TF1's ``v.get_shape()``)."""
+        return self.shape
+
+    def __repr__(self) -> str:
+        return f"<GradVar '{self.name}' shape={self.shape} dtype={self.dtype}>"
+
+
+class _OpName(NamedTuple):
+    name: str
+
+
+class GradientsAndVars:
+    """What ``opt.compute_gradients(loss_fn)`` returns: TF1's ``[(grad, var), ...]``,
+    deferred to the training step.
+
+    TF1 computes the list, processes it in Python and hands it to
+    ``apply_gradients``. Under JAX the gradients exist only inside the (jitted) step,
+    so the processing is a function of the list, run there::
+
+        # TF1
+        gvs = opt.compute_gradients(loss)
+        capped = [(tf.clip_by_value(g, -1., 1.), v) for g, v in gvs]
+        train_op = opt.apply_gradients(capped, global_step=global_step)
+
+        # scopejax.compat.v1
+        gvs = opt.compute_gradients(loss_fn)
+        capped = gvs.map(lambda gvs: [(tf.clip_by_value(g, -1., 1.), v) for g, v in gvs])
+        trainer = opt.apply_gradients(capped, global_step=True)
+
+    In the list, ``grad`` is the gradient (a ``jax.Array``; never None: a variable the
+    loss does not reach has zeros) and ``var`` a :class:`GradVar` (``.name``,
+    ``.value``), in the order of the variables' creation (TF1's
+    ``trainable_variables()`` order). The function returns a list of pairs naming each
+    variable exactly once; a pair whose ``grad`` is None leaves that variable (and its
+    slots) unchanged, as TF1's ``apply_gradients`` skips it. Several ``map`` calls
+    compose in order.
+
+    Attributes:
+      loss_fn: the loss function.
+      var_list: the ``var_list`` of ``compute_gradients``.
+      process: the processing functions, applied in order.
+    """
+
+    __slots__ = ("loss_fn", "var_list", "process")
+
+    def __init__(
+        self,
+        loss_fn: Callable[..., Any],
+        var_list: Any,
+        process: tuple[Callable[[list[tuple[Any, Any]]], Any], ...] = (),
+    ) -> None:
+        self.loss_fn = loss_fn
+        self.var_list = var_list
+        self.process = tuple(process)
+
+    def __repr__(self) -> str:
+        name = getattr(self.loss_fn, "__name__", "loss_fn")
+        return f"<GradientsAndVars of {name} processed by {len(self.process)} function(s)>"
+
+    def map(self, fn: Callable[[list[tuple[Any, Any]]], Any]) -> GradientsAndVars:
+        """These gradients processed by ``fn`` (after any earlier ``map``).
+
+        Args:
+          fn: ``fn([(grad, var), ...]) -> [(grad, var), ...]``.
+
+        Returns:
+          A new :class:`GradientsAndVars`.
+
+        Raises:
+          TypeError: ``fn`` is not callable.
+        """
+        if not callable(fn):
+            raise TypeError(
+                f"GradientsAndVars.map takes a function of the [(grad, var), ...] list, got "
+                f"{type(fn).__name__}."
+            )
+        return GradientsAndVars(self.loss_fn, self.var_list, (*self.process, fn))
+
+    def __iter__(self) -> Any:
+        raise TypeError(
+            "compute_gradients(loss_fn) is deferred under JAX: the (grad, var) pairs exist "
+            "only inside the training step, so they cannot be iterated here. Put the list "
+            "processing in a function and map it: gvs.map(lambda gvs: [(tf.clip_by_value(g, "
+            "-1., 1.), v) for g, v in gvs]), then opt.apply_gradients(that, global_step=True)."
+        )
+
+    def __len__(self) -> int:
+        raise TypeError(
+            "compute_gradients(loss_fn) is deferred under JAX: its length is known only "
+            "inside the training step (see GradientsAndVars.map)."
+        )
+
+
+def _process(
+    fns: tuple[Callable[..., Any], ...], grads: Any, params: Any, order: list[str]
+) -> tuple[Any, list]:
+    """Run the processing functions on ``grads`` (a Store; listed in ``order``, the
+    variables' first use in the loss, then by name); the processed gradients and the
+    names of the variables whose gradient the functions set to None."""
+    gflat, pflat = grads.flat(), params.flat()
+    rank = {n: i for i, n in enumerate(order)}
+    names = sorted(gflat, key=lambda n: (rank.get(n, len(rank)), n))
+    pairs: Any = [(gflat[n], GradVar(n, pflat[n])) for n in names]
+    for fn in fns:
+        pairs = fn(list(pairs))
+        what = getattr(fn, "__name__", "the gradient processing function")
+        if not isinstance(pairs, (list, tuple)) or not all(
+            isinstance(p, (list, tuple)) and len(p) == 2 for p in pairs
+        ):
+            raise TypeError(
+                f"{what} must return a list of (grad, var) pairs, got {type(pairs).__name__}."
+            )
+    new: dict[str, Any] = {}
+    for g, v in pairs:
+        name = v if isinstance(v, str) else getattr(v, "name", None)
+        if not isinstance(name, str) or name not in gflat:
+            raise ValueError(
+                f"apply_gradients: the processed list names {v!r}, which is not one of the "
+                f"variables compute_gradients differentiated ({list(gflat)[:8]} ...). Keep "
+                "the var of each (grad, var) pair as it came."
+            )
+        if name in new:
+            raise ValueError(f"apply_gradients: variable {name} appears twice in the list.")
+        if g is not None and tuple(jnp.shape(g)) != tuple(jnp.shape(gflat[name])):
+            raise ValueError(
+                f"apply_gradients: the gradient of {name} has shape {tuple(jnp.shape(g))}, "
+                f"the variable {tuple(jnp.shape(gflat[name]))}."
+            )
+        new[name] = g
+    missing = [n for n in gflat if n not in new]
+    if missing:
+        raise ValueError(
+            f"apply_gradients: the processed list leaves out {missing[:8]}. Return a pair for "
+            "every variable ((None, var) leaves it unchanged), or leave it out of "
+            "compute_gradients(var_list=...)."
+        )
+    skipped = [n for n, g in new.items() if g is None]
+    values = {
+        n: jnp.zeros_like(gflat[n]) if g is None else jnp.asarray(g, gflat[n].dtype)
+        for n, g in new.items()
+    }
+    return grads.replace(values), skipped
+
+
+def _keep_skipped(skipped: list[str], new_state: Any, old_state: Any) -> Any:
+    """The optimizer state with the skipped variables' slots as they were (TF1 does not
+    touch a variable whose gradient is None)."""
+    if not skipped:
+        return new_state
+
+    def keep(new: Any, old: Any) -> Any:
+        if isinstance(new, Store):
+            return new.replace({n: old[n] for n in skipped if n in new.infos})
+        return new
+
+    return jax.tree.map(keep, new_state, old_state, is_leaf=lambda x: isinstance(x, Store))
+
+
+def _trainer(opt: Optimizer, gvs: GradientsAndVars, global_step: Any, kwargs: dict) -> Trainer:
+    """The Trainer of ``apply_gradients``: the loss wrapped to read (and then increment)
+    the global step, and an optax transformation running the processing functions and
+    this optimizer with the global step the loss read."""
+    loss_fn, fns = gvs.loss_fn, gvs.process
+    seen: list[Any] = [None]  # the global step's value this trace's loss read
+    order: list[str] = []  # the trainable variables in the order the loss used them
+
+    counting = global_step is not None and global_step is not False
+
+    def fn(*args: Any, **kw: Any) -> Any:
+        out = loss_fn(*args, **kw)
+        order[:] = [
+            h.name
+            for h in get_collection(GraphKeys.TRAINABLE_VARIABLES)
+            if isinstance(h, VariableHandle)
+        ]
+        if counting:
+            get_or_create_global_step()
+        seen[0] = get_global_step()  # read before the increment, as TF1's learning rate
+        if counting:
+            _increment_global_step(global_step)
+        return out
+
+    fn.__name__ = getattr(loss_fn, "__name__", "loss_fn")
+
+    def update(grads: Any, state: Any, params: Any = None) -> tuple[Any, Any]:
+        step, seen[0] = seen[0], None
+        skipped: list[str] = []
+        if fns:
+            if not isinstance(grads, Store) or not isinstance(params, Store):
+                raise TypeError("apply_gradients: the processing functions need Store gradients.")
+            grads, skipped = _process(fns, grads, params, order)
+        updates, new_state = opt.update(grads, state, params, global_step=step)
+        if skipped:
+            updates = updates.replace({n: jnp.zeros_like(updates[n]) for n in skipped})
+            new_state = _keep_skipped(skipped, new_state, state)
+        return updates, new_state
+
+    return _minimize(fn, optax.GradientTransformation(opt.init, update), gvs.var_list, **kwargs)
 
 
 def _f(x: Any, like: jax.Array) -> jax.Array:
