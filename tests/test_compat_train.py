@@ -189,3 +189,29 @@ def test_minimize_process_gradients_and_errors() -> None:
         trainer = opt.apply_gradients(gvs.map(bad))
         with pytest.raises((ValueError, TypeError), match=match):
             trainer.step(trainer.init(jax.random.key(0)))
+
+
+def test_adagrad_da_reads_the_global_step_and_argument_checks() -> None:
+    # T = global step + 1 inside the trainer; a model whose step starts at 2 must differ
+    cls, kwargs = META["cases"]["adagrad_da_l1_l2"]
+    trainer = tf.train.AdagradDAOptimizer(**kwargs).minimize(_quadratic, global_step=True)
+    state = trainer.init(jax.random.key(0))
+    for i in range(3):
+        state, _ = trainer.step(state)
+        np.testing.assert_allclose(state.store["x"], REC["adagrad_da_l1_l2"][i], rtol=1e-6, atol=1e-7)
+    later = trainer.init(jax.random.key(0))
+    later = later._replace(store=later.store.replace({"global_step": jnp.asarray(2, jnp.int32)}))
+    later, _ = trainer.step(later)
+    assert not np.allclose(later.store["x"], REC["adagrad_da_l1_l2"][0], rtol=1e-3)
+    with pytest.raises(ValueError, match="needs the parameters"):
+        opt = tf.train.FtrlOptimizer(0.1)
+        opt.update(jnp.ones([2]), opt.init(jnp.ones([2])))
+    for make, match in [
+        (lambda: tf.train.FtrlOptimizer(0.1, learning_rate_power=0.5), "learning_rate_power"),
+        (lambda: tf.train.FtrlOptimizer(0.1, l1_regularization_strength=-1.0), "l1_reg"),
+        (lambda: tf.train.ProximalGradientDescentOptimizer(0.1, -1.0), "l1_reg"),
+        (lambda: tf.train.ProximalAdagradOptimizer(0.1, 0.0), "initial_accumulator"),
+        (lambda: tf.train.AdagradDAOptimizer(0.1, None, 0.0), "initial_gradient"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            make()

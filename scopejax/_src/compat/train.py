@@ -130,6 +130,8 @@ class _Count(NamedTuple):
 class Optimizer:
     """TF1's ``tf.train.Optimizer`` over optax: ``init``/``update`` plus ``minimize``."""
 
+    _needs_params = False
+
     def __init__(self, learning_rate: LearningRate, name: str) -> None:
         self._learning_rate = learning_rate
         self._name = name
@@ -165,12 +167,20 @@ class Optimizer:
           ``(updates, new_state)``.
         """
         count = state.step_count
-        lr = _lr(self._learning_rate, count if global_step is None else global_step)
-        deltas, slots = self._apply(updates, state, lr)
+        step = count if global_step is None else global_step
+        lr = _lr(self._learning_rate, step)
+        if params is None and self._needs_params:
+            raise ValueError(
+                f"{self._name}: update(grads, state, params) needs the parameters (its "
+                "update is proximal: it computes the new value from the old)."
+            )
+        deltas, slots = self._apply(updates, state, lr, params, step)
         neg = jax.tree.map(lambda d: -d, deltas)
         return neg, slots._replace(step_count=optax.safe_increment(count))
 
-    def _apply(self, grads: Any, state: Any, lr: Any) -> tuple[Any, Any]:  # pragma: no cover
+    def _apply(
+        self, grads: Any, state: Any, lr: Any, params: Any, step: Any
+    ) -> tuple[Any, Any]:  # pragma: no cover
         raise NotImplementedError
 
     @property
@@ -551,7 +561,7 @@ class GradientDescentOptimizer(Optimizer):
         """
         return _Count(jnp.zeros([], jnp.int32))
 
-    def _apply(self, grads: Any, state: Any, lr: Any) -> tuple[Any, Any]:
+    def _apply(self, grads: Any, state: Any, lr: Any, params: Any, step: Any) -> tuple[Any, Any]:
         return jax.tree.map(lambda g: g * _f(lr, g), grads), state
 
 
@@ -595,7 +605,7 @@ class MomentumOptimizer(Optimizer):
         """
         return _Momentum(jax.tree.map(jnp.zeros_like, params), jnp.zeros([], jnp.int32))
 
-    def _apply(self, grads: Any, state: Any, lr: Any) -> tuple[Any, Any]:
+    def _apply(self, grads: Any, state: Any, lr: Any, params: Any, step: Any) -> tuple[Any, Any]:
         accum = jax.tree.map(lambda a, g: a * _f(self._momentum, a) + g, state.accum, grads)
 
         def delta(g: jax.Array, a: jax.Array) -> jax.Array:
@@ -659,7 +669,7 @@ class AdamOptimizer(Optimizer):
             jnp.zeros([], jnp.int32),
         )
 
-    def _apply(self, grads: Any, state: Any, lr: Any) -> tuple[Any, Any]:
+    def _apply(self, grads: Any, state: Any, lr: Any, params: Any, step: Any) -> tuple[Any, Any]:
         b1, b2, eps = self._b1, self._b2, self._eps
 
         def moments(g: jax.Array, m: jax.Array, v: jax.Array) -> tuple[jax.Array, jax.Array]:
@@ -739,7 +749,7 @@ class RMSPropOptimizer(Optimizer):
             jnp.zeros([], jnp.int32),
         )
 
-    def _apply(self, grads: Any, state: Any, lr: Any) -> tuple[Any, Any]:
+    def _apply(self, grads: Any, state: Any, lr: Any, params: Any, step: Any) -> tuple[Any, Any]:
         rho = self._decay
         ms = jax.tree.map(
             lambda g, s: s + (jnp.square(g) - s) * (_f(1, g) - _f(rho, g)), grads, state.ms
@@ -805,7 +815,421 @@ class AdagradOptimizer(Optimizer):
             jax.tree.map(lambda p: jnp.full_like(p, self._init), params), jnp.zeros([], jnp.int32)
         )
 
-    def _apply(self, grads: Any, state: Any, lr: Any) -> tuple[Any, Any]:
+    def _apply(self, grads: Any, state: Any, lr: Any, params: Any, step: Any) -> tuple[Any, Any]:
         accum = jax.tree.map(lambda a, g: a + jnp.square(g), state.accum, grads)
         deltas = jax.tree.map(lambda g, a: g * _f(lr, g) * jax.lax.rsqrt(a), grads, accum)
         return deltas, state._replace(accum=accum)
+
+
+def _trees(fn: Callable[..., tuple[Any, ...]], n: int, *trees: Any) -> tuple[Any, ...]:
+    """Map ``fn`` (returning ``n`` arrays) over the leaves of ``trees``: ``n`` trees."""
+    treedef = jax.tree.structure(trees[0])
+    outs = [fn(*xs) for xs in zip(*(jax.tree.leaves(t) for t in trees), strict=True)]
+    return tuple(jax.tree.unflatten(treedef, [o[i] for o in outs]) for i in range(n))
+
+
+def _check_nonneg(opt: str, **values: float) -> None:
+    for key, value in values.items():
+        if value < 0:
+            raise ValueError(f"{opt}: {key} must be positive or zero, got {value}.")
+
+
+def _shrink(prox: jax.Array, lr: jax.Array, l1: float, l2: float) -> jax.Array:
+    """The proximal step of TF's ``ApplyProximal*`` kernels: soft-threshold by ``lr * l1``
+    (when ``l1 > 0``) and scale by ``1 / (1 + lr * l2)``."""
+    if l1 > 0:
+        shrunk = jnp.sign(prox) * jnp.maximum(jnp.abs(prox) - lr * _f(l1, prox), _f(0, prox))
+        return shrunk / (_f(1, prox) + lr * _f(l2, prox))
+    return prox / (_f(1, prox) + lr * _f(l2, prox))
+
+
+class _Adadelta(NamedTuple):
+    accum: Any
+    accum_update: Any
+    step_count: jax.Array
+
+
+class AdadeltaOptimizer(Optimizer):
+    """``tf.train.AdadeltaOptimizer`` (TF's ``ApplyAdadelta`` kernel): ``accum = rho *
+    accum + (1 - rho) * g^2``; ``update = sqrt(accum_update + eps) / sqrt(accum + eps) *
+    g``; ``var -= lr * update``; ``accum_update = rho * accum_update + (1 - rho) *
+    update^2``. Slots ``Adadelta`` (accum) and ``Adadelta_1`` (accum_update), zeros.
+
+    Args:
+      learning_rate: a float or a schedule (of the global step).
+      rho: the decay rate.
+      epsilon: the constant that conditions the update.
+      use_locking: ignored.
+      name: the optimizer's name.
+    """
+
+    def __init__(
+        self,
+        learning_rate: LearningRate = 0.001,
+        rho: float = 0.95,
+        epsilon: float = 1e-8,
+        use_locking: bool = False,
+        name: str = "Adadelta",
+    ) -> None:
+        super().__init__(learning_rate, name)
+        self._rho, self._eps = rho, epsilon
+
+    def init(self, params: Any) -> _Adadelta:
+        """The ``accum`` and ``accum_update`` slots (zeros).
+
+        Args:
+          params: the parameters.
+
+        Returns:
+          The state.
+        """
+        return _Adadelta(
+            jax.tree.map(jnp.zeros_like, params),
+            jax.tree.map(jnp.zeros_like, params),
+            jnp.zeros([], jnp.int32),
+        )
+
+    def _apply(self, grads: Any, state: Any, lr: Any, params: Any, step: Any) -> tuple[Any, Any]:
+        rho, eps = self._rho, self._eps
+
+        def one(g: jax.Array, a: jax.Array, au: jax.Array) -> tuple[Any, Any, Any]:
+            r, e, one_ = _f(rho, g), _f(eps, g), _f(1, g)
+            a = a * r + jnp.square(g) * (one_ - r)
+            upd = jnp.sqrt(au + e) * jax.lax.rsqrt(a + e) * g
+            au = au * r + jnp.square(upd) * (one_ - r)
+            return upd * _f(lr, g), a, au
+
+        deltas, accum, accum_update = _trees(one, 3, grads, state.accum, state.accum_update)
+        return deltas, state._replace(accum=accum, accum_update=accum_update)
+
+
+class _Ftrl(NamedTuple):
+    accum: Any
+    linear: Any
+    step_count: jax.Array
+
+
+class FtrlOptimizer(Optimizer):
+    """``tf.train.FtrlOptimizer`` (TF's ``ApplyFtrl`` / ``ApplyFtrlV2`` kernels)::
+
+        g_s = g + 2 * l2_shrinkage * var          (g without shrinkage)
+        accum_new = accum + g^2
+        linear += g_s - (accum_new^(-p) - accum^(-p)) / lr * var     (p = lr_power)
+        quadratic = accum_new^(-p) / lr + 2 * l2
+        var = (sign(linear) * l1 - linear) / quadratic if |linear| > l1 else 0
+
+    with ``l2 = l2_regularization_strength + beta / (2 * lr)``. Slots ``Ftrl``
+    (accum, ``initial_accumulator_value``) and ``Ftrl_1`` (linear, zeros), or
+    ``accum_name`` / ``linear_name``.
+
+    Args:
+      learning_rate: a float or a schedule (of the global step).
+      learning_rate_power: ``p`` above, zero or negative (``-0.5``: ``sqrt``).
+      initial_accumulator_value: the accumulators' start, zero or positive.
+      l1_regularization_strength: ``l1``, zero or positive.
+      l2_regularization_strength: ``l2``, zero or positive.
+      use_locking: ignored.
+      name: the optimizer's name.
+      accum_name: the accumulator slot's suffix (default ``name``).
+      linear_name: the linear slot's suffix (default ``name + '_1'``).
+      l2_shrinkage_regularization_strength: L2 added to the gradient (shrinkage).
+      beta: the paper's beta, folded into ``l2`` as TF1 does.
+
+    Raises:
+      ValueError: a strength or the accumulator value is negative, or
+        ``learning_rate_power`` is positive.
+    """
+
+    _needs_params = True
+
+    def __init__(
+        self,
+        learning_rate: LearningRate,
+        learning_rate_power: float = -0.5,
+        initial_accumulator_value: float = 0.1,
+        l1_regularization_strength: float = 0.0,
+        l2_regularization_strength: float = 0.0,
+        use_locking: bool = False,
+        name: str = "Ftrl",
+        accum_name: str | None = None,
+        linear_name: str | None = None,
+        l2_shrinkage_regularization_strength: float = 0.0,
+        beta: float | None = None,
+    ) -> None:
+        if learning_rate_power > 0:
+            raise ValueError(
+                f"FtrlOptimizer: learning_rate_power must be negative or zero, got "
+                f"{learning_rate_power}."
+            )
+        _check_nonneg(
+            "FtrlOptimizer",
+            initial_accumulator_value=initial_accumulator_value,
+            l1_regularization_strength=l1_regularization_strength,
+            l2_regularization_strength=l2_regularization_strength,
+            l2_shrinkage_regularization_strength=l2_shrinkage_regularization_strength,
+        )
+        super().__init__(learning_rate, name)
+        self._power = learning_rate_power
+        self._init = initial_accumulator_value
+        self._l1, self._l2 = l1_regularization_strength, l2_regularization_strength
+        self._shrinkage = l2_shrinkage_regularization_strength
+        self._beta = 0.0 if beta is None else beta
+        self._accum_name, self._linear_name = accum_name, linear_name
+
+    def init(self, params: Any) -> _Ftrl:
+        """The ``accum`` (``initial_accumulator_value``) and ``linear`` (zeros) slots.
+
+        Args:
+          params: the parameters.
+
+        Returns:
+          The state.
+        """
+        return _Ftrl(
+            jax.tree.map(lambda p: jnp.full_like(p, self._init), params),
+            jax.tree.map(jnp.zeros_like, params),
+            jnp.zeros([], jnp.int32),
+        )
+
+    def _apply(self, grads: Any, state: Any, lr: Any, params: Any, step: Any) -> tuple[Any, Any]:
+        power, l1 = self._power, self._l1
+        # TF1's _prepare: l2 + beta / (2 * max(lr, 1e-36)), in float32
+        lr32 = jnp.asarray(lr, jnp.float32)
+        l2_adj = jnp.float32(self._l2) + jnp.float32(self._beta) / (
+            jnp.float32(2.0) * jnp.maximum(lr32, jnp.float32(1e-36))
+        )
+
+        def powered(a: jax.Array) -> jax.Array:
+            return jnp.sqrt(a) if power == -0.5 else jnp.power(a, _f(-power, a))
+
+        def one(g: jax.Array, a: jax.Array, lin: jax.Array, v: jax.Array) -> tuple[Any, Any, Any]:
+            lr_t, l2 = _f(lr, g), l2_adj.astype(g.dtype)
+            g_s = g + _f(2 * self._shrinkage, g) * v if self._shrinkage > 0 else g
+            a_new = a + jnp.square(g)
+            lin = lin + g_s - (powered(a_new) - powered(a)) / lr_t * v
+            quadratic = powered(a_new) / lr_t + _f(2, g) * l2
+            pre = (_f(l1, lin) * jnp.sign(lin) - lin) / quadratic
+            new_v = jnp.where(jnp.abs(lin) > _f(l1, lin), pre, _f(0, lin))
+            return v - new_v, a_new, lin
+
+        deltas, accum, linear = _trees(one, 3, grads, state.accum, state.linear, params)
+        return deltas, state._replace(accum=accum, linear=linear)
+
+
+class _ProximalAdagrad(NamedTuple):
+    accum: Any
+    step_count: jax.Array
+
+
+class ProximalAdagradOptimizer(Optimizer):
+    """``tf.train.ProximalAdagradOptimizer`` (TF's ``ApplyProximalAdagrad`` kernel):
+    ``accum += g^2``; ``lr_t = lr / sqrt(accum)``; ``prox = var - lr_t * g``; ``var =
+    sign(prox) * max(|prox| - lr_t * l1, 0) / (1 + lr_t * l2)`` (without the
+    thresholding when ``l1 == 0``). Slot ``ProximalAdagrad`` (accumulator).
+
+    Args:
+      learning_rate: a float or a schedule (of the global step).
+      initial_accumulator_value: the accumulator's start (positive).
+      l1_regularization_strength: ``l1``, zero or positive.
+      l2_regularization_strength: ``l2``, zero or positive.
+      use_locking: ignored.
+      name: the optimizer's name.
+
+    Raises:
+      ValueError: ``initial_accumulator_value`` is not positive, or a strength is negative.
+    """
+
+    _needs_params = True
+
+    def __init__(
+        self,
+        learning_rate: LearningRate,
+        initial_accumulator_value: float = 0.1,
+        l1_regularization_strength: float = 0.0,
+        l2_regularization_strength: float = 0.0,
+        use_locking: bool = False,
+        name: str = "ProximalAdagrad",
+    ) -> None:
+        if initial_accumulator_value <= 0:
+            raise ValueError(
+                "ProximalAdagradOptimizer: initial_accumulator_value must be positive, got "
+                f"{initial_accumulator_value}."
+            )
+        _check_nonneg(
+            "ProximalAdagradOptimizer",
+            l1_regularization_strength=l1_regularization_strength,
+            l2_regularization_strength=l2_regularization_strength,
+        )
+        super().__init__(learning_rate, name)
+        self._init = initial_accumulator_value
+        self._l1, self._l2 = l1_regularization_strength, l2_regularization_strength
+
+    def init(self, params: Any) -> _ProximalAdagrad:
+        """The ``accumulator`` slot (``initial_accumulator_value``).
+
+        Args:
+          params: the parameters.
+
+        Returns:
+          The state.
+        """
+        return _ProximalAdagrad(
+            jax.tree.map(lambda p: jnp.full_like(p, self._init), params), jnp.zeros([], jnp.int32)
+        )
+
+    def _apply(self, grads: Any, state: Any, lr: Any, params: Any, step: Any) -> tuple[Any, Any]:
+        def one(g: jax.Array, a: jax.Array, v: jax.Array) -> tuple[Any, Any]:
+            a = a + jnp.square(g)
+            lr_t = jax.lax.rsqrt(a) * _f(lr, g)
+            new_v = _shrink(v - g * lr_t, lr_t, self._l1, self._l2)
+            return v - new_v, a
+
+        deltas, accum = _trees(one, 2, grads, state.accum, params)
+        return deltas, state._replace(accum=accum)
+
+
+class ProximalGradientDescentOptimizer(Optimizer):
+    """``tf.train.ProximalGradientDescentOptimizer`` (TF's
+    ``ApplyProximalGradientDescent`` kernel): ``prox = var - lr * g``; ``var =
+    sign(prox) * max(|prox| - lr * l1, 0) / (1 + lr * l2)`` (without the thresholding
+    when ``l1 == 0``). No slots.
+
+    Args:
+      learning_rate: a float or a schedule (of the global step).
+      l1_regularization_strength: ``l1``, zero or positive.
+      l2_regularization_strength: ``l2``, zero or positive.
+      use_locking: ignored.
+      name: the optimizer's name.
+
+    Raises:
+      ValueError: a strength is negative.
+    """
+
+    _needs_params = True
+
+    def __init__(
+        self,
+        learning_rate: LearningRate,
+        l1_regularization_strength: float = 0.0,
+        l2_regularization_strength: float = 0.0,
+        use_locking: bool = False,
+        name: str = "ProximalGradientDescent",
+    ) -> None:
+        _check_nonneg(
+            "ProximalGradientDescentOptimizer",
+            l1_regularization_strength=l1_regularization_strength,
+            l2_regularization_strength=l2_regularization_strength,
+        )
+        super().__init__(learning_rate, name)
+        self._l1, self._l2 = l1_regularization_strength, l2_regularization_strength
+
+    def init(self, params: Any) -> _Count:
+        """No slots: just the step count.
+
+        Args:
+          params: the parameters.
+
+        Returns:
+          The state.
+        """
+        return _Count(jnp.zeros([], jnp.int32))
+
+    def _apply(self, grads: Any, state: Any, lr: Any, params: Any, step: Any) -> tuple[Any, Any]:
+        def one(g: jax.Array, v: jax.Array) -> jax.Array:
+            lr_t = _f(lr, g)
+            return v - _shrink(v - g * lr_t, lr_t, self._l1, self._l2)
+
+        return jax.tree.map(one, grads, params), state
+
+
+class _AdagradDA(NamedTuple):
+    grad_accum: Any
+    grad_sq_accum: Any
+    step_count: jax.Array
+
+
+class AdagradDAOptimizer(Optimizer):
+    """``tf.train.AdagradDAOptimizer`` (TF's ``ApplyAdagradDA`` kernel), with ``T`` the
+    global step + 1::
+
+        g_acc += g;  gg_acc += g^2
+        var = -sign(g_acc) * lr * max(|g_acc| - l1 * T, 0) / (l2 * T * lr + sqrt(gg_acc))
+
+    (``-g_acc * lr / (...)`` when ``l1 == 0``). ``T`` comes from the model's global
+    step, read before the increment, when the trainer has one (pass ``global_step=True``
+    to ``minimize`` as TF1 code passes the variable to both); otherwise from this
+    optimizer's update count. Slots ``AdagradDA`` (gradient accumulator, zeros) and
+    ``AdagradDA_1`` (squared, ``initial_gradient_squared_accumulator_value``).
+
+    Args:
+      learning_rate: a float or a schedule (of the global step).
+      global_step: TF1's global step tensor: not needed here (see above); ignored.
+      initial_gradient_squared_accumulator_value: the squared accumulator's start.
+      l1_regularization_strength: ``l1``, zero or positive.
+      l2_regularization_strength: ``l2``, zero or positive.
+      use_locking: ignored.
+      name: the optimizer's name.
+
+    Raises:
+      ValueError: the accumulator value is not positive, or a strength is negative.
+    """
+
+    _needs_params = True
+
+    def __init__(
+        self,
+        learning_rate: LearningRate,
+        global_step: Any = None,
+        initial_gradient_squared_accumulator_value: float = 0.1,
+        l1_regularization_strength: float = 0.0,
+        l2_regularization_strength: float = 0.0,
+        use_locking: bool = False,
+        name: str = "AdagradDA",
+    ) -> None:
+        if initial_gradient_squared_accumulator_value <= 0:
+            raise ValueError(
+                "AdagradDAOptimizer: initial_gradient_squared_accumulator_value must be "
+                f"positive, got {initial_gradient_squared_accumulator_value}."
+            )
+        _check_nonneg(
+            "AdagradDAOptimizer",
+            l1_regularization_strength=l1_regularization_strength,
+            l2_regularization_strength=l2_regularization_strength,
+        )
+        super().__init__(learning_rate, name)
+        self._init = initial_gradient_squared_accumulator_value
+        self._l1, self._l2 = l1_regularization_strength, l2_regularization_strength
+
+    def init(self, params: Any) -> _AdagradDA:
+        """The ``gradient_accumulator`` (zeros) and ``gradient_squared_accumulator``
+        (``initial_gradient_squared_accumulator_value``) slots.
+
+        Args:
+          params: the parameters.
+
+        Returns:
+          The state.
+        """
+        return _AdagradDA(
+            jax.tree.map(jnp.zeros_like, params),
+            jax.tree.map(lambda p: jnp.full_like(p, self._init), params),
+            jnp.zeros([], jnp.int32),
+        )
+
+    def _apply(self, grads: Any, state: Any, lr: Any, params: Any, step: Any) -> tuple[Any, Any]:
+        l1, l2 = self._l1, self._l2
+
+        def one(g: jax.Array, ga: jax.Array, gg: jax.Array, v: jax.Array) -> tuple[Any, Any, Any]:
+            t = (jnp.asarray(step) + 1).astype(g.dtype)
+            lr_t = _f(lr, g)
+            ga, gg = ga + g, gg + jnp.square(g)
+            denom = _f(l2, g) * (t * lr_t) + jnp.sqrt(gg)
+            if l1 > 0:
+                num = -jnp.sign(ga) * jnp.maximum(jnp.abs(ga) - t * _f(l1, g), _f(0, g))
+                new_v = lr_t * num / denom
+            else:
+                new_v = lr_t * -ga / denom
+            return v - new_v, ga, gg
+
+        deltas, ga, gg = _trees(one, 3, grads, state.grad_accum, state.grad_sq_accum, params)
+        return deltas, state._replace(grad_accum=ga, grad_sq_accum=gg)
