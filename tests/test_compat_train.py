@@ -198,7 +198,9 @@ def test_adagrad_da_reads_the_global_step_and_argument_checks() -> None:
     state = trainer.init(jax.random.key(0))
     for i in range(3):
         state, _ = trainer.step(state)
-        np.testing.assert_allclose(state.store["x"], REC["adagrad_da_l1_l2"][i], rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(
+            state.store["x"], REC["adagrad_da_l1_l2"][i], rtol=1e-6, atol=1e-7
+        )
     later = trainer.init(jax.random.key(0))
     later = later._replace(store=later.store.replace({"global_step": jnp.asarray(2, jnp.int32)}))
     later, _ = trainer.step(later)
