@@ -217,3 +217,50 @@ def test_adagrad_da_reads_the_global_step_and_argument_checks() -> None:
     ]:
         with pytest.raises(ValueError, match=match):
             make()
+
+
+@pytest.mark.parametrize("case", sorted(TRAIN_META["decay_cases"]))
+def test_learning_rate_decays_match_tf1(case: str) -> None:
+    fn, kwargs = TRAIN_META["decay_cases"][case]
+    arg = "x" if fn == "piecewise_constant" else "global_step"
+    want = TR[f"decay_{case}"]
+    now = [getattr(tf.train, fn)(**{arg: s}, **kwargs) for s in TRAIN_META["decay_steps"]]
+    schedule = getattr(tf.train, fn)(**{arg: tf.train.get_or_create_global_step()}, **kwargs)
+    assert isinstance(schedule, tf.train.LearningRateSchedule)
+    later = [schedule(np.int64(s)) for s in TRAIN_META["decay_steps"]]
+    for got in (now, later):
+        assert np.asarray(got).dtype == want.dtype
+        # bit-exact but for float32 cos rounding (one ulp where cos is involved)
+        np.testing.assert_allclose(np.asarray(got), want, rtol=2e-7, atol=1e-8)
+
+
+@pytest.mark.parametrize("start", [0, 3])
+def test_decayed_learning_rate_follows_the_global_step(start: int) -> None:
+    # the TF1 script's lines, unchanged: the global step made outside the model
+    global_step = tf.train.get_or_create_global_step()
+    assert global_step is tf.train.GLOBAL_STEP
+    lr = tf.train.exponential_decay(0.1, global_step, 2, 0.5, staircase=True)
+    trainer = tf.train.MomentumOptimizer(lr, 0.9).minimize(_linear, global_step=global_step)
+    state = trainer.init(jax.random.key(0))
+    gs = state.store["global_step"]
+    state = state._replace(store=state.store.replace({"global_step": jnp.asarray(start, gs.dtype)}))
+    for i in range(TRAIN_META["steps"]):
+        lr_now = lr(state.store["global_step"])
+        np.testing.assert_allclose(lr_now, TR[f"decayed_momentum_from{start}/lr"][i], rtol=1e-7)
+        state, _ = trainer.step(state)
+        np.testing.assert_allclose(
+            state.store["w"], TR[f"decayed_momentum_from{start}/w"][i], rtol=1e-6, atol=1e-7
+        )
+    assert int(state.store["global_step"]) == start + TRAIN_META["steps"]
+
+
+def test_decay_errors() -> None:
+    with pytest.raises(ValueError, match="global_step is required"):
+        tf.train.exponential_decay(0.1, None, 10, 0.5)
+    with pytest.raises(ValueError, match="1 less than"):
+        tf.train.piecewise_constant(3, [1, 2], [1.0, 0.5])
+    with pytest.raises(ValueError, match="same dtype"):
+        tf.train.piecewise_constant(3, [1], [1.0, 1])
+    assert float(tf.train.exponential_decay(0.1, lambda s: s * 2, 10, 0.5)(5)) == pytest.approx(
+        0.05
+    )

@@ -77,6 +77,29 @@ def record_gvs(out: dict) -> None:
         out[f"gvs_{case}/global_step"] = np.asarray(steps, np.int64)
 
 
+def record_decayed_training(out: dict) -> None:
+    """Momentum on exponential_decay(0.1, global_step, 2, 0.5, staircase=True), the global
+    step starting at 0 and at 3 (the learning rate follows the step, not the count)."""
+    for start in (0, 3):
+        with v1.Graph().as_default():
+            w = v1.get_variable("w", initializer=W0)
+            b = v1.get_variable("b", initializer=B0)
+            loss = v1.reduce_mean(v1.square(v1.matmul(X, w) + b - Y))
+            gs = v1.train.get_or_create_global_step()
+            lr = v1.train.exponential_decay(0.1, gs, 2, 0.5, staircase=True)
+            train_op = v1.train.MomentumOptimizer(lr, 0.9).minimize(loss, global_step=gs)
+            with v1.Session() as sess:
+                sess.run(v1.global_variables_initializer())
+                sess.run(gs.assign(start))
+                ws, lrs = [], []
+                for _ in range(STEPS):
+                    lrs.append(sess.run(lr))
+                    sess.run(train_op)
+                    ws.append(sess.run(w))
+        out[f"decayed_momentum_from{start}/w"] = np.stack(ws)
+        out[f"decayed_momentum_from{start}/lr"] = np.asarray(lrs)
+
+
 DECAY_STEPS = [0, 1, 2, 5, 9, 10, 11, 37, 100, 150, 1000]
 DECAY_CASES = {
     "exponential": (
@@ -150,6 +173,7 @@ def main() -> None:
     out: dict[str, np.ndarray] = {"w0": W0, "b0": B0, "x": X, "y": Y}
     record_gvs(out)
     record_decays(out)
+    record_decayed_training(out)
     np.savez(HERE / "train.npz", **out)
     meta = {
         "tf_version": tf.__version__,

@@ -47,8 +47,10 @@ import jax
 import jax.numpy as jnp
 import optax
 
+from scopejax._src.compat.lr_decay import GLOBAL_STEP
 from scopejax._src.core import variables as _v
 from scopejax._src.core.collection import GraphKeys, get_collection
+from scopejax._src.core.context import maybe_frame
 from scopejax._src.core.handle import VariableHandle
 from scopejax._src.core.initializers import Zeros
 from scopejax._src.core.store import Store
@@ -80,19 +82,25 @@ def get_global_step(graph: Any = None) -> jax.Array | None:
     return found[0].value if found else None
 
 
-def get_or_create_global_step(graph: Any = None) -> jax.Array:
+def get_or_create_global_step(graph: Any = None) -> Any:
     """``tf.train.get_or_create_global_step``: the global step, created if missing.
 
-    Creates ``global_step`` (a scalar ``int64``, ``int32`` without ``jax_enable_x64``;
-    zero; not trainable; in ``GLOBAL_VARIABLES`` and ``GLOBAL_STEP``) in the current
-    variable scope as TF1 does, inside ``sj.transform``.
+    Inside ``sj.transform``, creates ``global_step`` (a scalar ``int64``, ``int32``
+    without ``jax_enable_x64``; zero; not trainable; in ``GLOBAL_VARIABLES`` and
+    ``GLOBAL_STEP``) in the current variable scope as TF1 does, and returns its value.
+    Outside a model (TF1 training scripts create it at the top) it returns
+    :data:`~scopejax._src.compat.lr_decay.GLOBAL_STEP`, a reference that the decays
+    (``exponential_decay(lr, global_step, ...)``) and ``minimize(global_step=...)``
+    accept.
 
     Args:
       graph: ignored.
 
     Returns:
-      The global step's current value.
+      The global step's current value, or the reference outside a model.
     """
+    if maybe_frame() is None:
+        return GLOBAL_STEP
     existing = get_global_step()
     if existing is not None:
         return existing

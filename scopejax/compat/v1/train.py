@@ -2,6 +2,18 @@
 global step."""
 
 # ruff: noqa: F401
+from scopejax._src.compat.lr_decay import GLOBAL_STEP as GLOBAL_STEP
+from scopejax._src.compat.lr_decay import GlobalStepRef as GlobalStepRef
+from scopejax._src.compat.lr_decay import LearningRateSchedule as LearningRateSchedule
+from scopejax._src.compat.lr_decay import cosine_decay as cosine_decay
+from scopejax._src.compat.lr_decay import cosine_decay_restarts as cosine_decay_restarts
+from scopejax._src.compat.lr_decay import exponential_decay as exponential_decay
+from scopejax._src.compat.lr_decay import inverse_time_decay as inverse_time_decay
+from scopejax._src.compat.lr_decay import linear_cosine_decay as linear_cosine_decay
+from scopejax._src.compat.lr_decay import natural_exp_decay as natural_exp_decay
+from scopejax._src.compat.lr_decay import piecewise_constant as piecewise_constant
+from scopejax._src.compat.lr_decay import piecewise_constant_decay as piecewise_constant_decay
+from scopejax._src.compat.lr_decay import polynomial_decay as polynomial_decay
 from scopejax._src.compat.train import AdadeltaOptimizer as AdadeltaOptimizer
 from scopejax._src.compat.train import AdagradDAOptimizer as AdagradDAOptimizer
 from scopejax._src.compat.train import AdagradOptimizer as AdagradOptimizer
