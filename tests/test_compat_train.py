@@ -264,3 +264,69 @@ def test_decay_errors() -> None:
     assert float(tf.train.exponential_decay(0.1, lambda s: s * 2, 10, 0.5)(5)) == pytest.approx(
         0.05
     )
+
+
+def _dense() -> jax.Array:
+    with tf.variable_scope("dense"):
+        w = tf.get_variable("kernel", initializer=jnp.asarray(TR["w0"]))
+        b = tf.get_variable("bias", initializer=jnp.asarray(TR["b0"]))
+    return tf.reduce_mean(tf.square(tf.matmul(jnp.asarray(TR["x"]), w) + b - TR["y"]))
+
+
+def _slot_optimizer(case: str) -> tf.train.Optimizer:
+    cls, kwargs, decay = TRAIN_META["slot_cases"][case]
+    if decay:
+        step = tf.train.get_or_create_global_step()
+        kwargs = {**kwargs, "learning_rate": tf.train.exponential_decay(0.1, step, 2, 0.5, True)}
+    return getattr(tf.train, cls)(**kwargs)
+
+
+FAST_SLOTS = ("adam_decay", "rmsprop_centered", "momentum")  # the others: marked slow
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        c if c in FAST_SLOTS else pytest.param(c, marks=pytest.mark.slow)
+        for c in sorted(TRAIN_META["slot_cases"])
+    ],
+)
+def test_resume_from_tf1_checkpoint_slots(case: str) -> None:
+    ckpt = HERE / "tf1_slots" / TRAIN_META["slot_checkpoints"][case]["prefix"]
+    opt = _slot_optimizer(case)
+    trainer = opt.minimize(_dense, global_step=True, jit=False)  # no compile: fast
+    state = trainer.init(jax.random.key(0))
+    # the names TF1 gave the slots are the ones the state maps to
+    tf_names = set(opt.state_to_tf(state.opt_state)) | set(state.store.names())
+    assert tf_names == set(TRAIN_META["slot_checkpoints"][case]["names"])
+    # cast: TF1 global_step is int64, here int32 unless jax_enable_x64
+    store, _ = sj.checkpoint.init_from_checkpoint(
+        ckpt, None, state.store, include_slots=True, cast=True
+    )
+    assert int(store["global_step"]) == TRAIN_META["slot_save_at"]
+    state = trainer.init_from(store)._replace(opt_state=opt.state_from_tf(ckpt, state.opt_state))
+    for i in range(TRAIN_META["steps"] - TRAIN_META["slot_save_at"]):
+        state, _ = trainer.step(state)
+        for v, key in (("dense/kernel", "w"), ("dense/bias", "b")):
+            np.testing.assert_allclose(
+                state.store[v], TR[f"slots_{case}/{key}"][i], rtol=1e-6, atol=1e-7, err_msg=v
+            )
+
+
+def test_slot_names_and_errors() -> None:
+    assert tf.train.AdamOptimizer().slot_suffixes() == {"m": "Adam", "v": "Adam_1"}
+    assert tf.train.AdamOptimizer(name="D").get_slot_names() == ["m", "v"]
+    rms = tf.train.RMSPropOptimizer(0.1, centered=True).slot_suffixes()
+    assert rms == {"rms": "RMSProp", "mg": "RMSProp_1", "momentum": "RMSProp_2"}
+    ftrl = tf.train.FtrlOptimizer(0.1, accum_name="acc").slot_suffixes()
+    assert ftrl == {"accum": "acc", "linear": "Ftrl"}
+    opt = tf.train.AdamOptimizer(name="Other")
+    state = opt.minimize(_dense).init(jax.random.key(0))
+    ckpt = HERE / "tf1_slots" / TRAIN_META["slot_checkpoints"]["adam"]["prefix"]
+    with pytest.raises(sj.checkpoint.CheckpointError, match=r"dense/bias/Other.*dense/bias/Adam"):
+        opt.state_from_tf(ckpt, state.opt_state)
+    with pytest.raises(TypeError, match="not named by variable"):
+        opt.state_to_tf(opt.init(jnp.zeros([2])))
+    bad = {**opt.state_to_tf(state.opt_state), "dense/bias/Other": np.zeros([3], np.float32)}
+    with pytest.raises(sj.checkpoint.CheckpointError, match="shape"):
+        opt.state_from_tf(bad, state.opt_state)

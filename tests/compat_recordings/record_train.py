@@ -100,6 +100,67 @@ def record_decayed_training(out: dict) -> None:
         out[f"decayed_momentum_from{start}/lr"] = np.asarray(lrs)
 
 
+# case -> (optimizer class, kwargs, exponential_decay learning rate instead of kwargs')
+SLOT_CASES = {
+    "adam": ("AdamOptimizer", {"learning_rate": 0.05}, False),
+    "adam_decay": ("AdamOptimizer", {}, True),
+    "momentum": ("MomentumOptimizer", {"learning_rate": 0.1, "momentum": 0.9}, False),
+    "rmsprop": ("RMSPropOptimizer", {"learning_rate": 0.01, "momentum": 0.5}, False),
+    "rmsprop_centered": (
+        "RMSPropOptimizer",
+        {"learning_rate": 0.01, "momentum": 0.5, "centered": True},
+        False,
+    ),
+    "adagrad": ("AdagradOptimizer", {"learning_rate": 0.1}, False),
+    "adadelta": ("AdadeltaOptimizer", {"learning_rate": 1.0}, False),
+    "ftrl": ("FtrlOptimizer", {"learning_rate": 0.1, "l1_regularization_strength": 0.01}, False),
+    "proximal_adagrad": ("ProximalAdagradOptimizer", {"learning_rate": 0.1}, False),
+    "adagrad_da": ("AdagradDAOptimizer", {"learning_rate": 0.1}, False),
+}
+SLOT_SAVE_AT = 3  # steps before the checkpoint; STEPS - SLOT_SAVE_AT recorded after it
+
+
+def record_slots(out: dict, meta: dict) -> None:
+    """Train ``dense/kernel``, ``dense/bias`` for SLOT_SAVE_AT steps, save a TF1 checkpoint
+    (slots, beta powers, global_step) to ``tf1_slots/<case>.ckpt-3``, train on and record
+    the variables after each later step: resuming from the checkpoint must give these."""
+    ckpt_dir = HERE / "tf1_slots"
+    ckpt_dir.mkdir(exist_ok=True)
+    for case, (cls, kwargs, decay) in SLOT_CASES.items():
+        with v1.Graph().as_default():
+            with v1.variable_scope("dense"):
+                w = v1.get_variable("kernel", initializer=W0)
+                b = v1.get_variable("bias", initializer=B0)
+            loss = v1.reduce_mean(v1.square(v1.matmul(X, w) + b - Y))
+            gs = v1.train.get_or_create_global_step()
+            extra = {"global_step": gs} if cls == "AdagradDAOptimizer" else {}
+            if decay:
+                extra["learning_rate"] = v1.train.exponential_decay(0.1, gs, 2, 0.5, True)
+            opt = getattr(v1.train, cls)(**kwargs, **extra)
+            train_op = opt.minimize(loss, global_step=gs)
+            saver = v1.train.Saver()
+            with v1.Session() as sess:
+                sess.run(v1.global_variables_initializer())
+                for _ in range(SLOT_SAVE_AT):
+                    sess.run(train_op)
+                path = saver.save(
+                    sess,
+                    str(ckpt_dir / f"{case}.ckpt"),
+                    global_step=gs,
+                    write_state=False,
+                    write_meta_graph=False,
+                )
+                ws, bs = [], []
+                for _ in range(STEPS - SLOT_SAVE_AT):
+                    sess.run(train_op)
+                    ws.append(sess.run(w))
+                    bs.append(sess.run(b))
+        out[f"slots_{case}/w"] = np.stack(ws)
+        out[f"slots_{case}/b"] = np.stack(bs)
+        names = [n for n, _ in tf.train.list_variables(path)]
+        meta[case] = {"prefix": Path(path).name, "names": names}
+
+
 DECAY_STEPS = [0, 1, 2, 5, 9, 10, 11, 37, 100, 150, 1000]
 DECAY_CASES = {
     "exponential": (
@@ -174,6 +235,8 @@ def main() -> None:
     record_gvs(out)
     record_decays(out)
     record_decayed_training(out)
+    slots: dict = {}
+    record_slots(out, slots)
     np.savez(HERE / "train.npz", **out)
     meta = {
         "tf_version": tf.__version__,
@@ -181,6 +244,9 @@ def main() -> None:
         "gvs_cases": GVS_CASES,
         "decay_steps": DECAY_STEPS,
         "decay_cases": DECAY_CASES,
+        "slot_cases": SLOT_CASES,
+        "slot_save_at": SLOT_SAVE_AT,
+        "slot_checkpoints": slots,
         "dtypes": {k: str(v.dtype) for k, v in sorted(out.items()) if k.startswith("decay_")},
     }
     (HERE / "train.json").write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n")

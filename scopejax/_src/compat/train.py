@@ -40,13 +40,16 @@ TF1's did and a checkpoint carries it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import optax
 
+from scopejax._src.checkpoint import tf_bundle as _tf_bundle
+from scopejax._src.checkpoint.errors import CheckpointError
 from scopejax._src.compat.lr_decay import GLOBAL_STEP
 from scopejax._src.core import variables as _v
 from scopejax._src.core.collection import GraphKeys, get_collection
@@ -136,9 +139,109 @@ class _Count(NamedTuple):
 
 
 class Optimizer:
-    """TF1's ``tf.train.Optimizer`` over optax: ``init``/``update`` plus ``minimize``."""
+    """TF1's ``tf.train.Optimizer`` over optax: ``init``/``update`` plus ``minimize``.
+
+    The optimizer state's slots carry TF1's checkpoint names: ``dense/kernel/Adam``,
+    ``dense/kernel/Adam_1``, ``beta1_power`` ... (:meth:`slot_suffixes`,
+    :meth:`state_to_tf`, :meth:`state_from_tf`), so a TF1 checkpoint's slots resume
+    training here exactly and ``Saver`` writes them back.
+    """
 
     _needs_params = False
+    #: (state field, TF1 slot key) of the per-variable slots, in TF1's creation order
+    _SLOTS: tuple[tuple[str, str], ...] = ()
+    #: state fields saved under their own name (Adam's ``beta1_power``, ``beta2_power``)
+    _NON_SLOTS: tuple[str, ...] = ()
+
+    def _slots(self) -> tuple[tuple[str, str], ...]:
+        return self._SLOTS
+
+    def _slot_bases(self) -> list[str]:
+        return [self._name] * len(self._slots())
+
+    def get_slot_names(self) -> list[str]:
+        """TF1's ``get_slot_names``: the slots' keys (``['m', 'v']`` for Adam), sorted."""
+        return sorted(key for _, key in self._slots())
+
+    def slot_suffixes(self) -> dict[str, str]:
+        """Each slot's name suffix in a TF1 checkpoint, by TF1 slot key.
+
+        TF1 names a slot ``<variable>/<suffix>``: the optimizer's name, uniquified in
+        creation order (``{'m': 'Adam', 'v': 'Adam_1'}``; RMSProp ``{'rms': 'RMSProp',
+        'momentum': 'RMSProp_1'}``; Momentum ``{'momentum': 'Momentum'}``).
+
+        Returns:
+          ``{slot_key: suffix}``.
+        """
+        seen: dict[str, int] = {}
+        out = {}
+        for (_, key), base in zip(self._slots(), self._slot_bases(), strict=True):
+            k = seen.get(base, 0)
+            seen[base] = k + 1
+            out[key] = base if k == 0 else f"{base}_{k}"
+        return out
+
+    def _tf_fields(self) -> list[tuple[str, str]]:
+        suffix = self.slot_suffixes()
+        return [(field, suffix[key]) for field, key in self._slots()]
+
+    def state_to_tf(self, opt_state: Any) -> dict[str, np.ndarray]:
+        """The optimizer state under TF1's checkpoint names, as numpy arrays.
+
+        Args:
+          opt_state: this optimizer's state from an ``sj.train`` Trainer (its slots are
+            Stores, named by variable: ``state.opt_state``).
+
+        Returns:
+          ``{'dense/kernel/Adam': ..., 'beta1_power': ..., ...}``.
+
+        Raises:
+          TypeError: the state's slots are not named (not Stores or mappings).
+        """
+        out: dict[str, np.ndarray] = {}
+        for field, suffix in self._tf_fields():
+            for name, value in _named(getattr(opt_state, field), self._name, field).items():
+                out[f"{name}/{suffix}"] = np.asarray(value)
+        for field in self._NON_SLOTS:
+            out[field] = np.asarray(getattr(opt_state, field))
+        return out
+
+    def state_from_tf(self, checkpoint: Any, opt_state: Any, *, verify: bool = True) -> Any:
+        """``opt_state`` with its slots read from a TF1 checkpoint (TF1's names).
+
+        The step count becomes the checkpoint's ``global_step`` when it has one.
+
+        Args:
+          checkpoint: a TF checkpoint (prefix ``dir/model.ckpt-1000`` or its directory),
+            or a mapping ``{tf_name: array}`` (``Saver``'s, ``state_to_tf``'s).
+          opt_state: this optimizer's state (``trainer.init(...).opt_state``): its
+            structure, dtypes and placement are kept.
+          verify: check the checkpoint's checksums.
+
+        Returns:
+          The new optimizer state.
+
+        Raises:
+          CheckpointError: the checkpoint lacks a slot (the message lists what it has);
+            or a slot's shape differs from the variable's.
+          TypeError: the state's slots are not named (not Stores or mappings).
+        """
+        want: dict[str, tuple[str, str]] = {}
+        for field, suffix in self._tf_fields():
+            for name in _named(getattr(opt_state, field), self._name, field):
+                want[f"{name}/{suffix}"] = (field, name)
+        names = [*want, *self._NON_SLOTS]
+        values = _read_tf(checkpoint, names, self._name, verify)
+        new = {}
+        for field, _ in self._tf_fields():
+            tree = getattr(opt_state, field)
+            got = {n: values[t] for t, (f, n) in want.items() if f == field}
+            new[field] = _replace_named(tree, got, self._name)
+        for field in self._NON_SLOTS:
+            new[field] = _like(values[field], getattr(opt_state, field), field)
+        if "global_step" in values:
+            new["step_count"] = _like(values["global_step"], opt_state.step_count, "global_step")
+        return opt_state._replace(**new)
 
     def __init__(self, learning_rate: LearningRate, name: str) -> None:
         self._learning_rate = learning_rate
@@ -540,6 +643,60 @@ def _trainer(opt: Optimizer, gvs: GradientsAndVars, global_step: Any, kwargs: di
     return _minimize(fn, optax.GradientTransformation(opt.init, update), gvs.var_list, **kwargs)
 
 
+def _named(tree: Any, opt: str, field: str) -> dict[str, Any]:
+    if isinstance(tree, Store):
+        return tree.flat()
+    if isinstance(tree, Mapping):
+        return dict(tree)
+    raise TypeError(
+        f"{opt}: the optimizer state's {field!r} is a {type(tree).__name__}, not named by "
+        "variable; TF1's slot names need the state of an sj.train Trainer (its slots are "
+        "Stores), e.g. trainer.init(...).opt_state."
+    )
+
+
+def _like(value: Any, like: Any, what: str) -> jax.Array:
+    value = np.asarray(value)
+    if tuple(value.shape) != tuple(jnp.shape(like)):
+        raise CheckpointError(
+            f"{what}: the checkpoint's tensor has shape {tuple(value.shape)}, the optimizer "
+            f"state {tuple(jnp.shape(like))}."
+        )
+    out = jnp.asarray(value, jnp.result_type(like))
+    sharding = getattr(like, "sharding", None)
+    if isinstance(like, jax.Array) and sharding is not None:
+        out = jax.device_put(out, sharding)
+    return out
+
+
+def _replace_named(tree: Any, values: dict[str, Any], opt: str) -> Any:
+    if isinstance(tree, Store):
+        old = tree.flat()
+        return tree.replace({n: _like(v, old[n], f"{n} ({opt} slot)") for n, v in values.items()})
+    return {n: _like(values[n], v, f"{n} ({opt} slot)") for n, v in tree.items()}
+
+
+def _read_tf(checkpoint: Any, names: list[str], opt: str, verify: bool) -> dict[str, Any]:
+    """``names`` (and ``global_step`` if present) from a TF checkpoint or a mapping."""
+    if isinstance(checkpoint, Mapping):
+        have = dict(checkpoint)
+    else:
+        have = {n: None for n, _, _ in _tf_bundle.list_variables(checkpoint, include_slots=True)}
+    missing = [n for n in names if n not in have]
+    if missing:
+        slots = sorted(n for n in have if _tf_bundle.is_slot_name(n))
+        raise CheckpointError(
+            f"{opt}.state_from_tf: the checkpoint has no {missing[:6]}"
+            f"{' ...' if len(missing) > 6 else ''}. Its optimizer tensors: {slots[:12]}"
+            f"{' ...' if len(slots) > 12 else ''}. Was it written by another optimizer (or "
+            "one with another name=)? Build the optimizer as the TF1 code did."
+        )
+    wanted = [*names, *(["global_step"] if "global_step" in have else [])]
+    if isinstance(checkpoint, Mapping):
+        return {n: have[n] for n in wanted}
+    return _tf_bundle.load_tf_checkpoint(checkpoint, names=wanted, verify=verify)
+
+
 def _f(x: Any, like: jax.Array) -> jax.Array:
     return jnp.asarray(x, like.dtype)
 
@@ -589,6 +746,8 @@ class MomentumOptimizer(Optimizer):
       name: the optimizer's name.
       use_nesterov: Nesterov momentum.
     """
+
+    _SLOTS = (("accum", "momentum"),)
 
     def __init__(
         self,
@@ -646,6 +805,9 @@ class AdamOptimizer(Optimizer):
       use_locking: ignored.
       name: the optimizer's name.
     """
+
+    _SLOTS = (("m", "m"), ("v", "v"))
+    _NON_SLOTS = ("beta1_power", "beta2_power")
 
     def __init__(
         self,
@@ -741,6 +903,12 @@ class RMSPropOptimizer(Optimizer):
         super().__init__(learning_rate, name)
         self._decay, self._momentum, self._eps, self._centered = decay, momentum, epsilon, centered
 
+    def _slots(self) -> tuple[tuple[str, str], ...]:
+        # TF1 creates rms, (centered) mg, then momentum, all named after the optimizer
+        if self._centered:
+            return (("ms", "rms"), ("mg", "mg"), ("mom", "momentum"))
+        return (("ms", "rms"), ("mom", "momentum"))
+
     def init(self, params: Any) -> _RMSProp:
         """The ``RMSProp`` (ones), ``Momentum`` and (centered) ``MG`` (zeros) slots.
 
@@ -794,6 +962,8 @@ class AdagradOptimizer(Optimizer):
     Raises:
       ValueError: ``initial_accumulator_value`` is not positive.
     """
+
+    _SLOTS = (("accum", "accumulator"),)
 
     def __init__(
         self,
@@ -870,6 +1040,8 @@ class AdadeltaOptimizer(Optimizer):
       use_locking: ignored.
       name: the optimizer's name.
     """
+
+    _SLOTS = (("accum", "accum"), ("accum_update", "accum_update"))
 
     def __init__(
         self,
@@ -948,6 +1120,8 @@ class FtrlOptimizer(Optimizer):
         ``learning_rate_power`` is positive.
     """
 
+    _SLOTS = (("accum", "accum"), ("linear", "linear"))
+
     _needs_params = True
 
     def __init__(
@@ -983,6 +1157,9 @@ class FtrlOptimizer(Optimizer):
         self._shrinkage = l2_shrinkage_regularization_strength
         self._beta = 0.0 if beta is None else beta
         self._accum_name, self._linear_name = accum_name, linear_name
+
+    def _slot_bases(self) -> list[str]:
+        return [self._accum_name or self._name, self._linear_name or self._name]
 
     def init(self, params: Any) -> _Ftrl:
         """The ``accum`` (``initial_accumulator_value``) and ``linear`` (zeros) slots.
@@ -1046,6 +1223,8 @@ class ProximalAdagradOptimizer(Optimizer):
     Raises:
       ValueError: ``initial_accumulator_value`` is not positive, or a strength is negative.
     """
+
+    _SLOTS = (("accum", "accumulator"),)
 
     _needs_params = True
 
@@ -1181,6 +1360,11 @@ class AdagradDAOptimizer(Optimizer):
     Raises:
       ValueError: the accumulator value is not positive, or a strength is negative.
     """
+
+    _SLOTS = (
+        ("grad_accum", "gradient_accumulator"),
+        ("grad_sq_accum", "gradient_squared_accumulator"),
+    )
 
     _needs_params = True
 
