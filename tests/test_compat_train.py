@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 
 import scopejax as sj
 import scopejax.compat.v1 as tf
+from scopejax.checkpoint import CheckpointError
 
 HERE = Path(__file__).parent / "compat_recordings"
 REC = np.load(HERE / "optimizers.npz")
@@ -330,3 +332,112 @@ def test_slot_names_and_errors() -> None:
     bad = {**opt.state_to_tf(state.opt_state), "dense/bias/Other": np.zeros([3], np.float32)}
     with pytest.raises(sj.checkpoint.CheckpointError, match="shape"):
         opt.state_from_tf(bad, state.opt_state)
+
+
+@functools.cache
+def saver_roundtrip_state() -> tuple[object, tf.train.Optimizer]:
+    """The dense model trained 3 Adam steps here: what make_sj_written.py saves for TF."""
+    opt = tf.train.AdamOptimizer(0.05)
+    trainer = opt.minimize(_dense, global_step=True, jit=False)
+    state = trainer.init(jax.random.key(0))
+    for _ in range(3):
+        state, _ = trainer.step(state)
+    return state, opt
+
+
+SJ_WRITTEN = HERE / "sj_written"
+TF_READS = json.loads((SJ_WRITTEN / "tf_reads.json").read_text())
+
+
+def _make_sj_written():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_sj", HERE / "make_sj_written.py")
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_tf_reads_the_bundles_written_here_bit_for_bit(tmp_path) -> None:
+    make = _make_sj_written()
+    make.write(tmp_path)  # the current writer: the same bytes TF read
+    for f in sorted(p.name for p in SJ_WRITTEN.iterdir() if p.suffix != ".json"):
+        assert (tmp_path / f).read_bytes() == (SJ_WRITTEN / f).read_bytes(), f
+    values = make.dtype_values()
+    assert set(TF_READS["dtypes"]) == set(values)
+    for name, row in TF_READS["dtypes"].items():
+        want = np.asarray(values[name])
+        assert (row["dtype"], row["shape"]) == (want.dtype.name, list(want.shape)), name
+        assert bytes.fromhex(row["hex"]) == want.tobytes(), name
+    back = sj.checkpoint.load_tf_checkpoint(tmp_path / "dtypes.ckpt-7", include_slots=True)
+    assert all(back[n].tobytes() == np.asarray(v).tobytes() for n, v in values.items())
+    assert TF_READS["latest"] == "adam.ckpt-3"
+    assert tf.train.latest_checkpoint(tmp_path) == str(tmp_path / "adam.ckpt-3")
+
+
+def test_tf1_resumes_a_checkpoint_saved_here() -> None:
+    # TF restored adam.ckpt-3 (written by Saver here) into its own Adam graph and went on
+    state, opt = saver_roundtrip_state()
+    saved = tf.train.Saver(optimizer=opt).restore(state, SJ_WRITTEN / "adam.ckpt-3")
+    trainer = opt.minimize(_dense, global_step=True, jit=False)
+    assert TF_READS["adam"]["global_step"][0] == int(saved.store["global_step"]) == 3
+    for i in range(2):
+        saved, _ = trainer.step(saved)
+        np.testing.assert_allclose(saved.store["dense/kernel"], TF_READS["adam"]["w"][i], rtol=1e-6)
+        np.testing.assert_allclose(saved.store["dense/bias"], TF_READS["adam"]["b"][i], rtol=1e-6)
+        np.testing.assert_allclose(saved.store["dense/kernel"], TR["slots_adam/w"][i], rtol=1e-6)
+
+
+def test_saver_restores_a_tf1_checkpoint_and_resumes() -> None:
+    opt = _slot_optimizer("adam_decay")
+    trainer = opt.minimize(_dense, global_step=tf.train.get_or_create_global_step(), jit=False)
+    state = trainer.init(jax.random.key(0))
+    ckpt = tf.train.latest_checkpoint(HERE / "tf1_slots")  # no state file there
+    assert ckpt is None
+    path = HERE / "tf1_slots" / TRAIN_META["slot_checkpoints"]["adam_decay"]["prefix"]
+    state = tf.train.Saver(optimizer=opt).restore(state, path)
+    assert int(state.step) == int(state.store["global_step"]) == 3
+    state, _ = trainer.step(state)
+    np.testing.assert_allclose(state.store["dense/kernel"], TR["slots_adam_decay/w"][0], rtol=1e-6)
+    with pytest.raises(ValueError, match="Saver\\(optimizer=opt\\)"):
+        tf.train.Saver().restore(trainer.init(jax.random.key(0)), path)
+    store = tf.train.Saver().restore(state.store, path)  # the variables alone
+    np.testing.assert_array_equal(store["dense/bias"], tf.train.load_variable(path, "dense/bias:0"))
+    assert ("dense/kernel/Adam", [3, 2]) in tf.train.list_variables(path)
+
+
+def test_saver_max_to_keep_var_list_and_errors(tmp_path) -> None:
+    store = sj.Store({"a/w": jnp.ones([2]), "b/w": jnp.zeros([3]), "global_step": jnp.asarray(4)})
+    saver = tf.train.Saver(max_to_keep=2, pad_step_number=True)
+    paths = [saver.save(store, tmp_path / "m.ckpt", global_step=s) for s in (1, 2, 3)]
+    assert paths[-1] == str(tmp_path / "m.ckpt-00000003")
+    assert saver.last_checkpoints == paths[1:]
+    assert not (tmp_path / "m.ckpt-00000001.index").exists()
+    assert tf.train.latest_checkpoint(tmp_path) == paths[-1]
+    text = (tmp_path / "checkpoint").read_text()
+    assert text.splitlines()[0] == f'model_checkpoint_path: "{paths[-1]}"'  # as TF1: as given
+    assert sj.checkpoint.load_tf_checkpoint(paths[-1], include_slots=True)["global_step"].dtype == (
+        np.int64  # TF1's dtype, whatever JAX holds
+    )
+    # var_list: a dict renames, a list of names selects
+    renamed = tf.train.Saver({"old/w": "a/w"}).save(store, tmp_path / "r.ckpt")
+    assert [n for n, _ in tf.train.list_variables(renamed)] == ["old/w"]
+    back = tf.train.Saver({"old/w": "a/w"}).restore(store.replace({"a/w": jnp.zeros([2])}), renamed)
+    np.testing.assert_array_equal(back["a/w"], np.ones([2]))
+    only = tf.train.Saver(["b/w"]).save(store, tmp_path / "o.ckpt", global_step="global_step")
+    assert only.endswith("o.ckpt-4") and [n for n, _ in tf.train.list_variables(only)] == ["b/w"]
+    with pytest.raises(CheckpointError, match="Key a/w not found"):
+        tf.train.Saver().restore(store, only)
+    with pytest.raises(CheckpointError, match="shape"):
+        tf.train.Saver({"b/w": "a/w"}).restore(store, only)
+    with pytest.raises(ValueError, match="None"):
+        tf.train.Saver().restore(store, None)
+    with pytest.raises(ValueError, match="not a valid checkpoint"):
+        tf.train.Saver().restore(store, tmp_path / "nothing")
+    with pytest.raises(TypeError, match="in place of TF1's Session"):
+        tf.train.Saver().save(object(), tmp_path / "x")
+    with pytest.raises(ValueError, match="write_version"):
+        tf.train.Saver(write_version=1)
+    with pytest.raises(CheckpointError, match="dtype"):
+        sj.checkpoint.save_tf(tmp_path / "s", {"s": np.array(["x"], object)})

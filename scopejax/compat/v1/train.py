@@ -14,6 +14,10 @@ from scopejax._src.compat.lr_decay import natural_exp_decay as natural_exp_decay
 from scopejax._src.compat.lr_decay import piecewise_constant as piecewise_constant
 from scopejax._src.compat.lr_decay import piecewise_constant_decay as piecewise_constant_decay
 from scopejax._src.compat.lr_decay import polynomial_decay as polynomial_decay
+from scopejax._src.compat.saver import Saver as Saver
+from scopejax._src.compat.saver import latest_checkpoint as latest_checkpoint
+from scopejax._src.compat.saver import list_variables as list_variables
+from scopejax._src.compat.saver import load_variable as load_variable
 from scopejax._src.compat.train import AdadeltaOptimizer as AdadeltaOptimizer
 from scopejax._src.compat.train import AdagradDAOptimizer as AdagradDAOptimizer
 from scopejax._src.compat.train import AdagradOptimizer as AdagradOptimizer
