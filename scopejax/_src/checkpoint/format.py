@@ -446,8 +446,6 @@ def _find_long_int(raw: Any) -> tuple[str | None, int]:
 
 
 STEP_NAME = re.compile(r"(0|[1-9][0-9]*)")  # a step directory's name
-
-
 def step_dirs(directory: Path) -> dict[int, Path]:
     """``{step: path}`` of the complete step checkpoints in ``directory``."""
     try:

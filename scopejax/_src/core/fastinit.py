@@ -111,7 +111,9 @@ class Plan:
         self.traced[name] = value
         self.recorded[name] = value
 
-    def placeholder(self, initializer: Initializer, shape: tuple[int, ...], dtype: np.dtype) -> Any:
+    def placeholder(
+        self, initializer: Initializer, shape: tuple[int, ...], dtype: np.dtype
+    ) -> Any:
         """A stand-in for a batchable draw (shape and dtype only), or None to draw it."""
         if self.exact or not _groupable(initializer):
             return None
