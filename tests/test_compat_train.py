@@ -441,3 +441,25 @@ def test_saver_max_to_keep_var_list_and_errors(tmp_path) -> None:
         tf.train.Saver(write_version=1)
     with pytest.raises(CheckpointError, match="dtype"):
         sj.checkpoint.save_tf(tmp_path / "s", {"s": np.array(["x"], object)})
+
+
+def test_checkpoint_names_of_a_gan_and_a_scoped_minimize() -> None:
+    def gan() -> jax.Array:
+        with tf.variable_scope("d"):
+            d = tf.get_variable("w", [2])
+        with tf.variable_scope("g"):
+            g = tf.get_variable("w", [2])
+        return tf.reduce_sum(d * g)
+
+    opts = [
+        (tf.train.AdamOptimizer(0.1), "d/"),
+        (tf.train.AdamOptimizer(0.1).checkpoint_names(non_slot_index=1), "g/"),
+        (tf.train.AdamOptimizer(0.1).checkpoint_names(scope="scoped"), "d/"),
+    ]
+    names = ["d/w", "g/w"]
+    for opt, var_list in opts:
+        state = opt.minimize(gan, var_list=sj.train.regex(f"^{var_list}")).init(jax.random.key(0))
+        names += list(opt.state_to_tf(state.opt_state))
+    assert sorted(names) == sorted(TRAIN_META["gan_names"])
+    with pytest.raises(ValueError, match="non_slot_index"):
+        tf.train.AdamOptimizer().checkpoint_names(non_slot_index=-1)

@@ -161,6 +161,21 @@ def record_slots(out: dict, meta: dict) -> None:
         meta[case] = {"prefix": Path(path).name, "names": names}
 
 
+def record_gan_names(meta: dict) -> None:
+    """The names TF1 gives two Adams in one graph, and one minimized in a scope."""
+    with v1.Graph().as_default():
+        with v1.variable_scope("d"):
+            d = v1.get_variable("w", [2])
+        with v1.variable_scope("g"):
+            g = v1.get_variable("w", [2])
+        loss = v1.reduce_sum(d * g)
+        v1.train.AdamOptimizer(0.1).minimize(loss, var_list=[d])
+        v1.train.AdamOptimizer(0.1).minimize(-loss, var_list=[g])
+        with v1.variable_scope("scoped"):
+            v1.train.AdamOptimizer(0.1).minimize(2 * loss, var_list=[d])
+        meta["gan_names"] = [v.op.name for v in v1.global_variables()]
+
+
 DECAY_STEPS = [0, 1, 2, 5, 9, 10, 11, 37, 100, 150, 1000]
 DECAY_CASES = {
     "exponential": (
@@ -237,6 +252,8 @@ def main() -> None:
     record_decayed_training(out)
     slots: dict = {}
     record_slots(out, slots)
+    names: dict = {}
+    record_gan_names(names)
     np.savez(HERE / "train.npz", **out)
     meta = {
         "tf_version": tf.__version__,
@@ -247,6 +264,7 @@ def main() -> None:
         "slot_cases": SLOT_CASES,
         "slot_save_at": SLOT_SAVE_AT,
         "slot_checkpoints": slots,
+        "gan_names": names["gan_names"],
         "dtypes": {k: str(v.dtype) for k, v in sorted(out.items()) if k.startswith("decay_")},
     }
     (HERE / "train.json").write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n")

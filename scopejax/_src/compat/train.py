@@ -185,6 +185,50 @@ class Optimizer:
         suffix = self.slot_suffixes()
         return [(field, suffix[key]) for field, key in self._slots()]
 
+    def checkpoint_names(self, scope: str = "", non_slot_index: int = 0) -> Optimizer:
+        """Where TF1 put this optimizer's variables, when not at the defaults.
+
+        TF1 names a slot ``<scope>/<variable>/<suffix>`` and Adam's powers
+        ``<scope>/beta1_power``, with ``<scope>`` the variable scope ``minimize`` was
+        called in (usually none), and uniquifies the powers of a second Adam in the same
+        graph (a GAN's generator: ``beta1_power_1``). Set them here to read or write such
+        a checkpoint.
+
+        Args:
+          scope: the variable scope ``minimize`` ran in (``''``: the root).
+          non_slot_index: 0 for ``beta1_power``, 1 for ``beta1_power_1``, ...
+
+        Returns:
+          This optimizer (for chaining).
+
+        Raises:
+          ValueError: ``non_slot_index`` is negative.
+
+        >>> import scopejax.compat.v1 as tf
+        >>> g_opt = tf.train.AdamOptimizer(2e-4).checkpoint_names(non_slot_index=1)
+        >>> g_opt.non_slot_names()
+        {'beta1_power': 'beta1_power_1', 'beta2_power': 'beta2_power_1'}
+        """
+        if non_slot_index < 0:
+            raise ValueError(
+                f"checkpoint_names: non_slot_index must be >= 0, got {non_slot_index}."
+            )
+        self._tf_scope = scope.strip("/")
+        self._tf_index = non_slot_index
+        return self
+
+    def _tf_prefix(self) -> str:
+        return f"{self._tf_scope}/" if self._tf_scope else ""
+
+    def non_slot_names(self) -> dict[str, str]:
+        """The TF1 names of the optimizer's own variables (Adam's beta powers), by field.
+
+        Returns:
+          ``{'beta1_power': 'beta1_power', ...}`` (empty for optimizers without any).
+        """
+        tail = f"_{self._tf_index}" if self._tf_index else ""
+        return {f: f"{self._tf_prefix()}{f}{tail}" for f in self._NON_SLOTS}
+
     def state_to_tf(self, opt_state: Any) -> dict[str, np.ndarray]:
         """The optimizer state under TF1's checkpoint names, as numpy arrays.
 
@@ -199,11 +243,12 @@ class Optimizer:
           TypeError: the state's slots are not named (not Stores or mappings).
         """
         out: dict[str, np.ndarray] = {}
+        prefix = self._tf_prefix()
         for field, suffix in self._tf_fields():
             for name, value in _named(getattr(opt_state, field), self._name, field).items():
-                out[f"{name}/{suffix}"] = np.asarray(value)
-        for field in self._NON_SLOTS:
-            out[field] = np.asarray(getattr(opt_state, field))
+                out[f"{prefix}{name}/{suffix}"] = np.asarray(value)
+        for field, tf_name in self.non_slot_names().items():
+            out[tf_name] = np.asarray(getattr(opt_state, field))
         return out
 
     def state_from_tf(self, checkpoint: Any, opt_state: Any, *, verify: bool = True) -> Any:
@@ -227,18 +272,19 @@ class Optimizer:
           TypeError: the state's slots are not named (not Stores or mappings).
         """
         want: dict[str, tuple[str, str]] = {}
+        prefix = self._tf_prefix()
         for field, suffix in self._tf_fields():
             for name in _named(getattr(opt_state, field), self._name, field):
-                want[f"{name}/{suffix}"] = (field, name)
-        names = [*want, *self._NON_SLOTS]
-        values = _read_tf(checkpoint, names, self._name, verify)
+                want[f"{prefix}{name}/{suffix}"] = (field, name)
+        non_slots = self.non_slot_names()
+        values = _read_tf(checkpoint, [*want, *non_slots.values()], self._name, verify)
         new = {}
         for field, _ in self._tf_fields():
             tree = getattr(opt_state, field)
             got = {n: values[t] for t, (f, n) in want.items() if f == field}
             new[field] = _replace_named(tree, got, self._name)
-        for field in self._NON_SLOTS:
-            new[field] = _like(values[field], getattr(opt_state, field), field)
+        for field, tf_name in non_slots.items():
+            new[field] = _like(values[tf_name], getattr(opt_state, field), tf_name)
         if "global_step" in values:
             new["step_count"] = _like(values["global_step"], opt_state.step_count, "global_step")
         return opt_state._replace(**new)
@@ -246,6 +292,8 @@ class Optimizer:
     def __init__(self, learning_rate: LearningRate, name: str) -> None:
         self._learning_rate = learning_rate
         self._name = name
+        self._tf_scope = ""
+        self._tf_index = 0
 
     def get_name(self) -> str:
         """The optimizer's name (``'Adam'``, ...)."""
