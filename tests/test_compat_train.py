@@ -415,6 +415,10 @@ def test_saver_max_to_keep_var_list_and_errors(tmp_path) -> None:
     assert saver.last_checkpoints == paths[1:]
     assert not (tmp_path / "m.ckpt-00000001.index").exists()
     assert tf.train.latest_checkpoint(tmp_path) == paths[-1]
+    ckpt = tf.train.get_checkpoint_state(tmp_path)
+    assert ckpt.model_checkpoint_path == paths[-1] and ckpt.all_model_checkpoint_paths == paths[1:]
+    assert tf.train.checkpoint_exists(paths[-1]) and not tf.train.checkpoint_exists(paths[0])
+    assert tf.train.global_step(store, "global_step") == 4
     text = (tmp_path / "checkpoint").read_text()
     assert text.splitlines()[0] == f'model_checkpoint_path: "{paths[-1]}"'  # as TF1: as given
     assert sj.checkpoint.load_tf_checkpoint(paths[-1], include_slots=True)["global_step"].dtype == (

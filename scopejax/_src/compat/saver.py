@@ -27,7 +27,7 @@ import os
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -377,6 +377,57 @@ def _write_state(path: str, kept: list[str], filename: str | None, relative: boo
     os.replace(tmp, state)
 
 
+class CheckpointState(NamedTuple):
+    """``tf.train.get_checkpoint_state``'s result: the state file's paths.
+
+    Attributes:
+      model_checkpoint_path: the latest checkpoint's prefix.
+      all_model_checkpoint_paths: the kept checkpoints' prefixes, oldest first.
+    """
+
+    model_checkpoint_path: str
+    all_model_checkpoint_paths: list[str]
+
+
+def _unquote(text: str, key: str) -> list[str]:
+    rows = re.findall(rf'^\s*{key}\s*:\s*"((?:[^"\\\n]|\\.)*)"', text, re.M)
+    return [re.sub(r"\\(.)", r"\1", r) for r in rows]
+
+
+def get_checkpoint_state(
+    checkpoint_dir: str | os.PathLike[str], latest_filename: str | None = None
+) -> CheckpointState | None:
+    """``tf.train.get_checkpoint_state``: the paths the state file of ``checkpoint_dir``
+    lists (relative ones made relative to the directory, as TF does), or None.
+
+    Args:
+      checkpoint_dir: the directory ``Saver.save`` wrote to.
+      latest_filename: the state file's name (default ``checkpoint``).
+
+    Returns:
+      A :class:`CheckpointState`, or None without a state file.
+
+    Raises:
+      CheckpointError: the state file names no checkpoint.
+    """
+    directory = os.fspath(checkpoint_dir)
+    state = os.path.join(directory, latest_filename or "checkpoint")
+    if not os.path.isfile(state):
+        return None
+    with open(state, "rb") as f:
+        text = f.read(1 << 20).decode("utf-8", "surrogateescape")
+    latest = _unquote(text, "model_checkpoint_path")
+    if not latest:
+        raise CheckpointError(f"The checkpoint state file {state} has no model_checkpoint_path.")
+
+    def full(p: str) -> str:
+        return p if os.path.isabs(p) else os.path.join(directory, p)
+
+    return CheckpointState(
+        full(latest[0]), [full(p) for p in _unquote(text, "all_model_checkpoint_paths")]
+    )
+
+
 def latest_checkpoint(
     checkpoint_dir: str | os.PathLike[str], latest_filename: str | None = None
 ) -> str | None:
@@ -392,23 +443,44 @@ def latest_checkpoint(
       checkpoint is gone.
 
     Raises:
-      CheckpointError: the state file is unreadable or names no checkpoint.
+      CheckpointError: the state file names no checkpoint.
     """
-    directory = os.fspath(checkpoint_dir)
-    state = os.path.join(directory, latest_filename or "checkpoint")
-    if not os.path.isfile(state):
+    ckpt = get_checkpoint_state(checkpoint_dir, latest_filename)
+    if ckpt is None or not os.path.exists(ckpt.model_checkpoint_path + ".index"):
         return None
-    with open(state, "rb") as f:
-        text = f.read(1 << 20).decode("utf-8", "surrogateescape")
-    m = re.search(r'^\s*model_checkpoint_path\s*:\s*"((?:[^"\\\n]|\\.)*)"', text, re.M)
-    if m is None:
-        raise CheckpointError(
-            f"The checkpoint state file {state} has no model_checkpoint_path line."
-        )
-    found = re.sub(r"\\(.)", r"\1", m.group(1))
-    if not os.path.isabs(found):
-        found = os.path.join(directory, found)
-    return found if os.path.exists(found + ".index") else None
+    return ckpt.model_checkpoint_path
+
+
+def checkpoint_exists(checkpoint_prefix: str | os.PathLike[str]) -> bool:
+    """``tf.train.checkpoint_exists``: whether a V2 checkpoint has this prefix.
+
+    Args:
+      checkpoint_prefix: the prefix (``dir/model.ckpt-100``).
+
+    Returns:
+      True if ``prefix.index`` exists.
+    """
+    return os.path.exists(os.fspath(checkpoint_prefix) + ".index")
+
+
+def global_step(sess: Any, global_step_tensor: Any = None) -> int:
+    """``tf.train.global_step(sess, global_step_tensor)``: the global step as an int.
+
+    Args:
+      sess: the state in place of the Session (a TrainState, a Store or a mapping).
+      global_step_tensor: the global step's name or reference (default ``global_step``).
+
+    Returns:
+      The step.
+
+    Raises:
+      KeyError: the state has no such variable.
+    """
+    flat, _ = _store_of(sess, "global_step")
+    name = global_step_tensor if isinstance(global_step_tensor, str) else "global_step"
+    if name not in flat:
+        raise KeyError(f"global_step: the state has no variable {name!r}.")
+    return int(np.asarray(flat[name]))
 
 
 def list_variables(ckpt_dir_or_file: str | os.PathLike[str]) -> list[tuple[str, list[int]]]:

@@ -14,7 +14,11 @@ from scopejax._src.compat.lr_decay import natural_exp_decay as natural_exp_decay
 from scopejax._src.compat.lr_decay import piecewise_constant as piecewise_constant
 from scopejax._src.compat.lr_decay import piecewise_constant_decay as piecewise_constant_decay
 from scopejax._src.compat.lr_decay import polynomial_decay as polynomial_decay
+from scopejax._src.compat.saver import CheckpointState as CheckpointState
 from scopejax._src.compat.saver import Saver as Saver
+from scopejax._src.compat.saver import checkpoint_exists as checkpoint_exists
+from scopejax._src.compat.saver import get_checkpoint_state as get_checkpoint_state
+from scopejax._src.compat.saver import global_step as global_step
 from scopejax._src.compat.saver import latest_checkpoint as latest_checkpoint
 from scopejax._src.compat.saver import list_variables as list_variables
 from scopejax._src.compat.saver import load_variable as load_variable
