@@ -35,7 +35,20 @@ or ``opt.minimize(loss_fn, global_step=True, process_gradients=fn)``.
 With ``global_step`` given, each step adds 1 to the variable ``global_step``
 (created by :func:`get_or_create_global_step` inside the loss, non-trainable, in the
 ``GLOBAL_STEP`` collection), so ``state.store["global_step"]`` counts the steps as
-TF1's did and a checkpoint carries it.
+TF1's did and a checkpoint carries it. A learning rate that is a function (a decay
+such as ``exponential_decay(0.1, global_step, 1000, 0.96)`` built on the global step of
+the TF1 script, see ``lr_decay``) is evaluated on the model's global step as the step
+reads it, before the increment, as TF1's graph does; without a global step in the
+model, on the optimizer's update count.
+
+The optimizers: GradientDescent, Momentum (Nesterov), Adam, RMSProp (centered),
+Adagrad, Adadelta, Ftrl (l1/l2, learning_rate_power, l2 shrinkage, beta),
+ProximalAdagrad, ProximalGradientDescent and AdagradDA, each following TF's ``Apply*``
+kernel. Their state carries TF1's checkpoint names (``dense/kernel/Adam``,
+``dense/kernel/Adam_1``, ``beta1_power``; :meth:`Optimizer.state_to_tf`,
+:meth:`Optimizer.state_from_tf`, :meth:`Optimizer.checkpoint_names`), which
+``tf.train.Saver(optimizer=opt)`` writes and reads (see ``saver``): training resumes
+exactly from a TF1 checkpoint, and TF1 resumes from one written here.
 """
 
 from __future__ import annotations
