@@ -681,7 +681,9 @@ def _trainer(opt: Optimizer, gvs: GradientsAndVars, global_step: Any, kwargs: di
         ]
         if counting:
             get_or_create_global_step()
-        seen[0] = get_global_step()  # read before the increment, as TF1's learning rate
+        frame = maybe_frame()
+        if frame is not None and not frame.is_init:  # init runs no update: keep no tracer
+            seen[0] = get_global_step()  # read before the increment, as TF1's learning rate
         if counting:
             _increment_global_step(global_step)
         return out
