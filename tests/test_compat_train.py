@@ -467,3 +467,25 @@ def test_checkpoint_names_of_a_gan_and_a_scoped_minimize() -> None:
     assert sorted(names) == sorted(TRAIN_META["gan_names"])
     with pytest.raises(ValueError, match="non_slot_index"):
         tf.train.AdamOptimizer().checkpoint_names(non_slot_index=-1)
+
+
+@pytest.mark.tensorflow
+def test_live_tensorflow_reads_save_tf_and_saver(tmp_path) -> None:
+    real_tf = pytest.importorskip("tensorflow")
+    values = _make_sj_written().dtype_values()
+    prefix = sj.checkpoint.save_tf(tmp_path / "d.ckpt-1", values)
+    reader = real_tf.train.load_checkpoint(prefix)
+    assert set(reader.get_variable_to_dtype_map()) == set(values)
+    for name, want in values.items():
+        got = np.asarray(reader.get_tensor(name))
+        assert got.dtype.name == np.asarray(want).dtype.name, name
+        assert got.tobytes() == np.asarray(want).tobytes(), name
+    state, opt = saver_roundtrip_state()
+    path = tf.train.Saver(optimizer=opt).save(state, tmp_path / "a.ckpt", global_step=3)
+    assert real_tf.train.latest_checkpoint(str(tmp_path)) == path
+    reader = real_tf.train.load_checkpoint(path)
+    ours = {**state.store.flat(), **opt.state_to_tf(state.opt_state)}
+    assert set(reader.get_variable_to_dtype_map()) == set(ours)
+    for name, want in ours.items():
+        np.testing.assert_array_equal(reader.get_tensor(name), np.asarray(want), err_msg=name)
+    assert reader.get_tensor("global_step").dtype == np.int64
