@@ -26,6 +26,7 @@ MODULES = [
     "scopejax.summary",
     "scopejax.compat.v1",
     "scopejax.compat.v1.nn",
+    "scopejax.compat.v1.train",
     "scopejax.compat.v1.contrib.layers",
 ]
 
