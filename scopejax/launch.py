@@ -27,8 +27,8 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 NUM_PROCESSES = "SCOPEJAX_NUM_PROCESSES"
 PROCESS_ID = "SCOPEJAX_PROCESS_ID"
