@@ -28,6 +28,12 @@ MODULES = [
     "scopejax.compat.v1.nn",
     "scopejax.compat.v1.train",
     "scopejax.compat.v1.contrib.layers",
+    "scopejax.compat.v1.math",
+    "scopejax.compat.v1.random",
+    "scopejax.compat.v1.linalg",
+    "scopejax.compat.v1.losses",
+    "scopejax.compat.v1.image",
+    "scopejax.compat.v1.summary",
 ]
 
 ARGS = re.compile(r"^\s*Args:\s*$", re.M)
