@@ -42,7 +42,7 @@ def basic_rnn(tf, rnn, s2s, x):
 
 
 def basic_rnn_relu(tf, rnn, s2s, x):
-    return run(tf, tf.nn.rnn_cell.BasicRNNCell(3, activation=tf.nn.relu), x)
+    return run(tf, tf.nn.rnn_cell.BasicRNNCell(4, activation=tf.nn.relu), x)
 
 
 def basic_lstm_tuple(tf, rnn, s2s, x):
@@ -63,13 +63,13 @@ def lstm_concat(tf, rnn, s2s, x):
 
 def lstm_peepholes_projection(tf, rnn, s2s, x):
     cell = tf.nn.rnn_cell.LSTMCell(
-        5, use_peepholes=True, cell_clip=0.4, num_proj=3, proj_clip=0.3, forget_bias=0.0
+        4, use_peepholes=True, cell_clip=0.4, num_proj=2, proj_clip=0.3, forget_bias=0.0
     )
     return run(tf, cell, x)
 
 
 def lstm_projection_concat(tf, rnn, s2s, x):
-    cell = tf.nn.rnn_cell.LSTMCell(5, num_proj=2, state_is_tuple=False)
+    cell = tf.nn.rnn_cell.LSTMCell(4, num_proj=2, state_is_tuple=False)
     return run(tf, cell, x)
 
 
@@ -78,56 +78,56 @@ def gru(tf, rnn, s2s, x):
 
 
 def multi_lstm(tf, rnn, s2s, x):
-    cells = [tf.nn.rnn_cell.BasicLSTMCell(4), tf.nn.rnn_cell.LSTMCell(3)]
+    cells = [tf.nn.rnn_cell.BasicLSTMCell(4), tf.nn.rnn_cell.LSTMCell(4)]
     return run(tf, tf.nn.rnn_cell.MultiRNNCell(cells), x)
 
 
 def multi_concat(tf, rnn, s2s, x):
-    cells = [tf.nn.rnn_cell.BasicLSTMCell(n, state_is_tuple=False) for n in (4, 3)]
+    cells = [tf.nn.rnn_cell.BasicLSTMCell(n, state_is_tuple=False) for n in (4, 4)]
     return run(tf, tf.nn.rnn_cell.MultiRNNCell(cells, state_is_tuple=False), x)
 
 
 def multi_mixed_zero_state(tf, rnn, s2s, x):
-    cell = rnn.MultiRNNCell([rnn.GRUCell(3), rnn.BasicRNNCell(2), rnn.LSTMCell(2)])
+    cell = rnn.MultiRNNCell([rnn.GRUCell(4), rnn.BasicRNNCell(4), rnn.LSTMCell(4)])
     init = cell.zero_state(3, tf.float32)
     return tf.nn.dynamic_rnn(cell, x, initial_state=init, scope="decoder")
 
 
 def lengths_time_major(tf, rnn, s2s, x, lengths):
-    return run(tf, tf.nn.rnn_cell.LSTMCell(3), x, sequence_length=lengths, time_major=True)
+    return run(tf, tf.nn.rnn_cell.LSTMCell(4), x, sequence_length=lengths, time_major=True)
 
 
 def lengths_gru(tf, rnn, s2s, x, lengths):
-    return run(tf, tf.nn.rnn_cell.GRUCell(3), x, sequence_length=lengths)
+    return run(tf, tf.nn.rnn_cell.GRUCell(4), x, sequence_length=lengths)
 
 
 def bidirectional(tf, rnn, s2s, x, lengths):
-    fw = tf.nn.rnn_cell.LSTMCell(3)
-    bw = tf.nn.rnn_cell.GRUCell(2)
+    fw = tf.nn.rnn_cell.LSTMCell(4)
+    bw = tf.nn.rnn_cell.GRUCell(4)
     return tf.nn.bidirectional_dynamic_rnn(fw, bw, x, sequence_length=lengths, dtype=tf.float32)
 
 
 def bidirectional_no_lengths(tf, rnn, s2s, x):
-    fw = tf.nn.rnn_cell.BasicLSTMCell(3)
-    bw = tf.nn.rnn_cell.BasicLSTMCell(3)
+    fw = tf.nn.rnn_cell.BasicLSTMCell(4)
+    bw = tf.nn.rnn_cell.BasicLSTMCell(4)
     (of, ob), _ = tf.nn.bidirectional_dynamic_rnn(fw, bw, x, dtype=tf.float32, scope="birnn")
     return tf.concat([of, ob], 2)
 
 
 def static(tf, rnn, s2s, *steps):
-    cell = tf.nn.rnn_cell.BasicLSTMCell(3)
+    cell = tf.nn.rnn_cell.BasicLSTMCell(4)
     return tf.nn.static_rnn(cell, list(steps), dtype=tf.float32)
 
 
 def static_lengths(tf, rnn, s2s, *steps):
-    cell = tf.nn.rnn_cell.GRUCell(3)
+    cell = tf.nn.rnn_cell.GRUCell(4)
     lengths = tf.constant([4, 1, 2])
     return tf.nn.static_rnn(cell, list(steps), dtype=tf.float32, sequence_length=lengths)
 
 
 def static_bidirectional(tf, rnn, s2s, *steps):
-    fw = tf.nn.rnn_cell.GRUCell(3)
-    bw = tf.nn.rnn_cell.BasicRNNCell(2)
+    fw = tf.nn.rnn_cell.GRUCell(4)
+    bw = tf.nn.rnn_cell.BasicRNNCell(4)
     lengths = tf.constant([4, 1, 2])
     return tf.nn.static_bidirectional_rnn(
         fw, bw, list(steps), dtype=tf.float32, sequence_length=lengths
@@ -178,7 +178,7 @@ def output_projection(tf, rnn, s2s, x):
 
 
 def embedding_wrapper(tf, rnn, s2s, ids):
-    cell = rnn.EmbeddingWrapper(rnn.BasicLSTMCell(3), embedding_classes=7, embedding_size=4)
+    cell = rnn.EmbeddingWrapper(rnn.BasicLSTMCell(4), embedding_classes=7, embedding_size=4)
     return tf.nn.dynamic_rnn(cell, tf.expand_dims(ids, 2), dtype=tf.float32)
 
 
@@ -248,9 +248,9 @@ def contrib_sequence_loss(tf, rnn, s2s, logits, targets, weights):
 def seq2seq_model(tf, rnn, s2s, *steps):
     """An encoder (static_rnn) and a decoder sharing a model scope, with a loss."""
     with tf.variable_scope("seq2seq"):
-        enc = rnn.GRUCell(3)
+        enc = rnn.GRUCell(4)
         _, state = tf.nn.static_rnn(enc, list(steps[:2]), dtype=tf.float32, scope="encoder")
-        dec = rnn.OutputProjectionWrapper(rnn.GRUCell(3), 6)
+        dec = rnn.OutputProjectionWrapper(rnn.GRUCell(4), 6)
         outs, _ = s2s.rnn_decoder(list(steps[2:]), state, dec)
     targets = [tf.constant([1, 2, 3]), tf.constant([0, 5, 4])]
     weights = [tf.ones([3]), tf.ones([3])]

@@ -1,0 +1,259 @@
+"""``tf.contrib.legacy_seq2seq`` (``rnn_decoder``, ``sequence_loss``,
+``sequence_loss_by_example``) and ``tf.contrib.seq2seq.sequence_loss``, following TF
+1.15's ``contrib/legacy_seq2seq/python/ops/seq2seq.py`` and
+``contrib/seq2seq/python/ops/loss.py``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+from scopejax._src.compat.nn_ops import sparse_softmax_cross_entropy_with_logits
+from scopejax._src.compat.ops import convert_to_tensor
+from scopejax._src.core.scope import VariableScope, get_variable_scope, variable_scope
+
+Array = jax.Array
+
+
+def rnn_decoder(
+    decoder_inputs: Sequence[Any],
+    initial_state: Any,
+    cell: Any,
+    loop_function: Callable[[Array, int], Array] | None = None,
+    scope: str | VariableScope | None = None,
+) -> tuple[list[Array], Any]:
+    """``tf.contrib.legacy_seq2seq.rnn_decoder``: run ``cell`` over a list of inputs
+    from ``initial_state``, variables under ``rnn_decoder/`` (TF1's names).
+
+    With ``loop_function``, every step after the first reads ``loop_function(prev, i)``
+    (run under ``loop_function`` with reuse) instead of its input, as for sampling.
+
+    >>> import jax, jax.numpy as jnp, scopejax as sj
+    >>> import scopejax.compat.v1 as tf
+    >>> def f(xs):
+    ...     cell = tf.contrib.rnn.GRUCell(3)
+    ...     state = cell.zero_state(2, tf.float32)
+    ...     outputs, state = tf.contrib.legacy_seq2seq.rnn_decoder(list(xs), state, cell)
+    ...     return outputs
+    >>> store = sj.transform(f).init(jax.random.key(0), jnp.ones([4, 2, 5]))
+    >>> store.names()[:2]
+    ['rnn_decoder/gru_cell/candidate/bias', 'rnn_decoder/gru_cell/candidate/kernel']
+
+    Args:
+      decoder_inputs: a list of ``[batch, features]`` arrays, one per step.
+      initial_state: the cell's state at step 0.
+      cell: an RNN cell.
+      loop_function: ``(prev_output, i) -> next_input`` for steps ``i >= 1``.
+      scope: the variable scope; default ``"rnn_decoder"``.
+
+    Returns:
+      ``(outputs, state)``: a list of outputs, one per step, and the final state.
+    """
+    with variable_scope(scope or "rnn_decoder"):
+        state = initial_state
+        outputs: list[Array] = []
+        prev = None
+        for i, inp in enumerate(decoder_inputs):
+            if loop_function is not None and prev is not None:
+                with variable_scope("loop_function", reuse=True):
+                    inp = loop_function(prev, i)
+            if i > 0:
+                get_variable_scope().reuse_variables()
+            output, state = cell(inp, state)
+            outputs.append(output)
+            if loop_function is not None:
+                prev = output
+    return outputs, state
+
+
+def _xent(softmax_loss_function: Callable | None, target: Any, logit: Any) -> Array:
+    if softmax_loss_function is None:
+        target = jnp.reshape(convert_to_tensor(target), [-1])
+        return sparse_softmax_cross_entropy_with_logits(labels=target, logits=logit)
+    return convert_to_tensor(softmax_loss_function(labels=target, logits=logit))
+
+
+def sequence_loss_by_example(
+    logits: Sequence[Any],
+    targets: Sequence[Any],
+    weights: Sequence[Any],
+    average_across_timesteps: bool = True,
+    softmax_loss_function: Callable | None = None,
+    name: str | None = None,
+) -> Array:
+    """``tf.contrib.legacy_seq2seq.sequence_loss_by_example``: the weighted
+    cross-entropy per example, summed over the steps (divided by the summed weights
+    ``+ 1e-12`` with ``average_across_timesteps``).
+
+    Args:
+      logits: a list of ``[batch, classes]``, one per step.
+      targets: a list of integer ``[batch]``, one per step.
+      weights: a list of float ``[batch]``, one per step.
+      average_across_timesteps: divide by the total weight of each example.
+      softmax_loss_function: ``(labels=, logits=) -> [batch]``; default sparse softmax
+        cross-entropy.
+      name: ignored.
+
+    Returns:
+      The loss per example, ``[batch]``.
+
+    Raises:
+      ValueError: the three lists differ in length.
+    """
+    if len(targets) != len(logits) or len(weights) != len(logits):
+        raise ValueError(
+            "Lengths of logits, weights, and targets must be the same "
+            f"{len(logits)}, {len(weights)}, {len(targets)}."
+        )
+    log_perps = sum(
+        (
+            _xent(softmax_loss_function, t, lg) * convert_to_tensor(w)
+            for lg, t, w in zip(logits, targets, weights, strict=True)
+        ),
+        start=jnp.zeros((), jnp.float32),
+    )
+    if average_across_timesteps:
+        total = sum((convert_to_tensor(w) for w in weights), start=jnp.zeros((), jnp.float32))
+        log_perps = log_perps / (total + 1e-12)
+    return log_perps
+
+
+def sequence_loss(
+    logits: Sequence[Any],
+    targets: Sequence[Any],
+    weights: Sequence[Any],
+    average_across_timesteps: bool = True,
+    average_across_batch: bool = True,
+    softmax_loss_function: Callable | None = None,
+    name: str | None = None,
+) -> Array:
+    """``tf.contrib.legacy_seq2seq.sequence_loss``: :func:`sequence_loss_by_example` summed
+    over the batch, divided by the batch size with ``average_across_batch``.
+
+    >>> import jax.numpy as jnp
+    >>> import scopejax.compat.v1 as tf
+    >>> logits = [jnp.zeros([2, 4])] * 3
+    >>> targets = [jnp.array([0, 1])] * 3
+    >>> weights = [jnp.ones([2])] * 3
+    >>> round(float(tf.contrib.legacy_seq2seq.sequence_loss(logits, targets, weights)), 4)
+    1.3863
+
+    Args:
+      logits: a list of ``[batch, classes]``, one per step.
+      targets: a list of integer ``[batch]``, one per step.
+      weights: a list of float ``[batch]``, one per step.
+      average_across_timesteps: divide each example's loss by its total weight.
+      average_across_batch: divide the sum by the batch size.
+      softmax_loss_function: ``(labels=, logits=) -> [batch]``; default sparse softmax
+        cross-entropy.
+      name: ignored.
+
+    Returns:
+      A scalar loss.
+
+    Raises:
+      ValueError: the three lists differ in length.
+    """
+    cost = jnp.sum(
+        sequence_loss_by_example(
+            logits,
+            targets,
+            weights,
+            average_across_timesteps=average_across_timesteps,
+            softmax_loss_function=softmax_loss_function,
+        )
+    )
+    if average_across_batch:
+        batch_size = jnp.shape(convert_to_tensor(targets[0]))[0]
+        return cost / jnp.asarray(batch_size, cost.dtype)
+    return cost
+
+
+def contrib_sequence_loss(
+    logits: Any,
+    targets: Any,
+    weights: Any,
+    average_across_timesteps: bool = True,
+    average_across_batch: bool = True,
+    sum_over_timesteps: bool = False,
+    sum_over_batch: bool = False,
+    softmax_loss_function: Callable | None = None,
+    name: str | None = None,
+) -> Array:
+    """``tf.contrib.seq2seq.sequence_loss``: the weighted cross-entropy of
+    ``[batch, time, classes]`` logits, averaged (by total weight) or summed-and-divided
+    (by the count of non-zero weights) over the time steps and/or the batch.
+
+    Args:
+      logits: ``[batch, time, classes]``.
+      targets: integer ``[batch, time]``.
+      weights: float ``[batch, time]``.
+      average_across_timesteps: reduce over time, divided by the weights' sum.
+      average_across_batch: reduce over the batch, divided by the weights' sum.
+      sum_over_timesteps: reduce over time, divided by the non-zero weights' count.
+      sum_over_batch: reduce over the batch, divided by the non-zero weights' count.
+      softmax_loss_function: ``(labels=, logits=) -> losses``; default sparse softmax
+        cross-entropy.
+      name: ignored.
+
+    Returns:
+      A scalar, ``[time]``, ``[batch]`` or ``[batch, time]`` loss (a zero division
+      gives 0, TF's ``div_no_nan``).
+
+    Raises:
+      ValueError: wrong ranks, or an average and a sum asked over the same axis.
+    """
+    logits = convert_to_tensor(logits)
+    targets = convert_to_tensor(targets)
+    weights = convert_to_tensor(weights)
+    if logits.ndim != 3:
+        raise ValueError(
+            "Logits must be a [batch_size x sequence_length x num_decoder_symbols] tensor, "
+            f"got shape {logits.shape}."
+        )
+    if targets.ndim != 2:
+        raise ValueError(
+            f"Targets must be a [batch_size x sequence_length] tensor, got {targets.shape}."
+        )
+    if weights.ndim != 2:
+        raise ValueError(
+            f"Weights must be a [batch_size x sequence_length] tensor, got {weights.shape}."
+        )
+    if average_across_timesteps and sum_over_timesteps:
+        raise ValueError(
+            "average_across_timesteps and sum_over_timesteps cannot be set to True at same time."
+        )
+    if average_across_batch and sum_over_batch:
+        raise ValueError(
+            "average_across_batch and sum_over_batch cannot be set to True at same time."
+        )
+
+    def div_no_nan(a: Array, b: Array) -> Array:
+        safe = jnp.where(b == 0, jnp.ones_like(b), b)
+        return jnp.where(b == 0, jnp.zeros_like(a), a / safe)
+
+    def count(axis: Any = None) -> Array:
+        return jnp.count_nonzero(weights, axis=axis).astype(jnp.float32)
+
+    flat = jnp.reshape(logits, [-1, logits.shape[2]])
+    flat_targets = jnp.reshape(targets, [-1])
+    if softmax_loss_function is None:
+        crossent = sparse_softmax_cross_entropy_with_logits(labels=flat_targets, logits=flat)
+    else:
+        crossent = convert_to_tensor(softmax_loss_function(labels=flat_targets, logits=flat))
+    crossent = crossent * jnp.reshape(weights, [-1])
+    if average_across_timesteps and average_across_batch:
+        return div_no_nan(jnp.sum(crossent), jnp.sum(weights))
+    if sum_over_timesteps and sum_over_batch:
+        return div_no_nan(jnp.sum(crossent), count())
+    crossent = jnp.reshape(crossent, logits.shape[:2])
+    if average_across_timesteps or average_across_batch:
+        axis = 0 if average_across_batch else 1
+        return div_no_nan(jnp.sum(crossent, axis), jnp.sum(weights, axis))
+    if sum_over_timesteps or sum_over_batch:
+        axis = 0 if sum_over_batch else 1
+        return div_no_nan(jnp.sum(crossent, axis), count(axis))
+    return crossent
