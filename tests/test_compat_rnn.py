@@ -46,9 +46,7 @@ def test_names_shapes_and_outputs_match_tensorflow(pid):
     net, inputs, store = build(pid)
     meta = META[pid]
     assert {n: list(store[n].shape) for n in store.names()} == dict(meta["variables"])
-    assert sorted(n for n in store.names() if store.info(n).trainable) == sorted(
-        meta["trainable"]
-    )
+    assert sorted(n for n in store.names() if store.info(n).trainable) == sorted(meta["trainable"])
     store = store.replace({n: REC[f"{pid}/var/{n}"] for n in store.names()})
     out = net.apply(store, *inputs, rng=jax.random.key(1))
     assert [list(np.shape(o)) for o in out] == meta["outputs"]
@@ -165,9 +163,7 @@ def test_bad_arguments_say_what_to_do():
         )
     with pytest.raises(ValueError, match="state_is_tuple=False"):
         sj.transform(
-            lambda: tf.nn.rnn_cell.MultiRNNCell(
-                [tf.nn.rnn_cell.LSTMCell(2)], state_is_tuple=False
-            )
+            lambda: tf.nn.rnn_cell.MultiRNNCell([tf.nn.rnn_cell.LSTMCell(2)], state_is_tuple=False)
         ).init(jax.random.key(0))
     with pytest.raises(ValueError, match="num_units must be the input width"):
         sj.transform(
@@ -181,7 +177,10 @@ def test_bad_arguments_say_what_to_do():
         tf.contrib.legacy_seq2seq.sequence_loss([x], [x, x], [x])
     with pytest.raises(ValueError, match="cannot be set to True"):
         tf.contrib.seq2seq.sequence_loss(
-            jnp.zeros([2, 3, 4]), jnp.zeros([2, 3], jnp.int32), jnp.ones([2, 3]), sum_over_batch=True
+            jnp.zeros([2, 3, 4]),
+            jnp.zeros([2, 3], jnp.int32),
+            jnp.ones([2, 3]),
+            sum_over_batch=True,
         )
 
 

@@ -27,6 +27,10 @@ MODULES = [
     "scopejax.compat.v1",
     "scopejax.compat.v1.nn",
     "scopejax.compat.v1.contrib.layers",
+    "scopejax.compat.v1.contrib.rnn",
+    "scopejax.compat.v1.contrib.legacy_seq2seq",
+    "scopejax.compat.v1.contrib.seq2seq",
+    "scopejax.compat.v1.contrib.training",
 ]
 
 ARGS = re.compile(r"^\s*Args:\s*$", re.M)

@@ -147,7 +147,7 @@ def sequence_loss_by_example(
         raise ValueError("Lengths of logits, weights, and targets must be the same.")
     with tf.name_scope(name or "sequence_loss_by_example"):
         log_perp_list = []
-        for logit, target, weight in zip(logits, targets, weights):
+        for logit, target, weight in zip(logits, targets, weights, strict=True):
             if softmax_loss_function is None:
                 target = tf.reshape(target, [-1])
                 crossent = tf.nn.sparse_softmax_cross_entropy_with_logits(
@@ -266,7 +266,9 @@ def main() -> None:
                 if pid not in RANDOM:
                     arrays[f"{pid}/out/{i}"] = np.asarray(value)
             meta["programs"][pid] = {
-                "variables": [[n, v.shape.as_list()] for n, v in zip(names, variables, strict=True)],
+                "variables": [
+                    [n, v.shape.as_list()] for n, v in zip(names, variables, strict=True)
+                ],
                 "trainable": trainable,
                 "outputs": [list(np.shape(v)) for v in values],
             }

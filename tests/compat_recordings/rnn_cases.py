@@ -26,7 +26,9 @@ XT = np.ascontiguousarray(X.transpose(1, 0, 2))  # time major
 LENGTHS = np.array([5, 2, 3], np.int32)
 STEPS = [r(3, 4, seed=10 + t) for t in range(4)]
 TARGETS = [np.random.default_rng(20 + t).integers(0, 6, size=3).astype(np.int32) for t in range(4)]
-WEIGHTS = [np.array([1.0, 1.0, 0.0], np.float32) if t == 3 else np.ones(3, np.float32) for t in range(4)]
+WEIGHTS = [
+    np.array([1.0, 1.0, 0.0], np.float32) if t == 3 else np.ones(3, np.float32) for t in range(4)
+]
 LOGITS3 = r(3, 4, 6, seed=30)
 TARGETS2 = np.random.default_rng(31).integers(0, 6, size=(3, 4)).astype(np.int32)
 WEIGHTS2 = np.array([[1, 1, 1, 1], [1, 1, 0, 0], [1, 0, 0, 0]], np.float32)
@@ -225,8 +227,8 @@ def legacy_losses(tf, rnn, s2s, *args):
             logits,
             targets,
             weights,
-            softmax_loss_function=lambda labels, logits: tf.nn.sparse_softmax_cross_entropy_with_logits(
-                labels=labels, logits=2.0 * logits
+            softmax_loss_function=lambda labels, logits: (
+                tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=2.0 * logits)
             ),
         ),
     ]

@@ -128,7 +128,7 @@ def parse_values(
     return results
 
 
-def _cast(name: str, param_type: type, value: Any) -> Any:
+def _cast(name: str, param_type: Any, value: Any) -> Any:
     """``value`` as ``param_type``, refusing what would change its kind (TF 1.15's
     ``_cast_to_type_if_compatible``)."""
     if type(value) is param_type:

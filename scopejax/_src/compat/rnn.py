@@ -587,9 +587,7 @@ class DropoutWrapper(_Wrapper):
         cache = self._noise[1]
         if part not in cache:
             leaves, tree = jax.tree.flatten(size)
-            noise = [
-                jax.random.uniform(next_rng_key(), (1, int(s)), self._dtype) for s in leaves
-            ]
+            noise = [jax.random.uniform(next_rng_key(), (1, int(s)), self._dtype) for s in leaves]
             cache[part] = jax.tree.unflatten(tree, noise)
         return cache[part]
 
@@ -623,7 +621,10 @@ class DropoutWrapper(_Wrapper):
             if self._variational:
                 noise = self._variational_noise("state", self._cell.state_size)
                 new_state = _map_filtered(
-                    self._state_filter, lambda v, n: v / keep * jnp.floor(keep + n), new_state, noise
+                    self._state_filter,
+                    lambda v, n: v / keep * jnp.floor(keep + n),
+                    new_state,
+                    noise,
                 )
             else:
                 new_state = _map_filtered(
@@ -737,7 +738,9 @@ class OutputProjectionWrapper(RNNCell):
         """
         RNNCell.__init__(self, _reuse=reuse)
         if int(output_size) < 1:
-            raise ValueError(f"OutputProjectionWrapper: output_size must be positive, got {output_size}.")
+            raise ValueError(
+                f"OutputProjectionWrapper: output_size must be positive, got {output_size}."
+            )
         self._cell = cell
         self._output_size = int(output_size)
         self._activation = activation
