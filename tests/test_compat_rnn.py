@@ -97,6 +97,26 @@ def test_variational_dropout_shares_one_mask_over_time_and_batch():
     assert (zero == zero[:1, :1]).all()  # the same units dropped at every step and example
 
 
+def test_keep_prob_as_an_argument_under_jit():
+    """TF1's keep_prob placeholder becomes an argument: a traced keep probability."""
+
+    def f(x, keep):
+        cell = tf.nn.rnn_cell.DropoutWrapper(
+            tf.nn.rnn_cell.GRUCell(4), input_keep_prob=keep, output_keep_prob=keep
+        )
+        return cell(x, cell.zero_state(3, tf.float32))[0]  # one step: a small compile
+
+    x = X[:, 0]
+    net = sj.transform(f)
+    store = net.init(jax.random.key(0), x, 1.0)
+    ref = sj.transform(lambda x: f(x, 1.0)).apply(store, x)
+    apply = jax.jit(net.apply)
+    key = jax.random.key(4)
+    np.testing.assert_allclose(apply(store, x, np.float32(1.0), rng=key), ref, atol=1e-6)
+    dropped = np.asarray(apply(store, x, np.float32(0.5), rng=key) == 0)
+    assert dropped.any() and not dropped.all()
+
+
 def test_state_dropout_drops_h_and_never_c():
     def f(x, keep):
         cell = tf.nn.rnn_cell.LSTMCell(4)

@@ -33,6 +33,7 @@ LOGITS3 = r(3, 4, 6, seed=30)
 TARGETS2 = np.random.default_rng(31).integers(0, 6, size=(3, 4)).astype(np.int32)
 WEIGHTS2 = np.array([[1, 1, 1, 1], [1, 1, 0, 0], [1, 0, 0, 0]], np.float32)
 IDS = np.random.default_rng(32).integers(0, 7, size=(3, 5)).astype(np.int32)
+TARGETS2_5 = np.random.default_rng(33).integers(0, 7, size=(3, 5)).astype(np.int32)
 
 
 def run(tf, cell, x, **kwargs):
@@ -259,6 +260,47 @@ def seq2seq_model(tf, rnn, s2s, *steps):
     return outs, s2s.sequence_loss(outs, targets, weights)
 
 
+def char_rnn(tf, rnn, s2s, ids, targets, sample=False):
+    """The graph of a character-level language model as TF1 tutorials build it: an
+    embedding, a stack of LSTMs run by ``rnn_decoder`` under ``rnnlm`` (feeding back
+    its own argmax when sampling), softmax logits, ``sequence_loss_by_example``."""
+    batch, steps, size, vocab = 3, 5, 4, 7
+    cells = []
+    for _ in range(2):
+        cell = rnn.BasicLSTMCell(size)
+        if not sample:
+            cell = rnn.DropoutWrapper(cell, input_keep_prob=1.0, output_keep_prob=1.0)
+        cells.append(cell)
+    cell = rnn.MultiRNNCell(cells, state_is_tuple=True)
+    initial_state = cell.zero_state(batch, tf.float32)
+    with tf.variable_scope("rnnlm"):
+        softmax_w = tf.get_variable("softmax_w", [size, vocab])
+        softmax_b = tf.get_variable("softmax_b", [vocab])
+    embedding = tf.get_variable("embedding", [vocab, size])
+    inputs = tf.split(tf.nn.embedding_lookup(embedding, ids), steps, 1)
+    inputs = [tf.squeeze(x, [1]) for x in inputs]
+
+    def loop(prev, _):
+        prev = tf.matmul(prev, softmax_w) + softmax_b
+        return tf.nn.embedding_lookup(embedding, tf.stop_gradient(tf.argmax(prev, 1)))
+
+    outputs, last_state = s2s.rnn_decoder(
+        inputs, initial_state, cell, loop_function=loop if sample else None, scope="rnnlm"
+    )
+    output = tf.reshape(tf.concat(outputs, 1), [-1, size])
+    logits = tf.matmul(output, softmax_w) + softmax_b
+    probs = tf.nn.softmax(logits)
+    loss = s2s.sequence_loss_by_example(
+        [logits], [tf.reshape(targets, [-1])], [tf.ones([batch * steps])]
+    )
+    cost = tf.reduce_sum(loss) / batch / steps
+    return cost, probs, last_state
+
+
+def char_rnn_sample(tf, rnn, s2s, ids, targets):
+    return char_rnn(tf, rnn, s2s, ids, targets, sample=True)
+
+
 SEQ2SEQ_LOSS_ARGS = [r(3, 6, seed=40 + t) for t in range(4)] + TARGETS + WEIGHTS
 
 PROGRAMS = {
@@ -294,6 +336,8 @@ PROGRAMS = {
     "legacy_losses": (legacy_losses, SEQ2SEQ_LOSS_ARGS),
     "contrib_sequence_loss": (contrib_sequence_loss, [LOGITS3, TARGETS2, WEIGHTS2]),
     "seq2seq_model": (seq2seq_model, STEPS),
+    "char_rnn": (char_rnn, [IDS, TARGETS2_5]),
+    "char_rnn_sample": (char_rnn_sample, [IDS, TARGETS2_5]),
 }
 
 RANDOM = {"dropout_random", "dropout_variational"}
