@@ -714,18 +714,6 @@ class DeviceWrapper(_Wrapper):
         super().__init__(cell)
         self._device = device
 
-    def zero_state(self, batch_size: int, dtype: Any = jnp.float32) -> Any:
-        """The wrapped cell's zero state.
-
-        Args:
-          batch_size: the batch size.
-          dtype: the state's dtype.
-
-        Returns:
-          A structure of zeros shaped as ``state_size``.
-        """
-        return self._cell.zero_state(batch_size, dtype)
-
     def __call__(self, inputs: Any, state: Any, scope: Any = None) -> Any:
         """Run the wrapped cell under the device.
 
