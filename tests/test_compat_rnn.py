@@ -29,6 +29,8 @@ REC = np.load(HERE / "rnn.npz")
 
 SEQ2SEQ = SimpleNamespace(
     rnn_decoder=tf.contrib.legacy_seq2seq.rnn_decoder,
+    basic_rnn_seq2seq=tf.contrib.legacy_seq2seq.basic_rnn_seq2seq,
+    tied_rnn_seq2seq=tf.contrib.legacy_seq2seq.tied_rnn_seq2seq,
     sequence_loss=tf.contrib.legacy_seq2seq.sequence_loss,
     sequence_loss_by_example=tf.contrib.legacy_seq2seq.sequence_loss_by_example,
     contrib_sequence_loss=tf.contrib.seq2seq.sequence_loss,

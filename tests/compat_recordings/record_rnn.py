@@ -8,7 +8,9 @@ TensorFlow's own (``tf.compat.v1.nn``). TF 2 has no ``tf.contrib``, so this file
 TF 1.15's Python code for the contrib-only pieces, rewritten on ``tf.compat.v1`` ops and
 ``tf.compat.v1.nn.rnn_cell.RNNCell`` (the same graph TF 1.15 builds):
 ``contrib.rnn.OutputProjectionWrapper`` and ``EmbeddingWrapper``
-(contrib/rnn/python/ops/core_rnn_cell.py), ``contrib.legacy_seq2seq.rnn_decoder``,
+(contrib/rnn/python/ops/core_rnn_cell.py), ``contrib.rnn.stack_bidirectional_rnn`` and
+``stack_bidirectional_dynamic_rnn`` (contrib/rnn/python/ops/rnn.py),
+``contrib.legacy_seq2seq.rnn_decoder``, ``basic_rnn_seq2seq``, ``tied_rnn_seq2seq``,
 ``sequence_loss_by_example`` and ``sequence_loss``
 (contrib/legacy_seq2seq/python/ops/seq2seq.py) and ``contrib.seq2seq.sequence_loss``
 (contrib/seq2seq/python/ops/loss.py). Their recordings are as good as that transcription.
@@ -20,6 +22,7 @@ rnn.json and rnn.npz.
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import os
@@ -114,10 +117,83 @@ class EmbeddingWrapper(v1.nn.rnn_cell.RNNCell):
             return self._cell(embedded, state)
 
 
+# --- contrib/rnn/python/ops/rnn.py's stacked bidirectional unrolls, as in TF 1.15 ---------
+def stack_bidirectional_rnn(
+    cells_fw,
+    cells_bw,
+    inputs,
+    initial_states_fw=None,
+    initial_states_bw=None,
+    dtype=None,
+    sequence_length=None,
+    scope=None,
+):
+    states_fw, states_bw = [], []
+    prev_layer = inputs
+    with v1.variable_scope(scope or "stack_bidirectional_rnn"):
+        for i, (cell_fw, cell_bw) in enumerate(zip(cells_fw, cells_bw, strict=True)):
+            initial_state_fw = initial_states_fw[i] if initial_states_fw else None
+            initial_state_bw = initial_states_bw[i] if initial_states_bw else None
+            with v1.variable_scope(f"cell_{i}") as cell_scope:
+                prev_layer, state_fw, state_bw = v1.nn.static_bidirectional_rnn(
+                    cell_fw,
+                    cell_bw,
+                    prev_layer,
+                    initial_state_fw=initial_state_fw,
+                    initial_state_bw=initial_state_bw,
+                    sequence_length=sequence_length,
+                    dtype=dtype,
+                    scope=cell_scope,
+                )
+            states_fw.append(state_fw)
+            states_bw.append(state_bw)
+    return prev_layer, tuple(states_fw), tuple(states_bw)
+
+
+def stack_bidirectional_dynamic_rnn(
+    cells_fw,
+    cells_bw,
+    inputs,
+    initial_states_fw=None,
+    initial_states_bw=None,
+    dtype=None,
+    sequence_length=None,
+    parallel_iterations=None,
+    time_major=False,
+    scope=None,
+    swap_memory=False,
+):
+    states_fw, states_bw = [], []
+    prev_layer = inputs
+    with v1.variable_scope(scope or "stack_bidirectional_rnn"):
+        for i, (cell_fw, cell_bw) in enumerate(zip(cells_fw, cells_bw, strict=True)):
+            initial_state_fw = initial_states_fw[i] if initial_states_fw else None
+            initial_state_bw = initial_states_bw[i] if initial_states_bw else None
+            with v1.variable_scope(f"cell_{i}"):
+                outputs, (state_fw, state_bw) = v1.nn.bidirectional_dynamic_rnn(
+                    cell_fw,
+                    cell_bw,
+                    prev_layer,
+                    initial_state_fw=initial_state_fw,
+                    initial_state_bw=initial_state_bw,
+                    sequence_length=sequence_length,
+                    parallel_iterations=parallel_iterations,
+                    dtype=dtype,
+                    swap_memory=swap_memory,
+                    time_major=time_major,
+                )
+                prev_layer = tf.concat(outputs, 2)
+            states_fw.append(state_fw)
+            states_bw.append(state_bw)
+    return prev_layer, tuple(states_fw), tuple(states_bw)
+
+
 RNN = types.SimpleNamespace(
     **{n: getattr(v1.nn.rnn_cell, n) for n in dir(v1.nn.rnn_cell) if not n.startswith("_")},
     OutputProjectionWrapper=OutputProjectionWrapper,
     EmbeddingWrapper=EmbeddingWrapper,
+    stack_bidirectional_rnn=stack_bidirectional_rnn,
+    stack_bidirectional_dynamic_rnn=stack_bidirectional_dynamic_rnn,
 )
 
 
@@ -138,6 +214,25 @@ def rnn_decoder(decoder_inputs, initial_state, cell, loop_function=None, scope=N
             if loop_function is not None:
                 prev = output
     return outputs, state
+
+
+def basic_rnn_seq2seq(encoder_inputs, decoder_inputs, cell, dtype=tf.float32, scope=None):
+    with v1.variable_scope(scope or "basic_rnn_seq2seq"):
+        enc_cell = copy.deepcopy(cell)
+        _, enc_state = v1.nn.static_rnn(enc_cell, encoder_inputs, dtype=dtype)
+        return rnn_decoder(decoder_inputs, enc_state, cell)
+
+
+def tied_rnn_seq2seq(
+    encoder_inputs, decoder_inputs, cell, loop_function=None, dtype=tf.float32, scope=None
+):
+    with v1.variable_scope("combined_tied_rnn_seq2seq"):
+        scope = scope or "tied_rnn_seq2seq"
+        _, enc_state = v1.nn.static_rnn(cell, encoder_inputs, dtype=dtype, scope=scope)
+        v1.get_variable_scope().reuse_variables()
+        return rnn_decoder(
+            decoder_inputs, enc_state, cell, loop_function=loop_function, scope=scope
+        )
 
 
 def sequence_loss_by_example(
@@ -239,6 +334,8 @@ def contrib_sequence_loss(
 
 SEQ2SEQ = types.SimpleNamespace(
     rnn_decoder=rnn_decoder,
+    basic_rnn_seq2seq=basic_rnn_seq2seq,
+    tied_rnn_seq2seq=tied_rnn_seq2seq,
     sequence_loss=sequence_loss,
     sequence_loss_by_example=sequence_loss_by_example,
     contrib_sequence_loss=contrib_sequence_loss,

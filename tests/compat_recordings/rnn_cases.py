@@ -301,6 +301,31 @@ def char_rnn_sample(tf, rnn, s2s, ids, targets):
     return char_rnn(tf, rnn, s2s, ids, targets, sample=True)
 
 
+def stacked_bidirectional(tf, rnn, s2s, x, lengths):
+    cells_fw = [rnn.LSTMCell(4), rnn.GRUCell(4)]
+    cells_bw = [rnn.GRUCell(4), rnn.BasicLSTMCell(4)]
+    return rnn.stack_bidirectional_dynamic_rnn(
+        cells_fw, cells_bw, x, sequence_length=lengths, dtype=tf.float32
+    )
+
+
+def stacked_static_bidirectional(tf, rnn, s2s, *steps):
+    cells_fw = [rnn.GRUCell(4), rnn.GRUCell(4)]
+    cells_bw = [rnn.BasicRNNCell(4), rnn.BasicRNNCell(4)]
+    lengths = tf.constant([4, 1, 2])
+    return rnn.stack_bidirectional_rnn(
+        cells_fw, cells_bw, list(steps), dtype=tf.float32, sequence_length=lengths
+    )
+
+
+def basic_seq2seq(tf, rnn, s2s, *steps):
+    return s2s.basic_rnn_seq2seq(list(steps[:2]), list(steps[2:]), rnn.GRUCell(4))
+
+
+def tied_seq2seq(tf, rnn, s2s, *steps):
+    return s2s.tied_rnn_seq2seq(list(steps[:2]), list(steps[2:]), rnn.BasicLSTMCell(4))
+
+
 SEQ2SEQ_LOSS_ARGS = [r(3, 6, seed=40 + t) for t in range(4)] + TARGETS + WEIGHTS
 
 PROGRAMS = {
@@ -336,6 +361,10 @@ PROGRAMS = {
     "legacy_losses": (legacy_losses, SEQ2SEQ_LOSS_ARGS),
     "contrib_sequence_loss": (contrib_sequence_loss, [LOGITS3, TARGETS2, WEIGHTS2]),
     "seq2seq_model": (seq2seq_model, STEPS),
+    "stacked_bidirectional": (stacked_bidirectional, [X, LENGTHS]),
+    "stacked_static_bidirectional": (stacked_static_bidirectional, STEPS),
+    "basic_seq2seq": (basic_seq2seq, STEPS),
+    "tied_seq2seq": (tied_seq2seq, STEPS),
     "char_rnn": (char_rnn, [IDS, TARGETS2_5]),
     "char_rnn_sample": (char_rnn_sample, [IDS, TARGETS2_5]),
 }

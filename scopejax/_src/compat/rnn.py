@@ -54,6 +54,8 @@ __all__ = [
     "bidirectional_dynamic_rnn",
     "dynamic_rnn",
     "static_bidirectional_rnn",
+    "stack_bidirectional_dynamic_rnn",
+    "stack_bidirectional_rnn",
     "static_rnn",
 ]
 
@@ -1067,3 +1069,125 @@ def static_bidirectional_rnn(
     out_bw = reverse(tmp)
     outputs = [jnp.concatenate([f, b], 1) for f, b in zip(out_fw, out_bw, strict=True)]
     return outputs, state_fw, state_bw
+
+
+def stack_bidirectional_dynamic_rnn(
+    cells_fw: Sequence[Any],
+    cells_bw: Sequence[Any],
+    inputs: Any,
+    initial_states_fw: Sequence[Any] | None = None,
+    initial_states_bw: Sequence[Any] | None = None,
+    dtype: Any = None,
+    sequence_length: Any = None,
+    parallel_iterations: int | None = None,
+    time_major: bool = False,
+    scope: str | VariableScope | None = None,
+    swap_memory: bool = False,
+) -> tuple[jax.Array, tuple[Any, ...], tuple[Any, ...]]:
+    """``tf.contrib.rnn.stack_bidirectional_dynamic_rnn``: layers of
+    :func:`bidirectional_dynamic_rnn`, each reading the previous layer's concatenated
+    outputs, under ``stack_bidirectional_rnn/cell_i/bidirectional_rnn/{fw,bw}``.
+
+    Args:
+      cells_fw: the forward cells, one per layer.
+      cells_bw: the backward cells, as many.
+      inputs: ``[batch, time, features]`` (``[time, batch, ...]`` with ``time_major``).
+      initial_states_fw: the forward states at step 0, one per layer.
+      initial_states_bw: the backward states at step 0, one per layer.
+      dtype: the zero states' dtype.
+      sequence_length: per-example lengths ``[batch]``.
+      parallel_iterations: ignored.
+      time_major: inputs and outputs have time first.
+      scope: the variable scope; default ``"stack_bidirectional_rnn"``.
+      swap_memory: ignored.
+
+    Returns:
+      ``(outputs, states_fw, states_bw)``: the last layer's concatenated outputs and
+      each layer's final states.
+
+    Raises:
+      ValueError: no cells, or different numbers of forward and backward cells.
+    """
+    _check_stacks(cells_fw, cells_bw)
+    states_fw, states_bw = [], []
+    prev = jnp.asarray(inputs)
+    with variable_scope(scope or "stack_bidirectional_rnn"):
+        for i, (fw, bw) in enumerate(zip(cells_fw, cells_bw, strict=True)):
+            with variable_scope(f"cell_{i}"):
+                outputs, (state_fw, state_bw) = bidirectional_dynamic_rnn(
+                    fw,
+                    bw,
+                    prev,
+                    sequence_length=sequence_length,
+                    initial_state_fw=initial_states_fw[i] if initial_states_fw else None,
+                    initial_state_bw=initial_states_bw[i] if initial_states_bw else None,
+                    dtype=dtype,
+                    time_major=time_major,
+                )
+                prev = jnp.concatenate(outputs, 2)
+            states_fw.append(state_fw)
+            states_bw.append(state_bw)
+    return prev, tuple(states_fw), tuple(states_bw)
+
+
+def stack_bidirectional_rnn(
+    cells_fw: Sequence[Any],
+    cells_bw: Sequence[Any],
+    inputs: Sequence[Any],
+    initial_states_fw: Sequence[Any] | None = None,
+    initial_states_bw: Sequence[Any] | None = None,
+    dtype: Any = None,
+    sequence_length: Any = None,
+    scope: str | VariableScope | None = None,
+) -> tuple[list[jax.Array], tuple[Any, ...], tuple[Any, ...]]:
+    """``tf.contrib.rnn.stack_bidirectional_rnn``: layers of
+    :func:`static_bidirectional_rnn` under ``stack_bidirectional_rnn/cell_i/{fw,bw}``.
+
+    Args:
+      cells_fw: the forward cells, one per layer.
+      cells_bw: the backward cells, as many.
+      inputs: a list of ``[batch, features]`` arrays.
+      initial_states_fw: the forward states at step 0, one per layer.
+      initial_states_bw: the backward states at step 0, one per layer.
+      dtype: the zero states' dtype.
+      sequence_length: per-example lengths ``[batch]``.
+      scope: the variable scope; default ``"stack_bidirectional_rnn"``.
+
+    Returns:
+      ``(outputs, states_fw, states_bw)``: the last layer's outputs (a list) and each
+      layer's final states.
+
+    Raises:
+      ValueError: no cells, different numbers of forward and backward cells, or no
+        inputs.
+    """
+    _check_stacks(cells_fw, cells_bw)
+    if not inputs:
+        raise ValueError("stack_bidirectional_rnn needs a non-empty list of inputs.")
+    states_fw, states_bw = [], []
+    prev = list(inputs)
+    with variable_scope(scope or "stack_bidirectional_rnn"):
+        for i, (fw, bw) in enumerate(zip(cells_fw, cells_bw, strict=True)):
+            with variable_scope(f"cell_{i}") as cell_scope:
+                prev, state_fw, state_bw = static_bidirectional_rnn(
+                    fw,
+                    bw,
+                    prev,
+                    initial_state_fw=initial_states_fw[i] if initial_states_fw else None,
+                    initial_state_bw=initial_states_bw[i] if initial_states_bw else None,
+                    dtype=dtype,
+                    sequence_length=sequence_length,
+                    scope=cell_scope,
+                )
+            states_fw.append(state_fw)
+            states_bw.append(state_bw)
+    return prev, tuple(states_fw), tuple(states_bw)
+
+
+def _check_stacks(cells_fw: Sequence[Any], cells_bw: Sequence[Any]) -> None:
+    if not cells_fw or not cells_bw:
+        raise ValueError("Must specify at least one fw and one bw cell.")
+    if len(cells_fw) != len(cells_bw):
+        raise ValueError(
+            f"Forward and backward cells must be as many: {len(cells_fw)} and {len(cells_bw)}."
+        )

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -13,6 +14,7 @@ import jax.numpy as jnp
 
 from scopejax._src.compat.nn_ops import sparse_softmax_cross_entropy_with_logits
 from scopejax._src.compat.ops import convert_to_tensor
+from scopejax._src.compat.rnn import static_rnn
 from scopejax._src.core.scope import VariableScope, get_variable_scope, variable_scope
 
 Array = jax.Array
@@ -67,6 +69,70 @@ def rnn_decoder(
             if loop_function is not None:
                 prev = output
     return outputs, state
+
+
+def basic_rnn_seq2seq(
+    encoder_inputs: Sequence[Any],
+    decoder_inputs: Sequence[Any],
+    cell: Any,
+    dtype: Any = jnp.float32,
+    scope: str | VariableScope | None = None,
+) -> tuple[list[Array], Any]:
+    """``tf.contrib.legacy_seq2seq.basic_rnn_seq2seq``: a ``static_rnn`` encoder (a copy
+    of ``cell``) whose final state starts an :func:`rnn_decoder`, under
+    ``basic_rnn_seq2seq/rnn/...`` and ``basic_rnn_seq2seq/rnn_decoder/...``.
+
+    Args:
+      encoder_inputs: a list of ``[batch, features]``, one per encoder step.
+      decoder_inputs: a list of ``[batch, features]``, one per decoder step.
+      cell: an RNN cell not called yet (the encoder runs a deep copy of it).
+      dtype: the encoder's zero state dtype.
+      scope: the variable scope; default ``"basic_rnn_seq2seq"``.
+
+    Returns:
+      ``(outputs, state)`` of the decoder.
+
+    Raises:
+      ValueError: ``encoder_inputs`` is empty.
+    """
+    with variable_scope(scope or "basic_rnn_seq2seq"):
+        enc_cell = copy.deepcopy(cell)
+        _, enc_state = static_rnn(enc_cell, encoder_inputs, dtype=dtype)
+        return rnn_decoder(decoder_inputs, enc_state, cell)
+
+
+def tied_rnn_seq2seq(
+    encoder_inputs: Sequence[Any],
+    decoder_inputs: Sequence[Any],
+    cell: Any,
+    loop_function: Callable[[Array, int], Array] | None = None,
+    dtype: Any = jnp.float32,
+    scope: str | VariableScope | None = None,
+) -> tuple[list[Array], Any]:
+    """``tf.contrib.legacy_seq2seq.tied_rnn_seq2seq``: encoder and decoder share one
+    cell's variables, under ``combined_tied_rnn_seq2seq/tied_rnn_seq2seq/...``.
+
+    Args:
+      encoder_inputs: a list of ``[batch, features]``, one per encoder step.
+      decoder_inputs: a list of ``[batch, features]``, one per decoder step.
+      cell: the RNN cell of both.
+      loop_function: as in :func:`rnn_decoder`.
+      dtype: the encoder's zero state dtype.
+      scope: the inner scope name; default ``"tied_rnn_seq2seq"``.
+
+    Returns:
+      ``(outputs, state)`` of the decoder.
+
+    Raises:
+      ValueError: ``encoder_inputs`` is empty.
+    """
+    with variable_scope("combined_tied_rnn_seq2seq"):
+        scope = scope or "tied_rnn_seq2seq"
+        _, enc_state = static_rnn(cell, encoder_inputs, dtype=dtype, scope=scope)
+        get_variable_scope().reuse_variables()
+        return rnn_decoder(
+            decoder_inputs, enc_state, cell, loop_function=loop_function, scope=scope
+        )
 
 
 def _xent(softmax_loss_function: Callable | None, target: Any, logit: Any) -> Array:

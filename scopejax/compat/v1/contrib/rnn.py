@@ -13,6 +13,10 @@ from scopejax._src.compat.rnn import MultiRNNCell as MultiRNNCell
 from scopejax._src.compat.rnn import OutputProjectionWrapper as OutputProjectionWrapper
 from scopejax._src.compat.rnn import ResidualWrapper as ResidualWrapper
 from scopejax._src.compat.rnn import RNNCell as RNNCell
+from scopejax._src.compat.rnn import (
+    stack_bidirectional_dynamic_rnn as stack_bidirectional_dynamic_rnn,
+)
+from scopejax._src.compat.rnn import stack_bidirectional_rnn as stack_bidirectional_rnn
 from scopejax._src.compat.rnn import static_bidirectional_rnn as static_bidirectional_rnn
 from scopejax._src.compat.rnn import static_rnn as static_rnn
 
@@ -29,6 +33,8 @@ __all__ = [
     "OutputProjectionWrapper",
     "RNNCell",
     "ResidualWrapper",
+    "stack_bidirectional_dynamic_rnn",
+    "stack_bidirectional_rnn",
     "static_bidirectional_rnn",
     "static_rnn",
 ]
