@@ -188,11 +188,11 @@ def test_cell_scope_argument_and_user_cell_subclass():
     np.testing.assert_array_equal(state, 2)
 
 
-def test_two_cells_of_one_name_collide_as_in_tf1():
+def test_a_scope_argument_onto_existing_variables_collides_as_in_tf1():
     def f(x):
-        a, b = tf.nn.rnn_cell.LSTMCell(4, name="x"), tf.nn.rnn_cell.LSTMCell(4, name="x")
+        a, b = tf.nn.rnn_cell.LSTMCell(4, name="x"), tf.nn.rnn_cell.BasicRNNCell(4)
         a(x, a.zero_state(3, tf.float32))
-        b(x, b.zero_state(3, tf.float32))
+        b(x, b.zero_state(3, tf.float32), scope="x")  # TF1: "x/kernel already exists"
 
     with pytest.raises(sj.VariableExistsError, match="x/kernel already exists"):
         sj.transform(f).init_abstract(None, X[:, 0])

@@ -196,6 +196,18 @@ def scoped_model(tf, rnn, s2s, x):
     return tf.matmul(tf.reshape(out, [-1, 4]), softmax_w), out2
 
 
+def cell_names(tf, rnn, s2s, x):
+    """TF1 layers make an explicit name unique (``x``, ``x_1``) unless ``reuse``; a
+    ``scope=`` argument at the first call is entered as given."""
+    a, b = rnn.LSTMCell(4, name="x"), rnn.LSTMCell(4, name="x")
+    c = rnn.LSTMCell(4, name="x", reuse=True)
+    d, e = rnn.GRUCell(4), rnn.GRUCell(4)
+    outs = [cell(x, cell.zero_state(3, tf.float32))[0] for cell in (a, b, c, d, e)]
+    f = rnn.BasicRNNCell(4)
+    outs.append(f(x, f.zero_state(3, tf.float32), scope="y")[0])
+    return outs
+
+
 def rnn_decoder(tf, rnn, s2s, *steps):
     cell = rnn.BasicLSTMCell(4)
     state = cell.zero_state(3, tf.float32)
@@ -356,6 +368,7 @@ PROGRAMS = {
     "output_projection": (output_projection, [X]),
     "embedding_wrapper": (embedding_wrapper, [IDS]),
     "scoped_model": (scoped_model, [X]),
+    "cell_names": (cell_names, [STEPS[0]]),
     "rnn_decoder": (rnn_decoder, STEPS),
     "rnn_decoder_loop": (rnn_decoder_loop, STEPS),
     "legacy_losses": (legacy_losses, SEQ2SEQ_LOSS_ARGS),

@@ -28,14 +28,21 @@ import jax
 import jax.numpy as jnp
 
 from scopejax._src.compat.nn_ops import dropout as _dropout
-from scopejax._src.core.context import maybe_frame
+from scopejax._src.core.context import Frame, maybe_frame
 from scopejax._src.core.device import device as _device
 from scopejax._src.core.initializers import RandomUniform
 from scopejax._src.core.rng import next_rng_key
-from scopejax._src.core.scope import Reuse, VariableScope, get_variable_scope, variable_scope
+from scopejax._src.core.scope import (
+    AUTO_REUSE,
+    Reuse,
+    VariableScope,
+    capture_scope,
+    get_variable_scope,
+    variable_scope,
+)
 from scopejax._src.nn import recurrent as _r
 from scopejax._src.nn.common import float_dtype, make_bias, make_kernel
-from scopejax._src.nn.module import Module
+from scopejax._src.nn.module import Module, camel_to_snake
 from scopejax._src.nn.recurrent import LSTMStateTuple
 
 __all__ = [
@@ -141,9 +148,25 @@ class RNNCell(_r.RNNCell):
           ``(output, new_state)``.
         """
         if scope is not None and self._scope is None:
-            self._sj_name = scope  # type: ignore[assignment]  # a VariableScope is reopened
+            self._tf1_scope_arg = scope
         with self._enter():
             return self.call(inputs, state)
+
+    def _capture(self, frame: Frame) -> VariableScope:
+        """The scope at the first call, as TF1's ``Layer._set_scope``: a ``scope=``
+        argument, or with ``reuse`` the name as given, are entered as they are; else
+        the name (default the snake_case class name) is made unique like a default
+        name, so two cells named ``"x"`` get ``x`` and ``x_1``."""
+        scope_arg = self.__dict__.get("_tf1_scope_arg")
+        base = self._sj_name or self._sj_base_name or camel_to_snake(type(self).__name__)
+        if scope_arg is not None:
+            s = capture_scope(frame, scope_arg, None, self._sj_reuse)
+        elif self._sj_reuse is True or self._sj_reuse is AUTO_REUSE:
+            s = capture_scope(frame, base, None, self._sj_reuse)
+        else:
+            s = capture_scope(frame, None, base, None)
+        self._scope = s
+        return s
 
     def call(self, inputs: Any, state: Any) -> Any:
         """One step: a subclass's work (TF1's ``RNNCell.call``).
