@@ -8,7 +8,9 @@ TensorFlow's own (``tf.compat.v1.nn``). TF 2 has no ``tf.contrib``, so this file
 TF 1.15's Python code for the contrib-only pieces, rewritten on ``tf.compat.v1`` ops and
 ``tf.compat.v1.nn.rnn_cell.RNNCell`` (the same graph TF 1.15 builds):
 ``contrib.rnn.OutputProjectionWrapper`` and ``EmbeddingWrapper``
-(contrib/rnn/python/ops/core_rnn_cell.py), ``contrib.rnn.stack_bidirectional_rnn`` and
+(contrib/rnn/python/ops/core_rnn_cell.py), ``LSTMBlockCell``, ``GRUBlockCell`` and
+``GRUBlockCellV2`` (lstm_ops.py, gru_ops.py: TF's own fused kernels through
+``tf.raw_ops``), ``contrib.rnn.stack_bidirectional_rnn`` and
 ``stack_bidirectional_dynamic_rnn`` (contrib/rnn/python/ops/rnn.py),
 ``contrib.legacy_seq2seq.rnn_decoder``, ``basic_rnn_seq2seq``, ``tied_rnn_seq2seq``,
 ``sequence_loss_by_example`` and ``sequence_loss``
@@ -117,6 +119,90 @@ class EmbeddingWrapper(v1.nn.rnn_cell.RNNCell):
             return self._cell(embedded, state)
 
 
+# --- contrib/rnn/python/ops/lstm_ops.py and gru_ops.py, as in TF 1.15: TF's own fused
+# kernels (tf.raw_ops.LSTMBlockCell, GRUBlockCell), variables as the contrib classes name them
+class LSTMBlockCell(v1.nn.rnn_cell.RNNCell):
+    def __init__(
+        self,
+        num_units,
+        forget_bias=1.0,
+        cell_clip=None,
+        use_peephole=False,
+        dtype=None,
+        reuse=None,
+        name="lstm_cell",
+    ):
+        super().__init__(_reuse=reuse, dtype=dtype, name=name)
+        self._num_units = num_units
+        self._forget_bias = forget_bias
+        self._use_peephole = use_peephole
+        self._cell_clip = cell_clip if cell_clip is not None else -1
+
+    @property
+    def state_size(self):
+        return v1.nn.rnn_cell.LSTMStateTuple(self._num_units, self._num_units)
+
+    @property
+    def output_size(self):
+        return self._num_units
+
+    def call(self, inputs, state):
+        n = self._num_units
+        kernel = v1.get_variable("kernel", [inputs.shape[1] + n, 4 * n])
+        bias = v1.get_variable("bias", [4 * n], initializer=v1.constant_initializer(0.0))
+        if self._use_peephole:
+            wci, wcf, wco = (v1.get_variable(f"w_{g}_diag", [n]) for g in "ifo")
+        else:
+            wci = wcf = wco = tf.zeros([n])
+        cs_prev, h_prev = state
+        _, cs, _, _, _, _, h = tf.raw_ops.LSTMBlockCell(
+            x=inputs,
+            cs_prev=cs_prev,
+            h_prev=h_prev,
+            w=kernel,
+            wci=wci,
+            wcf=wcf,
+            wco=wco,
+            b=bias,
+            forget_bias=self._forget_bias,
+            cell_clip=self._cell_clip,
+            use_peephole=self._use_peephole,
+        )
+        return h, v1.nn.rnn_cell.LSTMStateTuple(cs, h)
+
+
+class GRUBlockCell(v1.nn.rnn_cell.RNNCell):
+    _names = ("w_ru", "b_ru", "w_c", "b_c")
+
+    def __init__(self, num_units=None, cell_size=None, reuse=None, name="gru_cell"):
+        super().__init__(_reuse=reuse, name=name)
+        self._cell_size = num_units if num_units is not None else cell_size
+
+    @property
+    def state_size(self):
+        return self._cell_size
+
+    @property
+    def output_size(self):
+        return self._cell_size
+
+    def call(self, inputs, h_prev):
+        n, rows = self._cell_size, inputs.shape[1] + self._cell_size
+        w_ru, b_ru, w_c, b_c = self._names
+        w_ru = v1.get_variable(w_ru, [rows, 2 * n])
+        b_ru = v1.get_variable(b_ru, [2 * n], initializer=v1.constant_initializer(1.0))
+        w_c = v1.get_variable(w_c, [rows, n])
+        b_c = v1.get_variable(b_c, [n], initializer=v1.constant_initializer(0.0))
+        _, _, _, new_h = tf.raw_ops.GRUBlockCell(
+            x=inputs, h_prev=h_prev, w_ru=w_ru, w_c=w_c, b_ru=b_ru, b_c=b_c
+        )
+        return new_h, new_h
+
+
+class GRUBlockCellV2(GRUBlockCell):
+    _names = ("gates/kernel", "gates/bias", "candidate/kernel", "candidate/bias")
+
+
 # --- contrib/rnn/python/ops/rnn.py's stacked bidirectional unrolls, as in TF 1.15 ---------
 def stack_bidirectional_rnn(
     cells_fw,
@@ -192,6 +278,9 @@ RNN = types.SimpleNamespace(
     **{n: getattr(v1.nn.rnn_cell, n) for n in dir(v1.nn.rnn_cell) if not n.startswith("_")},
     OutputProjectionWrapper=OutputProjectionWrapper,
     EmbeddingWrapper=EmbeddingWrapper,
+    LSTMBlockCell=LSTMBlockCell,
+    GRUBlockCell=GRUBlockCell,
+    GRUBlockCellV2=GRUBlockCellV2,
     stack_bidirectional_rnn=stack_bidirectional_rnn,
     stack_bidirectional_dynamic_rnn=stack_bidirectional_dynamic_rnn,
 )

@@ -80,6 +80,16 @@ def gru(tf, rnn, s2s, x):
     return run(tf, tf.nn.rnn_cell.GRUCell(4), x)
 
 
+def block_cells(tf, rnn, s2s, x, lengths):
+    cells = [
+        rnn.LSTMBlockCell(4),
+        rnn.LSTMBlockCell(4, forget_bias=0.5, cell_clip=0.3, use_peephole=True),
+        rnn.GRUBlockCell(4),
+        rnn.GRUBlockCellV2(4),
+    ]
+    return tf.nn.dynamic_rnn(rnn.MultiRNNCell(cells), x, sequence_length=lengths, dtype=tf.float32)
+
+
 def multi_lstm(tf, rnn, s2s, x):
     cells = [tf.nn.rnn_cell.BasicLSTMCell(4), tf.nn.rnn_cell.LSTMCell(4)]
     return run(tf, tf.nn.rnn_cell.MultiRNNCell(cells), x)
@@ -350,6 +360,7 @@ PROGRAMS = {
     "lstm_peepholes_projection": (lstm_peepholes_projection, [X]),
     "lstm_projection_concat": (lstm_projection_concat, [X]),
     "gru": (gru, [X]),
+    "block_cells": (block_cells, [X, LENGTHS]),
     "multi_lstm": (multi_lstm, [X]),
     "multi_concat": (multi_concat, [X]),
     "multi_mixed_zero_state": (multi_mixed_zero_state, [X]),

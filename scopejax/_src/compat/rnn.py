@@ -51,7 +51,10 @@ __all__ = [
     "DeviceWrapper",
     "DropoutWrapper",
     "EmbeddingWrapper",
+    "GRUBlockCell",
+    "GRUBlockCellV2",
     "GRUCell",
+    "LSTMBlockCell",
     "LSTMCell",
     "LSTMStateTuple",
     "MultiRNNCell",
@@ -408,6 +411,82 @@ class LSTMCell(_LSTMStateLayout, RNNCell, _r.LSTMCell):
         """
         out, new = _STEP[_r.LSTMCell](self, inputs, self._split(state))
         return out, self._join(new)
+
+
+class LSTMBlockCell(LSTMCell):
+    """``tf.contrib.rnn.LSTMBlockCell``: TF1's fused LSTM kernel, the math of
+    :class:`LSTMCell` (gates ``i, j, f, o``, peepholes ``w_i_diag``, ``w_f_diag``,
+    ``w_o_diag``, ``cell_clip`` on ``c``) under ``lstm_cell``; the state is always an
+    ``LSTMStateTuple``."""
+
+    def __init__(
+        self,
+        num_units: int,
+        forget_bias: float = 1.0,
+        cell_clip: float | None = None,
+        use_peephole: bool = False,
+        dtype: Any = None,
+        reuse: Reuse = None,
+        name: str = "lstm_cell",
+    ) -> None:
+        """Args:
+        num_units: the width of ``c`` and ``h``.
+        forget_bias: added to the forget gate.
+        cell_clip: clip ``c`` to ``[-cell_clip, cell_clip]``; ``None`` (or a value
+          not above 0, as TF's kernel) for none.
+        use_peephole: diagonal connections from ``c`` to the gates.
+        dtype: ignored.
+        reuse: share existing variables.
+        name: the scope name (made unique unless ``reuse``).
+        """
+        clip = cell_clip if cell_clip is not None and cell_clip > 0 else None
+        LSTMCell.__init__(
+            self,
+            num_units,
+            use_peepholes=use_peephole,
+            cell_clip=clip,
+            forget_bias=forget_bias,
+            reuse=reuse,
+            name=name,
+        )
+
+
+class GRUBlockCell(GRUCell):
+    """``tf.contrib.rnn.GRUBlockCell``: TF1's fused GRU kernel, the math of
+    :class:`GRUCell` with variables ``gru_cell/w_ru``, ``b_ru`` (starts at 1), ``w_c``,
+    ``b_c``."""
+
+    _variable_names = ("w_ru", "b_ru", "w_c", "b_c")
+
+    def __init__(
+        self,
+        num_units: int | None = None,
+        cell_size: int | None = None,
+        reuse: Reuse = None,
+        name: str = "gru_cell",
+    ) -> None:
+        """Args:
+        num_units: the state width.
+        cell_size: its deprecated spelling; give exactly one of the two.
+        reuse: share existing variables.
+        name: the scope name (made unique unless ``reuse``).
+
+        Raises:
+          ValueError: both or neither of ``num_units`` and ``cell_size``.
+        """
+        if (cell_size is None) == (num_units is None):
+            raise ValueError(
+                "GRUBlockCell: exactly one of num_units or cell_size must be provided."
+            )
+        units = num_units if num_units is not None else cell_size
+        GRUCell.__init__(self, units, reuse=reuse, name=name)  # type: ignore[arg-type]
+
+
+class GRUBlockCellV2(GRUBlockCell):
+    """``tf.contrib.rnn.GRUBlockCellV2``: :class:`GRUBlockCell` with :class:`GRUCell`'s
+    variable names (``gru_cell/gates/kernel``, ...)."""
+
+    _variable_names = _r.GRUCell._variable_names
 
 
 def _is_nested(size: Any) -> bool:

@@ -215,6 +215,10 @@ class GRUCell(RNNCell):
     ``c = tanh([x, r * h] @ candidate/kernel + candidate/bias)``,
     ``h' = u * h + (1 - u) * c``; ``gates/bias`` starts at 1."""
 
+    # gates kernel, gates bias, candidate kernel, candidate bias (TF1 contrib's
+    # GRUBlockCell names them w_ru, b_ru, w_c, b_c)
+    _variable_names = ("gates/kernel", "gates/bias", "candidate/kernel", "candidate/bias")
+
     def __init__(
         self,
         num_units: int,
@@ -235,10 +239,11 @@ class GRUCell(RNNCell):
         dt = float_dtype(inputs)
         n = self.num_units
         rows = inputs.shape[-1] + n
-        gk = self._kernel("gates/kernel", rows, 2 * n, dt, self.kernel_initializer)
-        gb = make_bias([2 * n], dt, self.bias_initializer or Constant(1.0), name="gates/bias")
-        ck = self._kernel("candidate/kernel", rows, n, dt, self.kernel_initializer)
-        cb = make_bias([n], dt, self.bias_initializer or Zeros, name="candidate/bias")
+        gk_name, gb_name, ck_name, cb_name = self._variable_names
+        gk = self._kernel(gk_name, rows, 2 * n, dt, self.kernel_initializer)
+        gb = make_bias([2 * n], dt, self.bias_initializer or Constant(1.0), name=gb_name)
+        ck = self._kernel(ck_name, rows, n, dt, self.kernel_initializer)
+        cb = make_bias([n], dt, self.bias_initializer or Zeros, name=cb_name)
         value = jax.nn.sigmoid(jnp.concatenate([inputs, state], 1) @ gk + gb)
         r, u = jnp.split(value, 2, axis=1)
         c = self.activation(jnp.concatenate([inputs, r * state], 1) @ ck + cb)

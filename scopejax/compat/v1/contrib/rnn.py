@@ -6,7 +6,10 @@ from scopejax._src.compat.rnn import BasicRNNCell as BasicRNNCell
 from scopejax._src.compat.rnn import DeviceWrapper as DeviceWrapper
 from scopejax._src.compat.rnn import DropoutWrapper as DropoutWrapper
 from scopejax._src.compat.rnn import EmbeddingWrapper as EmbeddingWrapper
+from scopejax._src.compat.rnn import GRUBlockCell as GRUBlockCell
+from scopejax._src.compat.rnn import GRUBlockCellV2 as GRUBlockCellV2
 from scopejax._src.compat.rnn import GRUCell as GRUCell
+from scopejax._src.compat.rnn import LSTMBlockCell as LSTMBlockCell
 from scopejax._src.compat.rnn import LSTMCell as LSTMCell
 from scopejax._src.compat.rnn import LSTMStateTuple as LSTMStateTuple
 from scopejax._src.compat.rnn import MultiRNNCell as MultiRNNCell
@@ -26,7 +29,10 @@ __all__ = [
     "DeviceWrapper",
     "DropoutWrapper",
     "EmbeddingWrapper",
+    "GRUBlockCell",
+    "GRUBlockCellV2",
     "GRUCell",
+    "LSTMBlockCell",
     "LSTMCell",
     "LSTMStateTuple",
     "MultiRNNCell",
