@@ -13,6 +13,7 @@ TF 1.15's Python code for the contrib-only pieces, rewritten on ``tf.compat.v1``
 ``tf.raw_ops``), ``contrib.rnn.stack_bidirectional_rnn`` and
 ``stack_bidirectional_dynamic_rnn`` (contrib/rnn/python/ops/rnn.py),
 ``contrib.legacy_seq2seq.rnn_decoder``, ``basic_rnn_seq2seq``, ``tied_rnn_seq2seq``,
+``embedding_rnn_decoder``, ``embedding_rnn_seq2seq`` (without a tensor ``feed_previous``),
 ``sequence_loss_by_example`` and ``sequence_loss``
 (contrib/legacy_seq2seq/python/ops/seq2seq.py) and ``contrib.seq2seq.sequence_loss``
 (contrib/seq2seq/python/ops/loss.py). Their recordings are as good as that transcription.
@@ -324,6 +325,76 @@ def tied_rnn_seq2seq(
         )
 
 
+def _extract_argmax_and_embed(embedding, output_projection=None, update_embedding=True):
+    def loop_function(prev, _):
+        if output_projection is not None:
+            prev = tf.compat.v1.nn.xw_plus_b(prev, output_projection[0], output_projection[1])
+        prev_symbol = tf.argmax(prev, 1)
+        emb_prev = tf.nn.embedding_lookup(embedding, prev_symbol)
+        if not update_embedding:
+            emb_prev = tf.stop_gradient(emb_prev)
+        return emb_prev
+
+    return loop_function
+
+
+def embedding_rnn_decoder(
+    decoder_inputs,
+    initial_state,
+    cell,
+    num_symbols,
+    embedding_size,
+    output_projection=None,
+    feed_previous=False,
+    update_embedding_for_previous=True,
+    scope=None,
+):
+    with v1.variable_scope(scope or "embedding_rnn_decoder"):
+        embedding = v1.get_variable("embedding", [num_symbols, embedding_size])
+        loop_function = (
+            _extract_argmax_and_embed(embedding, output_projection, update_embedding_for_previous)
+            if feed_previous
+            else None
+        )
+        emb_inp = (tf.nn.embedding_lookup(embedding, i) for i in decoder_inputs)
+        return rnn_decoder(emb_inp, initial_state, cell, loop_function=loop_function)
+
+
+def embedding_rnn_seq2seq(
+    encoder_inputs,
+    decoder_inputs,
+    cell,
+    num_encoder_symbols,
+    num_decoder_symbols,
+    embedding_size,
+    output_projection=None,
+    feed_previous=False,
+    dtype=None,
+    scope=None,
+):
+    with v1.variable_scope(scope or "embedding_rnn_seq2seq") as scope:
+        if dtype is not None:
+            scope.set_dtype(dtype)
+        else:
+            dtype = scope.dtype
+        encoder_cell = copy.deepcopy(cell)
+        encoder_cell = EmbeddingWrapper(
+            encoder_cell, embedding_classes=num_encoder_symbols, embedding_size=embedding_size
+        )
+        _, encoder_state = v1.nn.static_rnn(encoder_cell, encoder_inputs, dtype=dtype)
+        if output_projection is None:
+            cell = OutputProjectionWrapper(cell, num_decoder_symbols)
+        return embedding_rnn_decoder(
+            decoder_inputs,
+            encoder_state,
+            cell,
+            num_decoder_symbols,
+            embedding_size,
+            output_projection=output_projection,
+            feed_previous=feed_previous,
+        )
+
+
 def sequence_loss_by_example(
     logits, targets, weights, average_across_timesteps=True, softmax_loss_function=None, name=None
 ):
@@ -425,6 +496,8 @@ SEQ2SEQ = types.SimpleNamespace(
     rnn_decoder=rnn_decoder,
     basic_rnn_seq2seq=basic_rnn_seq2seq,
     tied_rnn_seq2seq=tied_rnn_seq2seq,
+    embedding_rnn_decoder=embedding_rnn_decoder,
+    embedding_rnn_seq2seq=embedding_rnn_seq2seq,
     sequence_loss=sequence_loss,
     sequence_loss_by_example=sequence_loss_by_example,
     contrib_sequence_loss=contrib_sequence_loss,

@@ -348,6 +348,35 @@ def tied_seq2seq(tf, rnn, s2s, *steps):
     return s2s.tied_rnn_seq2seq(list(steps[:2]), list(steps[2:]), rnn.BasicLSTMCell(4))
 
 
+def embedding_seq2seq(tf, rnn, s2s, ids, feed_previous=False):
+    enc = [ids[:, t] for t in range(2)]
+    dec = [ids[:, t] for t in range(2, 5)]
+    return s2s.embedding_rnn_seq2seq(
+        enc, dec, rnn.GRUCell(4), 7, 7, embedding_size=4, feed_previous=feed_previous
+    )
+
+
+def embedding_seq2seq_feed_previous(tf, rnn, s2s, ids):
+    return embedding_seq2seq(tf, rnn, s2s, ids, feed_previous=True)
+
+
+def embedding_decoder_projection(tf, rnn, s2s, ids):
+    w = tf.get_variable("proj_w", [4, 7])
+    b = tf.get_variable("proj_b", [7])
+    cell = rnn.LSTMCell(4)
+    dec = [ids[:, t] for t in range(4)]
+    outputs, state = s2s.embedding_rnn_decoder(
+        dec,
+        cell.zero_state(3, tf.float32),
+        cell,
+        7,
+        4,
+        output_projection=(w, b),
+        feed_previous=True,
+    )
+    return [tf.nn.xw_plus_b(o, w, b) for o in outputs], state
+
+
 SEQ2SEQ_LOSS_ARGS = [r(3, 6, seed=40 + t) for t in range(4)] + TARGETS + WEIGHTS
 
 PROGRAMS = {
@@ -389,6 +418,9 @@ PROGRAMS = {
     "stacked_static_bidirectional": (stacked_static_bidirectional, STEPS),
     "basic_seq2seq": (basic_seq2seq, STEPS),
     "tied_seq2seq": (tied_seq2seq, STEPS),
+    "embedding_seq2seq": (embedding_seq2seq, [IDS]),
+    "embedding_seq2seq_feed_previous": (embedding_seq2seq_feed_previous, [IDS]),
+    "embedding_decoder_projection": (embedding_decoder_projection, [IDS]),
     "char_rnn": (char_rnn, [IDS, TARGETS2_5]),
     "char_rnn_sample": (char_rnn_sample, [IDS, TARGETS2_5]),
 }

@@ -12,10 +12,11 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from scopejax._src.compat.nn_ops import sparse_softmax_cross_entropy_with_logits
+from scopejax._src.compat.nn_ops import sparse_softmax_cross_entropy_with_logits, xw_plus_b
 from scopejax._src.compat.ops import convert_to_tensor
-from scopejax._src.compat.rnn import static_rnn
+from scopejax._src.compat.rnn import EmbeddingWrapper, OutputProjectionWrapper, static_rnn
 from scopejax._src.core.scope import VariableScope, get_variable_scope, variable_scope
+from scopejax._src.core.variables import get_variable
 
 Array = jax.Array
 
@@ -132,6 +133,133 @@ def tied_rnn_seq2seq(
         get_variable_scope().reuse_variables()
         return rnn_decoder(
             decoder_inputs, enc_state, cell, loop_function=loop_function, scope=scope
+        )
+
+
+def _extract_argmax_and_embed(
+    embedding: Array, output_projection: Any = None, update_embedding: bool = True
+) -> Callable[[Array, int], Array]:
+    """TF 1.15's loop function: project, take the argmax, embed it."""
+
+    def loop_function(prev: Array, _: int) -> Array:
+        if output_projection is not None:
+            prev = xw_plus_b(prev, output_projection[0], output_projection[1])
+        emb_prev = jnp.take(embedding, jnp.argmax(prev, 1), axis=0)
+        return emb_prev if update_embedding else jax.lax.stop_gradient(emb_prev)
+
+    return loop_function
+
+
+def embedding_rnn_decoder(
+    decoder_inputs: Sequence[Any],
+    initial_state: Any,
+    cell: Any,
+    num_symbols: int,
+    embedding_size: int,
+    output_projection: Any = None,
+    feed_previous: bool = False,
+    update_embedding_for_previous: bool = True,
+    scope: str | VariableScope | None = None,
+) -> tuple[list[Array], Any]:
+    """``tf.contrib.legacy_seq2seq.embedding_rnn_decoder``: integer decoder inputs
+    embedded by ``embedding_rnn_decoder/embedding``, then :func:`rnn_decoder`; with
+    ``feed_previous`` each later step embeds the previous output's argmax.
+
+    Args:
+      decoder_inputs: a list of integer ``[batch]``, one per step.
+      initial_state: the cell's state at step 0.
+      cell: an RNN cell whose outputs are the symbol logits (or projected by
+        ``output_projection``).
+      num_symbols: the number of symbols.
+      embedding_size: the embedding width.
+      output_projection: ``(W, b)`` mapping outputs to ``num_symbols`` logits, or None.
+      feed_previous: a Python bool (a traced ``feed_previous`` is not provided).
+      update_embedding_for_previous: let gradients reach the embedding through the fed
+        argmax.
+      scope: the variable scope; default ``"embedding_rnn_decoder"``.
+
+    Returns:
+      ``(outputs, state)`` of :func:`rnn_decoder`.
+
+    Raises:
+      TypeError: ``feed_previous`` is not a Python bool.
+      ValueError: an ``output_projection`` whose shapes do not give ``num_symbols``.
+    """
+    if not isinstance(feed_previous, bool):
+        raise TypeError(
+            "embedding_rnn_decoder: feed_previous must be a Python bool; for a value known "
+            "only at run time, build both decoders and choose with tf.cond."
+        )
+    with variable_scope(scope or "embedding_rnn_decoder"):
+        if output_projection is not None:
+            w, b = (convert_to_tensor(t) for t in output_projection)
+            if w.shape[-1] != num_symbols or tuple(b.shape) != (num_symbols,):
+                raise ValueError(
+                    f"output_projection must be (W [?, {num_symbols}], b [{num_symbols}]), got "
+                    f"shapes {w.shape} and {b.shape}."
+                )
+        embedding = get_variable("embedding", [num_symbols, embedding_size])
+        loop_function = (
+            _extract_argmax_and_embed(embedding, output_projection, update_embedding_for_previous)
+            if feed_previous
+            else None
+        )
+        emb_inp = [jnp.take(embedding, convert_to_tensor(i), axis=0) for i in decoder_inputs]
+        return rnn_decoder(emb_inp, initial_state, cell, loop_function=loop_function)
+
+
+def embedding_rnn_seq2seq(
+    encoder_inputs: Sequence[Any],
+    decoder_inputs: Sequence[Any],
+    cell: Any,
+    num_encoder_symbols: int,
+    num_decoder_symbols: int,
+    embedding_size: int,
+    output_projection: Any = None,
+    feed_previous: bool = False,
+    dtype: Any = None,
+    scope: str | VariableScope | None = None,
+) -> tuple[list[Array], Any]:
+    """``tf.contrib.legacy_seq2seq.embedding_rnn_seq2seq``: an encoder (a copy of
+    ``cell`` in an ``EmbeddingWrapper``, run by ``static_rnn``) whose final state starts
+    an :func:`embedding_rnn_decoder` (``cell`` in an ``OutputProjectionWrapper`` unless
+    ``output_projection``), all under ``embedding_rnn_seq2seq``.
+
+    Args:
+      encoder_inputs: a list of integer ``[batch]``, one per encoder step.
+      decoder_inputs: a list of integer ``[batch]``, one per decoder step.
+      cell: an RNN cell not called yet.
+      num_encoder_symbols: the encoder's number of symbols.
+      num_decoder_symbols: the decoder's number of symbols.
+      embedding_size: the width of both embeddings.
+      output_projection: ``(W, b)`` for the decoder's outputs, or None.
+      feed_previous: a Python bool: feed the decoder its own argmax.
+      dtype: the encoder's state dtype; default float32.
+      scope: the variable scope; default ``"embedding_rnn_seq2seq"``.
+
+    Returns:
+      ``(outputs, state)`` of the decoder.
+
+    Raises:
+      TypeError: ``feed_previous`` is not a Python bool.
+    """
+    with variable_scope(scope or "embedding_rnn_seq2seq"):
+        encoder_cell = EmbeddingWrapper(
+            copy.deepcopy(cell),
+            embedding_classes=num_encoder_symbols,
+            embedding_size=embedding_size,
+        )
+        _, encoder_state = static_rnn(encoder_cell, encoder_inputs, dtype=dtype or jnp.float32)
+        if output_projection is None:
+            cell = OutputProjectionWrapper(cell, num_decoder_symbols)
+        return embedding_rnn_decoder(
+            decoder_inputs,
+            encoder_state,
+            cell,
+            num_decoder_symbols,
+            embedding_size,
+            output_projection=output_projection,
+            feed_previous=feed_previous,
         )
 
 
