@@ -1009,7 +1009,13 @@ def dynamic_rnn(
 
     Raises:
       ValueError: ``inputs`` is not of rank 3.
+      NotImplementedError: nested inputs.
     """
+    if isinstance(inputs, (tuple, list)):
+        raise NotImplementedError(
+            "dynamic_rnn: nested inputs (a tuple or list of arrays) are not provided; "
+            "concatenate them on the feature axis, or use static_rnn for a list of steps."
+        )
     return _r.dynamic_rnn(cell, inputs, sequence_length, initial_state, dtype, time_major, scope)
 
 
