@@ -34,6 +34,10 @@ MODULES = [
     "scopejax.compat.v1.losses",
     "scopejax.compat.v1.image",
     "scopejax.compat.v1.summary",
+    "scopejax.compat.v1.contrib.rnn",
+    "scopejax.compat.v1.contrib.legacy_seq2seq",
+    "scopejax.compat.v1.contrib.seq2seq",
+    "scopejax.compat.v1.contrib.training",
 ]
 
 ARGS = re.compile(r"^\s*Args:\s*$", re.M)
