@@ -11,7 +11,11 @@ import pytest
 # notebooks/cells/*.py are notebook sources (run through the generated notebooks), not modules:
 # importing one for --doctest-modules would run the whole notebook
 # notebook cells run inside their notebooks; the TF recording scripts run in a TF venv only
-collect_ignore_glob = ["notebooks/cells/*.py", "tests/compat_recordings/*.py"]
+collect_ignore_glob = [
+    "notebooks/cells/*.py",
+    "tests/compat_recordings/*.py",
+    "tests/tb_recordings/record_*.py",
+]
 
 
 @pytest.hookimpl(tryfirst=True)  # before the `-m` deselection sees the items
