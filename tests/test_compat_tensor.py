@@ -175,6 +175,16 @@ def test_compat_code_sees_tensor_shapes_under_jit_and_the_hlo_is_unchanged():
     np.testing.assert_array_equal(jax.jit(compat_f)(x), plain_f(x))
 
 
+def test_every_kind_of_tracer_has_the_api():
+    def f(a):
+        assert a.get_shape().as_list() == [3] and a.shape[0].value == 3
+        return a * (-(2**32) + 1)
+
+    out = jax.vmap(f)(jnp.ones([2, 3]))  # BatchTracer
+    assert out.shape == (2, 3) and out.dtype == jnp.float32
+    jax.grad(lambda a: f(a).sum())(jnp.ones([3]))  # JVPTracer
+
+
 def test_variables_and_their_handles_have_get_shape():
     def model(x):
         with tf.variable_scope("fc"):

@@ -410,6 +410,8 @@ def in_compat_namespace(g: dict) -> builtins.bool:
     if entry is not None and entry[1] == n:
         return entry[2]
     flag = any(_is_compat_module(v) for v in list(g.values()))
+    if builtins.len(_GLOBALS_CACHE) >= 4096:  # many short-lived exec namespaces
+        _GLOBALS_CACHE.clear()
     _GLOBALS_CACHE[builtins.id(g)] = (g, n, flag)  # holds g, so its id is not reused
     return flag
 
