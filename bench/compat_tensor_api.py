@@ -12,10 +12,7 @@ the API installed and uninstalled, back to back in a rotated order:
   with ``x.shape`` reads, a masked softmax (``mask * -1e9``) and scalar arithmetic;
 * ``plain``: the same model in plain JAX (``sj.get_variable``, ``jnp``), outside it.
 
-The ``compat`` model also runs with TF1 op naming off (each compat op call traces
-under its TF1 name, ``model/block0/MatMul``; ``scopejax._src.compat.naming``), so the
-table shows what the op names cost. It also checks that the lowered StableHLO is
-identical installed and uninstalled (op naming changes only the location metadata).
+It also checks that the lowered StableHLO is identical installed and uninstalled.
 Run: ``python bench/compat_tensor_api.py`` (``--quick`` for a smoke run).
 """
 
@@ -112,62 +109,44 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         fn = jax.jit(lambda s, a, m: nets[kind].apply(s, a, m, layers))  # fresh: no cache
         return fn.lower(stores[kind], x, mask).as_text()
 
-    naming = importlib.import_module("scopejax._src.compat.naming")
     hlo_installed = {k: hlo(k) for k in models}
-    # (model, Tensor API installed, op names on)
-    contenders = [
-        ("compat", True, True),
-        ("compat", True, False),
-        ("compat", False, False),
-        ("plain", True, True),
-        ("plain", False, False),
-    ]
-    samples: dict[tuple[str, bool, bool], list[float]] = {c: [] for c in contenders}
-
-    def setup(inst: bool, names: bool) -> None:
-        (tensor_api.install if inst else tensor_api.uninstall)()
-        naming.set_enabled(names)
-
+    contenders = [(k, inst) for k in models for inst in (True, False)]
+    samples: dict[tuple[str, bool], list[float]] = {c: [] for c in contenders}
     try:
         for c in contenders:  # warm up
-            setup(c[1], c[2])
+            (tensor_api.install if c[1] else tensor_api.uninstall)()
             trace(c[0])()
         for r in range(repeats):
-            for kind, inst, names in rotate(contenders, r):
-                setup(inst, names)
-                samples[(kind, inst, names)].append(time_once(trace(kind), pause_gc=True))
-        setup(False, True)
+            for kind, inst in rotate(contenders, r):
+                (tensor_api.install if inst else tensor_api.uninstall)()
+                samples[(kind, inst)].append(time_once(trace(kind), pause_gc=True))
+        tensor_api.uninstall()
         hlo_plain = {k: hlo(k) for k in models}
     finally:
-        setup(True, True)
+        tensor_api.install()
     same_hlo = {k: hlo_installed[k] == hlo_plain[k] for k in models}
-    base = {k: samples[(k, False, False)] for k in models}
     results: dict[str, Any] = {}
     rows = []
-    for kind, inst, names in contenders:
-        label = f"{kind}, API {'on' if inst else 'off'}, op names {'on' if names else 'off'}"
-        s = samples[(kind, inst, names)]
-        results[label] = {
-            "trace_ms": summarize([x * 1e3 for x in s]),
-            "ratio": summarize(paired(s, base[kind], lambda a, b: a / b)),
+    for kind in models:
+        on, off = samples[(kind, True)], samples[(kind, False)]
+        results[kind] = {
+            "installed_ms": summarize([s * 1e3 for s in on]),
+            "uninstalled_ms": summarize([s * 1e3 for s in off]),
+            "ratio": summarize(paired(on, off, lambda a, b: a / b)),
+            "same_hlo": same_hlo[kind],
         }
         rows.append(
             [
-                label,
-                fmt(results[label]["trace_ms"]["median"], 1),
-                fmt(results[label]["trace_ms"]["min"], 1),
-                fmt(results[label]["ratio"]["median"], 3),
-                fmt(min(s) / min(base[kind]), 3),
+                kind,
+                fmt(results[kind]["uninstalled_ms"]["median"], 1),
+                fmt(results[kind]["installed_ms"]["median"], 1),
+                fmt(results[kind]["ratio"]["median"], 3),
+                "yes" if same_hlo[kind] else "NO",
             ]
         )
-    results["same_hlo_api_on_off"] = same_hlo
     env = describe_environment(("jax", "jaxlib"))
     table = markdown_table(
-        ["model, setting", "trace ms (median)", "(min)", "× off (paired median)", "× off (mins)"],
-        rows,
-    )
-    table += "\n\nSame StableHLO with the API on and off: " + ", ".join(
-        f"{k}: {'yes' if v else 'NO'}" for k, v in same_hlo.items()
+        ["model", "trace ms (API off)", "trace ms (API on)", "on / off", "same HLO"], rows
     )
     print(
         f"# compat_tensor_api on {env['backend']} ({env['cpu']}), {repeats} repeats, "

@@ -6,8 +6,7 @@ returns a shape as a tensor (``tf.shape``, ``tf.rank``, ``tf.size``) these retur
 NumPy ``int32`` values, static under ``jit`` (JAX shapes are always static), so
 ``tf.tile(x, [tf.shape(x)[0], 1])`` and ``tf.reshape(x, tf.shape(y))`` trace.
 A Python scalar next to an array takes the array's dtype, as in TF
-(``tf.multiply(x_f32, -2**32 + 1)``). Each op takes ``name=``; ``scopejax.compat.v1`` wraps
-the public ops so each call traces under its TF1 name (``scopejax._src.compat.naming``).
+(``tf.multiply(x_f32, -2**32 + 1)``). Each op takes ``name=`` and ignores it.
 """
 
 from __future__ import annotations

@@ -22,10 +22,6 @@ Untouched TF1 files: :func:`install_as_tensorflow` makes this module importable 
 internal paths such as ``tensorflow.python.framework.ops``; any other path is an
 ``ImportError`` naming it and what to use instead).
 
-Op names: each compat op call traces under the name TF1 gives it (``name=`` or
-``MatMul``, ``Relu``, ..., uniquified within the name scope), so the HLO metadata shows
-``model/encoder/MatMul_1``.
-
 Summaries: ``tf.summary.scalar/histogram/image/text`` record into the call's
 ``SUMMARIES`` collection under TF1's tags; ``tf.summary.merge_all()`` returns them
 from the model as a pytree, and ``tf.summary.FileWriter(logdir).add_summary(merged,
@@ -302,10 +298,3 @@ from scopejax.compat.v1 import summary as summary
 from scopejax.compat.v1 import train as train
 
 all_variables = global_variables
-
-from scopejax._src.compat import naming as _naming  # noqa: E402
-
-_naming.install(
-    __import__("sys").modules[__name__],
-    [__import__("sys").modules[__name__], nn, math, linalg, losses, image, random],
-)
