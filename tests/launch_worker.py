@@ -1,8 +1,10 @@
 """A worker for tests/test_launch.py: 3 data-parallel (FSDP) Adam steps on every device.
 
-``python tests/launch_worker.py [--fail I]`` prints ``LOSSES [..]``; run by
+``python tests/launch_worker.py [--fail I] [--save DIR]`` prints ``LOSSES [..]``; run by
 ``python -m scopejax.launch -n 2 --devices-per-process 4`` it trains across both processes
-(the same code), and with ``--fail I`` process ``I`` raises before training.
+(the same code), and with ``--fail I`` process ``I`` raises before training. ``--save DIR``
+then saves the TrainState to ``DIR`` (each process writes its own shards), restores it
+under the same rules and prints ``RESTORED <max abs difference> <sharding of d1/kernel>``.
 """
 
 from __future__ import annotations
@@ -41,6 +43,19 @@ def main(argv: list[str]) -> None:
         for _ in range(3):
             state, m = trainer.step(state, x, y)
             losses.append(float(m["loss"]))
+        if "--save" in argv:
+            path = sj.checkpoint.save(argv[argv.index("--save") + 1], state)
+            back = sj.checkpoint.restore(path, state)
+            diff = max(
+                float(jnp.max(jnp.abs(a - b)))
+                for a, b in zip(
+                    jax.tree.leaves((state.store, state.opt_state)),
+                    jax.tree.leaves((back.store, back.opt_state)),
+                    strict=True,
+                )
+            )
+            spec = back.store["d1/kernel"].sharding.spec
+            print("RESTORED", diff, json.dumps(str(spec)), flush=True)
     print("DEVICES", jax.device_count(), jax.process_count(), flush=True)
     print("LOSSES", json.dumps(losses), flush=True)
 

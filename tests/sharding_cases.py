@@ -514,6 +514,22 @@ def test_apply_inside_use_moves_a_store_onto_other_rules(mesh24):
             net.apply(plain, X)
 
 
+def test_apply_looks_each_rule_up_once_per_block(mesh24):
+    """``apply`` matches a stored name against the rules once per block and shape (the
+    answer is memoized), and a new shape under the same name is checked again."""
+    net = sj.transform(linear)
+    store = net.init(KEY, X)
+    with sj.sharding.use(mesh24, TP_RULES) as block:
+        _, first = net.apply(store, X)
+        memo = dict(block.memo)
+        _, second = net.apply(store, X)
+        assert block.memo == memo and memo[("d1/kernel", (8, 16))] is first.sharding
+        assert second.sharding is first.sharding
+        odd = store.replace({"d1/kernel": np.ones((8, 6), np.float32)})
+        with pytest.raises(ShardingError, match="d1/kernel"):
+            net.apply(odd, X)
+
+
 # -- sj.device, lifted variables -------------------------------------------------------------
 def test_sj_device_is_unaffected_outside_use():
     def fn():
@@ -525,6 +541,30 @@ def test_sj_device_is_unaffected_outside_use():
     assert store["w"].devices() == {jax.devices()[3]}
     assert store.info("w").device == "cpu:3"
     assert store["v"].devices() == {jax.devices()[0]}
+
+
+@pytest.mark.parametrize("fast_init", [True, False])
+def test_sj_device_is_honoured_under_jit(fast_init):
+    def fn():
+        with sj.device("cpu:3"):
+            sj.get_variable("w", [4])
+            sj.Variable(jnp.ones(2), name="c")  # a computed value
+
+    net = sj.transform(fn, fast_init=fast_init)
+    store = jax.jit(net.init)(KEY)
+    assert store["w"].devices() == {jax.devices()[3]} == store["c"].devices()
+    np.testing.assert_array_equal(store["w"], net.init(KEY)["w"])
+
+    def two():
+        with sj.device("cpu:3"):
+            sj.get_variable("a", [4])
+        with sj.device("cpu:4"):
+            sj.get_variable("b", [4])
+
+    with pytest.raises(ValueError, match=r"Variable b: sj.device places it on cpu:4, but a is"):
+        jax.jit(sj.transform(two).init)(KEY)
+    eager = sj.transform(two).init(KEY)  # eagerly each goes to its own device
+    assert eager["b"].devices() == {jax.devices()[4]}
 
 
 def test_use_rules_decide_placement_over_sj_device(mesh8):

@@ -254,7 +254,7 @@ def test_cli_ls_and_verify(state, tmp_path, capsys):
     assert info["count"] == n and info["bytes"] == state.store.nbytes
     assert (
         cli(["verify", str(path)]) == 0
-        and "every SHA-256 checksum matches" in capsys.readouterr().out
+        and "every CRC-32C checksum matches" in capsys.readouterr().out
     )
     assert cli(["ls", str(tmp_path / "nope")]) == 1
     assert "No checkpoint at" in capsys.readouterr().err

@@ -20,7 +20,7 @@ import pytest
 
 import scopejax as sj
 from scopejax import checkpoint as ck
-from scopejax._src.checkpoint.format import meta_sha256
+from scopejax._src.checkpoint.format import crc32c_hex, meta_sha256, sha256
 
 # -- killed mid-save -------------------------------------------------------------------------
 WRITER = textwrap.dedent(
@@ -168,7 +168,7 @@ def test_a_flipped_bit_is_caught_by_the_checksum(copy, saved):
     with pytest.raises(ck.CheckpointCorruptError) as e:
         ck.restore(copy)
     msg = str(e.value)
-    assert str(copy) in msg and "variable 'a/w' fails its sha256 checksum" in msg
+    assert str(copy) in msg and "variable 'a/w' fails its crc32c checksum" in msg
     got = ck.restore(copy, verify=False)  # loads, damaged, when asked to
     assert not np.array_equal(got.store["a/w"], saved[1]["a/w"])
     assert ck.load_variables(copy, ["b"])["b"].sum() == 45  # undamaged arrays still readable
@@ -226,6 +226,41 @@ def test_changed_metadata_fails_its_checksum(copy, saved):
     assert ck.restore(copy).step == 8
 
 
+def _as_version_1(d, values):
+    """A version-1 checkpoint's metadata: SHA-256 per array instead of CRC-32C."""
+    d.update(version=1, checksum="sha256")
+    for e in d["variables"] + d["opt_state"]["leaves"]:
+        del e["crc32c"]
+        e["sha256"] = sha256(values[e["name"] if "name" in e else e["path"]])
+
+
+def test_version_1_checkpoints_are_read_and_verified(copy, saved):
+    values = {**saved[1].flat(), "['mu']": np.ones(3, np.float32)}
+    _edit(copy, lambda d: _as_version_1(d, values))
+    got = ck.restore(copy)
+    np.testing.assert_array_equal(got.store["a/w"], saved[1]["a/w"])
+    _edit(copy, lambda d: d["variables"][0].update(sha256="0" * 64))
+    with pytest.raises(ck.CheckpointCorruptError, match="variable 'a/w' fails its sha256"):
+        ck.restore(copy)
+
+
+def test_per_shard_checksums_are_verified(copy, saved):
+    """An array sharded across processes records one CRC-32C per shard (here: 4 row blocks)."""
+    w = np.asarray(saved[1]["a/w"])
+    shards = [
+        {"index": [[r, r + 16], [0, 64]], "crc32c": crc32c_hex(w[r : r + 16])}
+        for r in range(0, 64, 16)
+    ]
+    _edit(copy, lambda d: d["variables"][0].update(crc32c=None, shards=shards))
+    np.testing.assert_array_equal(ck.restore(copy).store["a/w"], w)
+    shards[2]["crc32c"] = f"{int(shards[2]['crc32c'], 16) ^ 1:08x}"
+    _edit(copy, lambda d: d["variables"][0].update(crc32c=None, shards=shards))
+    with pytest.raises(
+        ck.CheckpointCorruptError, match=r"'a/w' \(shard \[\[32, 48\], \[0, 64\]\]\)"
+    ):
+        ck.restore(copy)
+
+
 @pytest.mark.parametrize(
     "edit, message",
     [
@@ -236,7 +271,11 @@ def test_changed_metadata_fails_its_checksum(copy, saved):
         (lambda d: d["variables"][0].update(nbytes=5), "'nbytes' is 5"),
         (lambda d: d["variables"][0].update(name=7), "'name' must be a string"),
         (lambda d: d["variables"][0].update(array="../../etc"), "must be a decimal index"),
-        (lambda d: d["variables"][0].update(sha256="zz"), "64 hex digits"),
+        (lambda d: d["variables"][0].update(crc32c="zz"), "'crc32c' must be 8 hex digits"),
+        (
+            lambda d: d["variables"][0].update(shards=[{"index": [[0, 99]], "crc32c": "0"}]),
+            "'shards' must be a list",
+        ),
         (lambda d: d["variables"].append(d["variables"][0]), "listed twice"),
         (lambda d: d.update(format="pickle"), "not a scopejax checkpoint"),
         (lambda d: d.update(step="7"), "'step' must be null or an integer"),
@@ -256,6 +295,7 @@ def test_changed_metadata_fails_its_checksum(copy, saved):
         "name",
         "array_key",
         "checksum",
+        "shards",
         "duplicate",
         "format",
         "step",

@@ -8,10 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jax
 import numpy as np
 import pytest
 from test_sharding import device_env
 
+from scopejax import checkpoint as ck
 from scopejax.launch import launch
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,8 +36,10 @@ def parse(log: str, tag: str) -> list:
 
 
 def test_two_processes_train_like_one_with_8_devices(tmp_path):
+    """... and save one checkpoint (each process its own shards) that one process restores."""
     status, logs = launch(
         WORKER,
+        ["--save", str(tmp_path / "two")],
         num_processes=2,
         devices_per_process=4,
         timeout=TIMEOUT_S,
@@ -44,7 +48,7 @@ def test_two_processes_train_like_one_with_8_devices(tmp_path):
     texts = [log.read_text() for log in logs]
     assert status == 0, "\n".join(texts)[-6000:]
     one = subprocess.run(
-        [sys.executable, WORKER],
+        [sys.executable, WORKER, "--save", str(tmp_path / "one")],
         cwd=ROOT,
         env=device_env(8),
         capture_output=True,
@@ -58,6 +62,24 @@ def test_two_processes_train_like_one_with_8_devices(tmp_path):
     for text in texts:
         got = json.loads(next(ln for ln in text.splitlines() if ln.startswith("LOSSES"))[7:])
         np.testing.assert_allclose(got, want, rtol=1e-5)
+        restored = next(ln for ln in text.splitlines() if ln.startswith("RESTORED")).split()
+        assert float(restored[1]) == 0.0 and "data" in restored[2], restored
+    # every process wrote its own shards; the metadata has one CRC-32C per distinct shard
+    arrays = tmp_path / "two" / "arrays"
+    assert {p.name for p in arrays.glob("ocdbt.process_*")} == {
+        "ocdbt.process_0",
+        "ocdbt.process_1",
+    }
+    meta = json.loads((tmp_path / "two" / "scopejax" / "scopejax.json").read_text())
+    kernel = next(v for v in meta["variables"] if v["name"] == "d1/kernel")
+    assert kernel["crc32c"] is None and len(kernel["shards"]) == 8, kernel
+    # one process (1 device here) restores the 2-process checkpoint: equal to the 1-process one
+    two, one = ck.restore(tmp_path / "two"), ck.restore(tmp_path / "one")
+    assert two.step == one.step == 3 and two.store.names() == one.store.names()
+    for name in one.store.names():
+        np.testing.assert_allclose(two.store[name], one.store[name], rtol=1e-5, atol=1e-7)
+    for a, b in zip(jax.tree.leaves(two.opt_state), jax.tree.leaves(one.opt_state), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
 
 
 def test_a_failed_worker_stops_the_others_and_shows_its_log(tmp_path, capsys):

@@ -21,7 +21,7 @@
 #   **report** of what was restored, what was not, which shapes or dtypes disagree, and which
 #   checkpoint tensors went unused. Nothing is re-initialised silently; `strict=True` raises.
 # * **Safe.** A save is atomic: a process killed half-way leaves the previous checkpoint whole.
-#   Every array's SHA-256 is recorded and checked on restore, so a flipped bit is an error, not a
+#   Every array's CRC-32C is recorded and checked on restore, so a flipped bit is an error, not a
 #   silently different weight. Nothing is ever unpickled: the optimizer state is saved as arrays
 #   plus a JSON description of its structure.
 # * **TF checkpoints without TF.** `init_from_checkpoint` and `ls` read TensorFlow's own
@@ -141,7 +141,7 @@ print(f"test accuracy on digits 0-4: {accuracy(trainer.net, state.store, xa_test
 # Each step is an ordinary orbax checkpoint: the arrays under `arrays/` (tensorstore, OCDBT
 # format, keyed by index, so no variable name ever becomes a file name), and one JSON file,
 # `scopejax/scopejax.json`, with everything needed to rebuild the Store by name: each variable's
-# name, shape, dtype, trainable flag, collections, device, and the SHA-256 of its bytes; the
+# name, shape, dtype, trainable flag, collections, device, and the CRC-32C of its bytes; the
 # optimizer state's tree, described with a few safe node kinds; the step; the metadata passed to
 # `save`.
 #
@@ -300,7 +300,7 @@ if HAVE_TF1:
 # A checkpoint can be damaged after it was written: a disk error, a partial copy, tampering.
 # Here one bit in the largest array file of a copy is flipped. Restoring it is an error that
 # names the checkpoint and the variable. Depending on where the bit lands, tensorstore notices
-# first (orbax compresses chunks and checksums its index) or scopejax's SHA-256 of the array
+# first (orbax compresses chunks and checksums its index) or scopejax's CRC-32C of the array
 # does (a flip inside stored array bytes decodes without complaint, into a different weight).
 # `verify` checks every array of a checkpoint from the command line.
 
@@ -344,7 +344,7 @@ shutil.rmtree(WORK)
 #
 # * `sj.checkpoint.save(path, state)` writes a Store (values and metadata: names, shapes,
 #   dtypes, collections, trainable flags), the optax state and the step through orbax, with a
-#   SHA-256 per array and no pickle. `restore(path)` rebuilds it; `restore(path, target=...)`
+#   CRC-32C per array and no pickle. `restore(path)` rebuilds it; `restore(path, target=...)`
 #   restores into a given structure (abstract is enough) and checks every name, shape and dtype.
 # * `CheckpointManager(dir, max_to_keep=K, async_save=True)` keeps the last K steps and writes
 #   in the background after a synchronous copy to host memory.

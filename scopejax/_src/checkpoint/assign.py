@@ -235,7 +235,7 @@ def init_from_checkpoint(
         shape and dtype, and every checkpoint tensor was used (see ``report.check`` for a
         finer choice).
       cast: restore a tensor of another dtype by casting it (reported in ``report.cast``).
-      verify: check checksums (scopejax: SHA-256 per array; TF: the bundle's CRC32C).
+      verify: check checksums (scopejax: CRC-32C per array; TF: the bundle's CRC32C).
       include_slots: TF checkpoints: also list optimizer slot tensors (``…/Adam``).
 
     Returns:

@@ -1,9 +1,9 @@
 """``python -m scopejax.checkpoint {ls,verify} PATH``: inspect a checkpoint, ours or TF's.
 
 ``ls`` lists every variable (name, shape, dtype, bytes) and the totals; it reads metadata
-only. ``verify`` reads every array and checks its checksum (SHA-256 for scopejax
-checkpoints, CRC32C for TensorFlow bundles). Both exit with status 1 and a one-line
-reason on a missing, malformed or corrupt checkpoint.
+only. ``verify`` reads every array and checks its checksum (CRC-32C for scopejax
+checkpoints, SHA-256 for version-1 ones, CRC32C for TensorFlow bundles). Both exit with
+status 1 and a one-line reason on a missing, malformed or corrupt checkpoint.
 
     python -m scopejax.checkpoint ls runs/mlp/1000
     python -m scopejax.checkpoint ls tf_train_dir --slots      # with Adam slots etc.
@@ -127,7 +127,7 @@ def verify(path: str) -> str:
         values, opt = src.read_all()
         n, nbytes = len(values) + len(opt), sum(v.nbytes for v in values.values())
         nbytes += sum(v.nbytes for v in opt)
-        what = "SHA-256"
+        what = "SHA-256" if src.meta.raw.get("checksum") == "sha256" else "CRC-32C"
     else:
         values = src.read(src.variables())
         n = len(values)

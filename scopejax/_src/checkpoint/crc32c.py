@@ -28,6 +28,7 @@ POLY = 0x82F63B78  # CRC-32C, reflected
 MASK_DELTA = 0xA282EAD8
 _M32 = 0xFFFFFFFF
 _LANES_FROM = 4096  # inputs at least this long use the numpy lanes
+_CHUNK = 256 << 10  # bytes copied at a time for a C backend that takes bytes only
 
 
 def _byte_table() -> list[int]:
@@ -196,8 +197,11 @@ def crc32c(data: Buffer, crc: int = 0) -> int:
         data = _as_bytes(data)
     try:
         return _FAST(data, crc)
-    except TypeError:  # google-crc32c takes bytes only
-        return _FAST(bytes(data), crc)
+    except TypeError:  # google-crc32c takes bytes only: copy in cache-sized pieces
+        view = memoryview(data)
+        for i in range(0, len(view), _CHUNK):
+            crc = _FAST(bytes(view[i : i + _CHUNK]), crc)
+        return crc
 
 
 def masked_crc32c(data: Buffer) -> int:

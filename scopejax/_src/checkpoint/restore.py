@@ -115,7 +115,7 @@ def restore(path: str | os.PathLike[str], target: Any = None, *, verify: bool = 
       path: a checkpoint directory (a CheckpointManager directory: its latest step).
       target: None, a Store (its variables, checked), or a TrainState (store, optimizer
         state and step, each like the target's).
-      verify: check every array's SHA-256.
+      verify: check every array's checksum (CRC-32C; SHA-256 in version-1 checkpoints).
 
     Returns:
       With no target, a ``Checkpoint`` (``.store``, ``.opt_state``, ``.step``,

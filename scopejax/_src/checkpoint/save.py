@@ -48,19 +48,21 @@ except ImportError:  # pragma: no cover - Windows: an exclusive-create claim ins
     fcntl = None  # type: ignore[assignment]  # a module otherwise; callers test for None
 
 from scopejax._src.checkpoint import orbax as _orbax
+from scopejax._src.checkpoint import processes as _processes
 from scopejax._src.checkpoint.errors import CheckpointError
 from scopejax._src.checkpoint.format import (
     CHECKSUM,
     FORMAT,
     META_CHECKSUM,
     OPT_STATE,
+    SHARDS,
     STORED_AS,
     VARIABLES,
     VERSION,
+    digest_many,
     dtype_name,
     is_scopejax_checkpoint,
     meta_sha256,
-    sha256_many,
     variable_entry,
     versions,
 )
@@ -78,8 +80,8 @@ class Snapshot:
     """Host copies of everything a save writes, and its metadata (checksums not yet filled)."""
 
     meta: dict[str, Any]
-    arrays: dict[str, dict[str, np.ndarray]]
-    entries: list[tuple[dict[str, Any], np.ndarray]]
+    arrays: dict[str, dict[str, Any]]
+    entries: list[tuple[dict[str, Any], Any]]  # numpy arrays, or jax.Arrays across processes
 
 
 def unpack(obj: Any) -> tuple[Store, Any, Any]:
@@ -106,7 +108,9 @@ def unpack_store(s: Any) -> Store:
     raise TypeError(f"expected a Store, got {type(s).__name__}.")
 
 
-def _host(x: Any, what: str, copy: bool) -> np.ndarray:
+def _host(x: Any, what: str, copy: bool) -> Any:
+    """``x`` as a numpy array; an array sharded across processes stays a ``jax.Array``
+    (each process then writes only its own shards)."""
     if isinstance(x, jax.ShapeDtypeStruct):
         raise CheckpointError(
             f"{what} is abstract (a jax.ShapeDtypeStruct, e.g. from init_abstract): there are "
@@ -115,10 +119,23 @@ def _host(x: Any, what: str, copy: bool) -> np.ndarray:
     if isinstance(x, jax.Array):
         if jax.dtypes.issubdtype(x.dtype, jax.dtypes.prng_key):
             dtype_name(np.dtype(object))  # the error that says to save key_data
+        if not x.is_fully_addressable:
+            dtype_name(x.dtype)
+            if x.dtype in STORED_AS:
+                raise CheckpointError(
+                    f"{what}: {x.dtype} arrays sharded across processes "
+                    "cannot be saved; gather it or cast it first."
+                )
+            return jax.numpy.array(x, copy=True) if copy else x
         x = jax.device_get(x)
     a = np.array(x, copy=True) if copy else np.asarray(x)
     dtype_name(a.dtype)  # raises for non-numeric dtypes
     return a
+
+
+def _stored_view(a: Any) -> Any:
+    """What orbax is given: a host array viewed as its storable dtype, or a global array."""
+    return a.view(STORED_AS.get(a.dtype, a.dtype)) if isinstance(a, np.ndarray) else a
 
 
 def _step_int(step: Any) -> int | None:
@@ -152,15 +169,15 @@ def snapshot(
         json.dumps(user, allow_nan=False)
     except (TypeError, ValueError) as e:
         raise CheckpointError(f"save(metadata=...) must be JSON-serializable: {e}") from None
-    arrays: dict[str, dict[str, np.ndarray]] = {VARIABLES: {}, OPT_STATE: {}}
-    entries: list[tuple[dict[str, Any], np.ndarray]] = []
+    arrays: dict[str, dict[str, Any]] = {VARIABLES: {}, OPT_STATE: {}}
+    entries: list[tuple[dict[str, Any], Any]] = []
     var_entries = []
     infos = store.infos
     for i, (name, value) in enumerate(store.flat().items()):
         a = _host(value, f"variable {name}", copy)
         key = str(i) if a.size else None
         if key is not None:
-            arrays[VARIABLES][key] = a.view(STORED_AS.get(a.dtype, a.dtype))
+            arrays[VARIABLES][key] = _stored_view(a)
         info = infos[name]
         if store._prefix and info.key is not None and info.key.startswith(store._prefix):
             info = dataclasses.replace(info, key=info.key[len(store._prefix) :])
@@ -175,7 +192,7 @@ def snapshot(
             a = _host(leaf, f"optimizer state leaf {p}", copy)
             key = str(i) if a.size else None
             if key is not None:
-                arrays[OPT_STATE][key] = a.view(STORED_AS.get(a.dtype, a.dtype))
+                arrays[OPT_STATE][key] = _stored_view(a)
             py = type(leaf).__name__ if type(leaf) in (bool, int, float) else None
             leaf_entry = {
                 "path": p,
@@ -391,23 +408,53 @@ def write_snapshot(path: Path, snap: Snapshot, *, overwrite: bool = False) -> Pa
       CheckpointError: ``path`` exists (and not ``overwrite``), another writer is saving it,
         or writing failed (the previous checkpoint, if any, is then unchanged).
     """
-    digests = sha256_many(a for _, a in snap.entries)
-    for (e, _), d in zip(snap.entries, digests, strict=True):
-        e[CHECKSUM] = d
-    snap.meta[META_CHECKSUM] = meta_sha256(snap.meta)
-    with writing(path):
-        recover(path)
-        if path.exists() and not overwrite:
+    _fill_checksums(snap)
+    primary = _processes.is_primary()
+    with writing(path) if primary else contextlib.nullcontext():
+        verdict = _OK
+        if primary:
+            recover(path)
+            if path.exists() and not overwrite:
+                verdict = _EXISTS
+        if _processes.agree(verdict) == _EXISTS:
             raise _exists(path)
-        staging = path.with_name(path.name + TMP_TAG + uuid.uuid4().hex[:8])
+        # one staging name for every process: process 0's
+        token = _processes.agree(uuid.uuid4().int & 0x7FFFFFFF if primary else 0)
+        staging = path.with_name(path.name + TMP_TAG + f"{token:08x}")
         try:
             _orbax.write(staging, snap.arrays, snap.meta)
         except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            shutil.rmtree(staging.with_name(staging.name + ORBAX_TMP), ignore_errors=True)
+            if primary:
+                shutil.rmtree(staging, ignore_errors=True)
+                shutil.rmtree(staging.with_name(staging.name + ORBAX_TMP), ignore_errors=True)
             raise
-        _commit(staging, path, overwrite)
+        failed = ""
+        if primary:
+            try:
+                _commit(staging, path, overwrite)
+            except CheckpointError as e:
+                failed = str(e)
+        if _processes.agree(1 if failed else _OK) != _OK:
+            raise CheckpointError(failed or f"Saving checkpoint {path} failed in process 0.")
     return path
+
+
+_OK, _EXISTS = 0, 2
+
+
+def _fill_checksums(snap: Snapshot) -> None:
+    """Write each entry's CRC-32C (per shard for arrays sharded across processes) and the
+    metadata's SHA-256 into ``snap.meta``."""
+    local = [(e, a) for e, a in snap.entries if not _processes.is_global(a)]
+    for (e, _), d in zip(local, digest_many(a for _, a in local), strict=True):
+        e[CHECKSUM] = d
+    spread = [(e, a) for e, a in snap.entries if _processes.is_global(a)]
+    for (e, _), shards in zip(
+        spread, _processes.shard_checksums([a for _, a in spread]), strict=True
+    ):
+        e[CHECKSUM] = None
+        e[SHARDS] = [{"index": index, CHECKSUM: crc} for index, crc in shards]
+    snap.meta[META_CHECKSUM] = meta_sha256(snap.meta)
 
 
 def save(
@@ -423,11 +470,14 @@ def save(
 
     ``state`` is a :class:`~scopejax.Store`, a ``{name: array}`` mapping, or a
     ``TrainState`` (``opt_state`` and ``step`` are then taken from it). Values, every
-    variable's metadata (name, shape, dtype, trainable, collections, device) and a SHA-256
-    of each array are written through orbax-checkpoint; the optimizer state is saved as its
-    leaves plus a JSON description of its structure (never pickled); ``metadata`` is any
+    variable's metadata (name, shape, dtype, trainable, collections, device) and a
+    CRC-32C of each array (of each shard, for arrays sharded across processes) are
+    written through orbax-checkpoint; the optimizer state is saved as its leaves plus a
+    JSON description of its structure (never pickled); ``metadata`` is any
     JSON-serializable dict kept with the checkpoint. The write is atomic (see the module
-    docstring). Returns the checkpoint's path.
+    docstring). With several JAX processes every process calls it with the same
+    arguments; each writes only its own shards and process 0 writes the metadata.
+    Returns the checkpoint's path.
 
     Args:
       path: the checkpoint directory to write.

@@ -28,9 +28,9 @@ from scopejax._src.checkpoint.format import (
     VARIABLES,
     Entry,
     Metadata,
+    digest_many,
     is_scopejax_checkpoint,
     read_metadata,
-    sha256_many,
     step_dirs,
 )
 from scopejax._src.core.store import Store, flatten_mapping
@@ -165,10 +165,11 @@ class ScopejaxSource:
             ]
             if self.verify:
                 ok = [
-                    tuple(v.shape) == e.shape and v.dtype == e.dtype
+                    tuple(v.shape) == e.shape and v.dtype == e.dtype and e.digest is not None
                     for e, v in zip(es, vals, strict=True)
                 ]
-                digests = sha256_many(v for v, good in zip(vals, ok, strict=True) if good)
+                algo = es[0].algo if es else ""
+                digests = digest_many((v for v, good in zip(vals, ok, strict=True) if good), algo)
                 it = iter(digests)
                 for e, v, good in zip(es, vals, ok, strict=True):
                     e.check(v, self.path, next(it) if good else None)
@@ -320,7 +321,7 @@ def load_variables(
     Args:
       path: a scopejax checkpoint, a TF checkpoint (prefix or directory).
       names: the variables to read (a name or names); None reads all.
-      verify: check the checksums (SHA-256, or TF's CRC32C).
+      verify: check the checksums (CRC-32C, SHA-256 in version-1 checkpoints, or TF's CRC32C).
       include_slots: TF: also read optimizer slots and bookkeeping tensors.
 
     Returns:

@@ -12,6 +12,7 @@ import jax
 
 from scopejax._src.core.context import Frame, current_frame
 from scopejax._src.core.request import Next, VariableRequest
+from scopejax._src.core.sharding import put_on_device
 
 _SPEC = re.compile(
     r"^(?:/job:[^/]+)?(?:/replica:\d+)?(?:/task:\d+)?/?(?:device:)?"
@@ -63,8 +64,11 @@ class device:  # noqa: N801 - TF1's name
     ``init`` puts each new variable on the device and records the spec in its
     metadata (``Store.info(name).device``). A spec naming a device this machine
     lacks gives a warning and the default device, never an error. ``None``
-    clears an outer spec. Under ``jax.jit(init)`` placement is left to XLA
-    (use ``out_shardings``); the metadata is still recorded.
+    clears an outer spec. Under ``jax.jit(init)`` it is a sharding constraint, so the
+    compiled init returns the variable on that device; all the variables placed in one
+    jitted init must then name the same device (one program runs on one set of devices:
+    a ValueError names two that differ; init eagerly, or use ``sj.sharding.use``).
+    Inside ``sj.sharding.use`` the block's mesh decides and the spec is only recorded.
 
     >>> import jax, scopejax as sj
     >>> def f():
@@ -126,6 +130,6 @@ def active(frame: Frame) -> bool:
 def placement(req: VariableRequest, next: Next) -> Any:
     """Interceptor: put a new variable on the device of its ``sj.device`` scope (at init)."""
     value = next(req)
-    if req.device is not None and req.frame.is_init and not isinstance(value, jax.core.Tracer):
-        value = jax.device_put(value, req.device)
+    if req.device is not None and req.sharding is None and req.frame.is_init:
+        value = put_on_device(value, req.device)
     return value

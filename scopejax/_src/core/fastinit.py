@@ -40,7 +40,7 @@ from scopejax._src.core.initializers import Initializer, draw_one, is_batchable,
 from scopejax._src.core.jaxcompat import dce_jaxpr
 from scopejax._src.core.request import Next, VariableRequest, checked, run_initializer
 from scopejax._src.core.rng import stable_hash
-from scopejax._src.core.sharding import place
+from scopejax._src.core.sharding import check_one_device, place, put_on_device
 
 log = logging.getLogger("scopejax")
 
@@ -111,9 +111,7 @@ class Plan:
         self.traced[name] = value
         self.recorded[name] = value
 
-    def placeholder(
-        self, initializer: Initializer, shape: tuple[int, ...], dtype: np.dtype
-    ) -> Any:
+    def placeholder(self, initializer: Initializer, shape: tuple[int, ...], dtype: np.dtype) -> Any:
         """A stand-in for a batchable draw (shape and dtype only), or None to draw it."""
         if self.exact or not _groupable(initializer):
             return None
@@ -383,9 +381,9 @@ def materialise(frame: Frame, closed: Any, dyn: list[Any]) -> None:
             values = _evaluate_traced(closed, dyn, len(plan.traced))
         for name, v in zip(plan.traced, values, strict=True):
             out[name] = v
+    check_one_device({n: d for n, d in plan.devices.items() if isinstance(out[n], jax.core.Tracer)})
     for name, dev in plan.devices.items():
-        if not isinstance(out[name], jax.core.Tracer):
-            out[name] = jax.device_put(out[name], dev)
+        out[name] = put_on_device(out[name], dev)
     for name, sharding in plan.shardings.items():
         out[name] = place(out[name], sharding)  # a no-op for the born-sharded draws
     frame.registry.set_initial(out)  # in get_variable order

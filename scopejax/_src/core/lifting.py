@@ -729,7 +729,7 @@ def stack_axis_of(frame: Frame, name: str) -> int:
 
 def check_trace(frame: Frame, what: str, subject: str = "") -> None:
     """Raise TracerLeakError if we run inside a JAX transform opened in the function
-(the frame's own trace and the traces of its open lifted bodies are fine)."""
+    (the frame's own trace and the traces of its open lifted bodies are fine)."""
     if frame.trace_state is None or jaxcompat.same_trace(frame.trace_state):
         return  # still in the frame's own trace (the usual case)
     state = current_trace_state()

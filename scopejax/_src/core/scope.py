@@ -323,7 +323,6 @@ class _JaxScope:
             self.cm = None
 
 
-
 # -- name scopes ------------------------------------------------------------------
 class _NoJaxScope:
     """What :func:`_jax_scope` returns when JAX's name stack is left alone."""

@@ -32,7 +32,7 @@ from typing import Any, TypeAlias
 
 import jax
 import numpy as np
-from jax.sharding import Mesh, NamedSharding, PartitionSpec
+from jax.sharding import Mesh, NamedSharding, PartitionSpec, SingleDeviceSharding
 
 from scopejax._src.core.errors import ShardingError
 from scopejax._src.core.names import compile_pattern
@@ -136,7 +136,7 @@ class use:  # noqa: N801 - a context manager, like variable_scope
     ('model',)
     """
 
-    __slots__ = ("mesh", "rules", "strict", "partition_axis", "batch_axis", "key")
+    __slots__ = ("mesh", "rules", "strict", "partition_axis", "batch_axis", "key", "memo")
 
     def __init__(
         self,
@@ -171,6 +171,9 @@ class use:  # noqa: N801 - a context manager, like variable_scope
         self.batch_axis: str | None = batch_axis
         #: what a function traced inside depends on (jit caches are keyed by it)
         self.key = _Key((mesh, self.rules.rules, self.strict, partition_axis, batch_axis))
+        #: (name, shape) -> its rule's checked sharding, or None when no rule matches
+        #: (``apply`` looks every stored variable up at each call)
+        self.memo: dict[tuple[str, tuple[int, ...]], NamedSharding | None] = {}
 
     def __enter__(self) -> use:
         _ACTIVE.stack.append(self)
@@ -542,6 +545,38 @@ def place(value: Any, sharding: NamedSharding | None) -> Any:
     return jax.device_put(value, sharding)
 
 
+def put_on_device(value: Any, dev: Any) -> Any:
+    """``value`` on ``dev``: a transfer when eager, a sharding constraint when traced
+    (``jax.jit(init)`` then returns it on that device)."""
+    if isinstance(value, jax.core.Tracer):
+        return jax.lax.with_sharding_constraint(value, SingleDeviceSharding(dev))
+    return jax.device_put(value, dev)
+
+
+def check_one_device(devices: Mapping[str, Any]) -> None:
+    """Refuse ``sj.device`` placements on different devices in one traced init.
+
+    Args:
+      devices: ``{variable name: jax.Device}`` of the traced variables under ``sj.device``.
+
+    Raises:
+      ValueError: two of them name different devices (one XLA program runs on one set
+        of devices), naming both variables and what to do instead.
+    """
+    first: tuple[str, Any] | None = None
+    for name, dev in devices.items():
+        if first is None:
+            first = (name, dev)
+        elif dev != first[1]:
+            raise ValueError(
+                f"Variable {name}: sj.device places it on {dev}, but {first[0]} is on "
+                f"{first[1]}, in the same jax.jit(init): one compiled program runs on one "
+                "set of devices, so it cannot return variables on different single devices. "
+                "Call net.init without jax.jit (each variable is then put on its device), or "
+                "split the variables over a mesh with sj.sharding.use(mesh, rules)."
+            )
+
+
 def placement(req: VariableRequest, next: Next) -> Any:
     """Interceptor: give a new variable the sharding :func:`resolve` chose for it."""
     value = next(req)
@@ -595,15 +630,26 @@ def param_sharding(name: str, value: Any) -> NamedSharding | None:
     ctx = current()
     if ctx is None:
         return None
-    found, spec = ctx.rules.match(name)
-    if not found:
-        if isinstance(value, jax.core.Tracer) or _on_mesh(value, ctx.mesh):
-            return None
-        if ctx.strict:
-            raise _no_rule(name, "", ", and it is not on the mesh yet")
-        spec = None
-    sharding = spec if isinstance(spec, NamedSharding) else named(name, ctx.mesh, spec)
-    check_fits(name, tuple(np.shape(value)), sharding)
+    shape = tuple(np.shape(value))
+    key = (name, shape)
+    try:
+        sharding = ctx.memo[key]
+    except KeyError:
+        found, spec = ctx.rules.match(name)
+        sharding = None
+        if found:
+            sharding = spec if isinstance(spec, NamedSharding) else named(name, ctx.mesh, spec)
+            check_fits(name, shape, sharding)
+        ctx.memo[key] = sharding
+    if sharding is not None:
+        return sharding
+    # no rule matches
+    if isinstance(value, jax.core.Tracer) or _on_mesh(value, ctx.mesh):
+        return None
+    if ctx.strict:
+        raise _no_rule(name, "", ", and it is not on the mesh yet")
+    sharding = named(name, ctx.mesh, None)
+    check_fits(name, shape, sharding)
     return sharding
 
 

@@ -769,12 +769,19 @@ def Variable(  # noqa: N802 - TF1's name
             return initial_value() if callable(initial_value) else initial_value
 
         req = VariableRequest(
-            frame, graph_name, graph_name, None, dt, colls, bool(trainable), make, axis=axis,
-            wrap_errors=False, placed=_device.current(frame),
+            frame,
+            graph_name,
+            graph_name,
+            None,
+            dt,
+            colls,
+            bool(trainable),
+            make,
+            axis=axis,
+            wrap_errors=False,
+            placed=_device.current(frame),
         )
-        req.sharding = _sharding.resolve(
-            graph_name, None, dt, scope=frame.naming.scope._sharding
-        )
+        req.sharding = _sharding.resolve(graph_name, None, dt, scope=frame.naming.scope._sharding)
         value = create(req)
         device = req.device_spec
     else:

@@ -1,6 +1,12 @@
 """``tf.nn``: activations, convolutions, pooling, moments, dropout, the losses, RNN cells."""
 
 # ruff: noqa: F401
+from scopejax._src.compat.extra_ops import depthwise_conv2d as depthwise_conv2d
+from scopejax._src.compat.extra_ops import (
+    local_response_normalization as local_response_normalization,
+)
+from scopejax._src.compat.extra_ops import local_response_normalization as lrn
+from scopejax._src.compat.extra_ops import separable_conv2d as separable_conv2d
 from scopejax._src.compat.nn_ops import TopKV2 as TopKV2
 from scopejax._src.compat.nn_ops import avg_pool as avg_pool
 from scopejax._src.compat.nn_ops import avg_pool2d as avg_pool2d
