@@ -1,7 +1,8 @@
-"""TF1 op names in the traced program: each compat op call traces under the name TF1
-gives it (tests/compat_recordings/record_op_names.py recorded TF 2.21's names for every
-op of cases.py / ops2_cases.py: two calls and one with name="custom" under
-name_scope("model")). No TensorFlow here."""
+"""TF1 op names in the traced program (scopejax/_src/compat/opnames.py), checked op by op:
+tests/compat_recordings/record_op_names.py recorded TF 2.21's names for every op of
+cases.py / ops2_cases.py (two calls and one with name="custom" under name_scope("model"),
+with the first recorded case's arguments) and tf.pad's argument-dependent names. Each
+compat op traces under the same names. No TensorFlow here."""
 
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ from cases import CASES  # noqa: E402
 from ops2_cases import CASES as CASES2  # noqa: E402
 
 sys.path.remove(str(HERE))
-NAMES = json.loads((HERE / "op_names.json").read_text())["names"]
+RECORDING = json.loads((HERE / "op_names.json").read_text())
+NAMES = RECORDING["names"]
 FIRST_CASE = {}
 for c in CASES + CASES2:
     if c[1] in NAMES and c[1] not in FIRST_CASE and c[3].get("data_format") != "NCHW":
@@ -105,6 +107,17 @@ def test_every_recorded_op_is_named_as_in_tf1():
     skipped = {k: v for k, v in skipped.items() if v}
     checked = len(FIRST_CASE) - len(IRREGULAR) - len(skipped)
     assert checked >= 150, (checked, skipped)
+
+
+def test_pad_is_named_by_its_arguments_as_in_tf1():
+    def body(x):
+        with tf.name_scope("model"):
+            return [tf.pad(x, [[1, 0], [0, 1]], **kw) for kw in RECORDING["pad"]["calls"]]
+
+    net = sj.transform(body)
+    x = jnp.ones([3, 4])
+    store = net.init(jax.random.key(0), x)
+    assert names_under_model(lambda a: net.apply(store, a), x) == RECORDING["pad"]["names"]
 
 
 def test_names_share_tf1s_counter_with_name_scopes_and_show_in_hlo():

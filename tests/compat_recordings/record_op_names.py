@@ -16,6 +16,7 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
 import tensorflow as tf
 
 HERE = Path(__file__).parent
@@ -58,9 +59,19 @@ def main() -> None:
                 continue
         if got[0] is not None:
             names[op] = got
-    (HERE / "op_names.json").write_text(
-        json.dumps({"tensorflow": tf.__version__, "names": names}, indent=1, sort_keys=True) + "\n"
-    )
+    # tf.pad picks its op by the arguments (Pad, PadV2, MirrorPad)
+    pad_calls = [
+        {},
+        {"constant_values": -1.0},
+        {"mode": "REFLECT"},
+        {"mode": "symmetric"},
+        {"constant_values": 0.0},
+    ]
+    with tf.Graph().as_default(), v1.name_scope("model"):
+        x = np.ones((3, 4), np.float32)
+        pad = [first_name(v1.pad(x, [[1, 0], [0, 1]], **kw)) for kw in pad_calls]
+    out = {"tensorflow": tf.__version__, "names": names, "pad": {"calls": pad_calls, "names": pad}}
+    (HERE / "op_names.json").write_text(json.dumps(out, indent=1, sort_keys=True) + "\n")
     print(len(names), "ops")
 
 

@@ -23,6 +23,8 @@ from collections.abc import Callable, Mapping, MutableMapping
 from types import ModuleType
 from typing import Any
 
+import numpy as np
+
 from scopejax._src.core import context as _context
 from scopejax._src.core.scope import name_scope
 
@@ -237,6 +239,24 @@ OP_NAMES: dict[str, str] = {
 }
 
 
+def _pad_name(args: tuple, kwargs: dict) -> str:
+    """TF1's ``array_ops.pad`` picks its op by the arguments: ``MirrorPad`` for REFLECT /
+    SYMMETRIC, ``Pad`` for a zero scalar ``constant_values``, ``PadV2`` otherwise."""
+    mode = kwargs.get("mode", args[2] if len(args) > 2 else "CONSTANT")
+    if str(mode).upper() in ("REFLECT", "SYMMETRIC"):
+        return "MirrorPad"
+    value = kwargs.get("constant_values", args[4] if len(args) > 4 else 0)
+    try:
+        zero = bool(np.ndim(value) == 0 and value == 0)
+    except Exception:  # noqa: BLE001 - a traced value: TF's PadV2
+        zero = False
+    return "Pad" if zero else "PadV2"
+
+
+# ops whose TF1 name depends on the arguments: {default name: chooser(args, kwargs)}
+_BY_ARGUMENTS: dict[str, Callable[[tuple, dict], str]] = {"Pad": _pad_name}
+
+
 def tf_op(op_type: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Decorator: the op names itself ``name=`` or ``op_type``, as TF1 names ops.
 
@@ -253,7 +273,8 @@ def tf_op(op_type: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
             frame = _context.maybe_frame()
             if frame is None or frame.closed:
                 return fn(*args, **kwargs)
-            with name_scope(kwargs.get(NAME) or op_type):
+            choose = _BY_ARGUMENTS.get(op_type)
+            with name_scope(kwargs.get(NAME) or (choose(args, kwargs) if choose else op_type)):
                 return fn(*args, **kwargs)
 
         named.tf_op_type = op_type  # type: ignore[attr-defined]  # read by the tests
