@@ -73,7 +73,11 @@ def program_names() -> dict[str, list[str]]:
 
 
 def main() -> None:
-    record = {"tensorflow": tf.__version__, "defaults": default_names(), "programs": program_names()}
+    record = {
+        "tensorflow": tf.__version__,
+        "defaults": default_names(),
+        "programs": program_names(),
+    }
     (HERE / "opnames.json").write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
     print(f"{len(record['defaults'])} op names, {len(record['programs'])} programs")
 

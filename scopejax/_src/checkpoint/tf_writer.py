@@ -37,7 +37,7 @@ PathLike = str | os.PathLike
 #: numpy dtype -> TF DataType enum (what a bundle entry records); strings and the 4-bit
 #: types are not written.
 TF_DTYPES: dict[np.dtype, int] = {d: k for k, d in DTYPES.items() if k not in (7, 29, 30)}
-_BLOCK_SIZE = 4096  # table data blocks are cut after about this many bytes (TF: 4 KiB)
+_BLOCK_SIZE = 4096  # table data blocks are cut after about this many bytes (TF: 4096 bytes)
 _VERSION = b"\x1a\x02\x08\x01"  # BundleHeaderProto.version = VersionDef{producer: 1}
 
 

@@ -40,6 +40,8 @@ from typing import Any
 
 import numpy as np
 
+from scopejax._src.core import jaxcompat
+
 # ---------------------------------------------------------------------------------------------
 # Dimension and TensorShape (TF1's tensor_shape, for shapes that JAX always knows)
 
@@ -502,9 +504,7 @@ _SAVED: list[tuple[type, str, Any]] = []
 
 
 def _classes() -> list[type]:
-    from jax._src import array, core
-
-    return [array.ArrayImpl, core.Tracer]
+    return jaxcompat.array_and_tracer_classes()
 
 
 def _shape_property(orig: property) -> property:

@@ -133,3 +133,14 @@ def eqn_name_stack(eqn: Any) -> str:
     to the enclosing call's; ``""`` when this JAX does not record it."""
     stack = getattr(getattr(eqn, "source_info", None), "name_stack", None)
     return "" if stack is None else str(stack)
+
+
+def array_and_tracer_classes() -> list[type]:
+    """JAX's concrete array class and its tracer base class (where ``.shape`` lives).
+
+    Returns:
+      ``[ArrayImpl, Tracer]``.
+    """
+    from jax._src import array, core
+
+    return [array.ArrayImpl, core.Tracer]
