@@ -43,7 +43,7 @@ INITS = [
 
 CASES = [(i, jnp.float32, False) for i in INITS] + [
     (INITS[k], dt, jit)
-    for k in (0, 2, 5, 10)
+    for k in (2, 10)  # a truncated normal and an orthogonal: the other draws share code paths
     for dt, jit in ((jnp.bfloat16, False), (jnp.float16, True), (jnp.float32, True))
 ]
 
