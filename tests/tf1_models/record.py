@@ -17,7 +17,11 @@ maintained parts:
   transcribed below from TF 1.15 (contrib/legacy_seq2seq/python/ops/seq2seq.py) onto
   ``tf.compat.v1`` ops. Their recordings are as good as that transcription.
 
-``tf.nn.conv2d_transpose`` gets TF 1.x's static output shape back (TF 2.21 leaves the
+Two TF 2.21 departures from TF 1.x that these files meet are undone, each following
+TF 1.15's own code: ``contrib.layers.batch_norm`` on its fused path (inputs of rank 2
+or 4, ``fused`` not False) raises ``epsilon`` to 1.001e-5 as TF 1.x's
+``nn.fused_batch_norm`` did (TF 2.21 dropped that floor; DCGAN's ``epsilon=1e-5``
+meets it), and ``tf.nn.conv2d_transpose`` gets TF 1.x's static output shape back (TF 2.21 leaves the
 batch unknown when the input's is, where TF 1.x took it from the constant
 ``output_shape``; DCGAN's ``tf.reshape(..., deconv.get_shape())`` relies on it).
 ``from tensorflow.python.framework import ops`` (DCGAN's ops.py) resolves to the real
@@ -111,6 +115,14 @@ def sequence_loss_by_example(
     return log_perps
 
 
+def _tf1_batch_norm(inputs, *args, epsilon=0.001, fused=None, **kwargs):
+    """tf_slim's batch_norm with TF 1.x's floor on the fused path's epsilon
+    (TF 1.15 nn_impl.fused_batch_norm: ``min_epsilon = 1.001e-5``, cuDNN's minimum)."""
+    if fused is not False and inputs.shape.ndims in (2, 4):
+        epsilon = max(epsilon, 1.001e-5)
+    return tf_slim.layers.batch_norm(inputs, *args, epsilon=epsilon, fused=fused, **kwargs)
+
+
 class _Shim(types.ModuleType):
     """``tensorflow`` as TF1 files see it: ``tf.compat.v1`` plus ``contrib``."""
 
@@ -141,7 +153,7 @@ def tensorflow_modules() -> dict[str, types.ModuleType]:
     """The modules to provide under TensorFlow's names while the original files run."""
     contrib = types.ModuleType("tensorflow.contrib")
     contrib.layers = types.ModuleType("tensorflow.contrib.layers")
-    contrib.layers.batch_norm = tf_slim.layers.batch_norm
+    contrib.layers.batch_norm = _tf1_batch_norm
     contrib.layers.xavier_initializer = tf_slim.initializers.xavier_initializer
     cells = v1.nn.rnn_cell
     contrib.rnn = types.ModuleType("tensorflow.contrib.rnn")
@@ -248,8 +260,9 @@ def record_char_rnn() -> None:
         v1.set_random_seed(configs.SEED)
         mods = harness.load("char_rnn", "original", tensorflow_modules())
         m = mods["model"].Model(args, training=True)
-        model_vars = list(v1.global_variables())
-        n_model = len(model_vars)
+        slots = {v.op.name for v in v1.global_variables() if "Adam" in v.op.name}
+        slots |= {"beta1_power", "beta2_power"}  # built by apply_gradients in Model.__init__
+        model_vars = [v for v in v1.global_variables() if v.op.name not in slots]
         feed = {m.input_data: inputs["input_data"], m.targets: inputs["targets"]}
         (c0, h0), (c1, h1) = m.final_state
         fetch = {
@@ -277,7 +290,7 @@ def record_char_rnn() -> None:
     meta = {
         "config": configs.CHAR_RNN_ARGS,
         "learning_rate": configs.CHAR_RNN_LR,
-        "model_variables": [v.op.name for v in model_vars[:n_model]],
+        "model_variables": [v.op.name for v in model_vars],
         "variables": meta_vars,
         "step": "lr assigned, then one sess.run(model.train_op) (clip_by_global_norm + Adam)",
     }
@@ -306,9 +319,6 @@ def record_dcgan() -> None:
             feed = {gan.inputs: inputs["real_images"], gan.z: inputs["z"]}
             sess.run(v1.global_variables_initializer())
             init = _values(sess, model_vars)
-            # The sampler (is_training=False) first, alone: it reads the moving statistics
-            # that the training-mode batch norms (updates_collections=None) update in place.
-            sampler = sess.run(gan.sampler, feed)
             out = sess.run(
                 {
                     "G": gan.G,
@@ -323,13 +333,18 @@ def record_dcgan() -> None:
                 },
                 feed,
             )
-            out["sampler"] = sampler
+            # The sampler (is_training=False) reads the moving statistics that the
+            # training-mode batch norms (updates_collections=None) update in place, so it
+            # runs alone, after: it sees them updated once, as the program order of
+            # build_model (generator, then sampler) has it.
+            out["sampler"] = sess.run(gan.sampler, feed)
             # The generator's batch norms ran once: their moving statistics are defined.
             # (The discriminator's ran twice in one sess.run, in an order TF leaves open.)
             g_stats = [v for v in model_vars if v.op.name.startswith("generator/g_bn")]
             g_stats = [v for v in g_stats if "moving" in v.op.name]
             moving = _values(sess, g_stats)
-            sess.run(v1.variables_initializer(model_vars))
+            for v in model_vars:  # back to the initial values (re-running the initializers
+                v.load(init[v.op.name], sess)  # would draw new ones)
             sess.run(d_optim, feed)
             step = _values(sess, [v for v in gan.d_vars])
     arrays = {f"input/{k}": v for k, v in inputs.items()}
