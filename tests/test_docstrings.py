@@ -27,6 +27,7 @@ MODULES = [
     "scopejax.compat.v1",
     "scopejax.compat.v1.nn",
     "scopejax.compat.v1.contrib.layers",
+    "scopejax.compat.v1.summary",
 ]
 
 ARGS = re.compile(r"^\s*Args:\s*$", re.M)
