@@ -24,10 +24,10 @@ MODULES = [
     "scopejax.train",
     "scopejax.checkpoint",
     "scopejax.summary",
+    "scopejax.compat.v1.summary",
     "scopejax.compat.v1",
     "scopejax.compat.v1.nn",
     "scopejax.compat.v1.contrib.layers",
-    "scopejax.compat.v1.summary",
 ]
 
 ARGS = re.compile(r"^\s*Args:\s*$", re.M)
