@@ -218,7 +218,6 @@ from scopejax.compat.v1 import contrib as contrib
 from scopejax.compat.v1 import initializers as initializers
 from scopejax.compat.v1 import layers as layers
 from scopejax.compat.v1 import nn as nn
-from scopejax.compat.v1 import summary as summary
 from scopejax.compat.v1 import train as train
 
 all_variables = global_variables
