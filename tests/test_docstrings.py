@@ -24,7 +24,6 @@ MODULES = [
     "scopejax.train",
     "scopejax.checkpoint",
     "scopejax.summary",
-    "scopejax.compat.v1.summary",
     "scopejax.compat.v1",
     "scopejax.compat.v1.nn",
     "scopejax.compat.v1.contrib.layers",
