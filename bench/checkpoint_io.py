@@ -55,9 +55,13 @@ from bench._common import (  # noqa: E402
     summarize,
     write_json,
 )
+from scopejax._src.checkpoint.format import digest_many  # noqa: E402
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 BASELINE = "orbax"
+
+
+CHECKSUMS = ("crc32c", "sha256")
 
 
 def make_store(layers: int, width: int) -> Any:
@@ -155,6 +159,7 @@ def measure(store: Any, repeats: int, workdir: Path, verbose: bool) -> dict[str,
     restore_s: dict[str, list[float]] = {n: [] for n in names}
     async_s: dict[str, list[float]] = {"returns": [], "written": []}
     reference = {k: np.asarray(v) for k, v in store.flat().items()}
+    checksum_s: dict[str, list[float]] = {algo: [] for algo in CHECKSUMS}
     for r in range(-1, repeats):  # r = -1: warm-up (imports, compilation), not recorded
         for name in rotate(names, max(r, 0)):
             save, restore = ops[name]
@@ -175,6 +180,11 @@ def measure(store: Any, repeats: int, workdir: Path, verbose: bool) -> dict[str,
                 restore_s[name].append(t2 - t1)
             _clear(p)
             del got
+        for algo in CHECKSUMS:  # what verification costs: every array's checksum
+            t0 = perf_counter()
+            digest_many(reference.values(), algo)
+            if r >= 0:
+                checksum_s[algo].append(perf_counter() - t0)
         p = workdir / f"async_{r}"
         _clear(p)
         returned, written = async_save(p)
@@ -184,7 +194,7 @@ def measure(store: Any, repeats: int, workdir: Path, verbose: bool) -> dict[str,
             async_s["written"].append(written)
         if verbose:
             print(f"repeat {r}: done", file=sys.stderr, flush=True)
-    return {"save": save_s, "restore": restore_s, "async": async_s}
+    return {"save": save_s, "restore": restore_s, "async": async_s, "checksum": checksum_s}
 
 
 def analyse(samples: dict[str, Any], nbytes: int) -> dict[str, Any]:
@@ -202,6 +212,17 @@ def analyse(samples: dict[str, Any], nbytes: int) -> dict[str, Any]:
                 "mb_per_s": mb / stat["median"],
                 "time_ratio_to_orbax": ratio,
             }
+    out["checksum"] = {
+        algo: {
+            "seconds": summarize(s),
+            "samples": s,
+            "mb_per_s": mb / summarize(s)["median"],
+            "time_ratio_to_orbax_save": summarize(
+                paired(s, samples["save"][BASELINE], lambda a, b: a / b)
+            )["median"],
+        }
+        for algo, s in samples["checksum"].items()
+    }
     a = samples["async"]
     out["async_save"] = {
         "returns": summarize(a["returns"]),
@@ -251,6 +272,17 @@ def render(results: dict[str, Any], nbytes: int, nvars: int, repeats: int, env: 
             "–",
         ]
     )
+    for algo, c in results["checksum"].items():
+        rows.append(
+            [
+                f"checksum every array: {algo}"
+                + (" (format 2)" if algo == "crc32c" else " (format 1)"),
+                fmt(c["seconds"]["median"], 3),
+                fmt(c["seconds"]["min"], 3),
+                fmt(c["mb_per_s"], 0),
+                fmt(c["time_ratio_to_orbax_save"], 2) + "× of a save",
+            ]
+        )
     lines.append(markdown_table(["operation", "median s", "min s", "MB/s", "time × orbax"], rows))
     return "\n".join(lines)
 

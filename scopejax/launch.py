@@ -28,6 +28,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 NUM_PROCESSES = "SCOPEJAX_NUM_PROCESSES"
 PROCESS_ID = "SCOPEJAX_PROCESS_ID"
@@ -55,7 +56,20 @@ def initialize() -> bool:
         num_processes=int(n),
         process_id=int(os.environ[PROCESS_ID]),
     )
+    sys.excepthook = _exit_at_once
     return True
+
+
+def _exit_at_once(kind: type[BaseException], value: BaseException, tb: Any) -> None:
+    """An uncaught error in a launched process: print it and exit now.
+
+    A normal exit would first wait in ``jax.distributed``'s shutdown for the other
+    processes (tens of seconds until it times out); the launcher stops them instead.
+    """
+    sys.__excepthook__(kind, value, tb)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(1)
 
 
 def _free_port() -> int:

@@ -26,7 +26,18 @@ MODULES = [
     "scopejax.summary",
     "scopejax.compat.v1",
     "scopejax.compat.v1.nn",
+    "scopejax.compat.v1.train",
     "scopejax.compat.v1.contrib.layers",
+    "scopejax.compat.v1.math",
+    "scopejax.compat.v1.random",
+    "scopejax.compat.v1.linalg",
+    "scopejax.compat.v1.losses",
+    "scopejax.compat.v1.image",
+    "scopejax.compat.v1.summary",
+    "scopejax.compat.v1.contrib.rnn",
+    "scopejax.compat.v1.contrib.legacy_seq2seq",
+    "scopejax.compat.v1.contrib.seq2seq",
+    "scopejax.compat.v1.contrib.training",
 ]
 
 ARGS = re.compile(r"^\s*Args:\s*$", re.M)

@@ -5,6 +5,8 @@
 * :class:`CheckpointManager`: one checkpoint per step, the last K kept, async saves.
 * :func:`init_from_checkpoint`: TF1's assignment maps (``{'old_scope/': 'new_scope/'}``),
   functional, with a :class:`RestoreReport` of what was and was not restored.
+* :func:`save_tf`: write a TensorFlow V2 checkpoint (``.index`` + ``.data-*``) that TF
+  reads, from a Store or ``{name: array}``.
 * :func:`list_variables` / :func:`load_variables`: any checkpoint (ours or TensorFlow's) by
   name; ``python -m scopejax.checkpoint ls PATH`` lists one.
 
@@ -40,6 +42,7 @@ __all__ = [
     "load_variables",
     "restore",
     "save",
+    "save_tf",
 ]
 
 _TF_NAMES = ("is_tf_checkpoint", "load_tf_checkpoint")
@@ -51,4 +54,8 @@ def __getattr__(name: str) -> Any:
         from scopejax._src.checkpoint import tf_bundle as _tf_bundle
 
         return getattr(_tf_bundle, name)
+    if name == "save_tf":
+        from scopejax._src.checkpoint.tf_writer import save_tf
+
+        return save_tf
     raise AttributeError(f"module 'scopejax.checkpoint' has no attribute {name!r}")

@@ -44,6 +44,72 @@ CASES: dict[str, tuple[str, dict]] = {
         "AdagradOptimizer",
         {"learning_rate": 0.5, "initial_accumulator_value": 0.5},
     ),
+    "adadelta": ("AdadeltaOptimizer", {"learning_rate": 0.5}),
+    "adadelta_rho_eps": (
+        "AdadeltaOptimizer",
+        {"learning_rate": 1.0, "rho": 0.8, "epsilon": 1e-4},
+    ),
+    "ftrl": ("FtrlOptimizer", {"learning_rate": 0.1}),
+    "ftrl_l1_l2": (
+        "FtrlOptimizer",
+        {
+            "learning_rate": 0.5,
+            "l1_regularization_strength": 0.05,
+            "l2_regularization_strength": 0.1,
+        },
+    ),
+    "ftrl_power": (
+        "FtrlOptimizer",
+        {
+            "learning_rate": 0.3,
+            "learning_rate_power": -0.3,
+            "initial_accumulator_value": 0.5,
+            "l1_regularization_strength": 0.01,
+        },
+    ),
+    "ftrl_power_zero": ("FtrlOptimizer", {"learning_rate": 0.2, "learning_rate_power": 0.0}),
+    "ftrl_shrinkage": (
+        "FtrlOptimizer",
+        {
+            "learning_rate": 0.3,
+            "l1_regularization_strength": 0.01,
+            "l2_shrinkage_regularization_strength": 0.2,
+        },
+    ),
+    "ftrl_beta": (
+        "FtrlOptimizer",
+        {"learning_rate": 0.3, "l2_regularization_strength": 0.05, "beta": 0.5},
+    ),
+    "proximal_adagrad": ("ProximalAdagradOptimizer", {"learning_rate": 0.3}),
+    "proximal_adagrad_l1_l2": (
+        "ProximalAdagradOptimizer",
+        {
+            "learning_rate": 0.3,
+            "initial_accumulator_value": 0.2,
+            "l1_regularization_strength": 0.05,
+            "l2_regularization_strength": 0.1,
+        },
+    ),
+    "proximal_sgd": ("ProximalGradientDescentOptimizer", {"learning_rate": 0.1}),
+    "proximal_sgd_l1_l2": (
+        "ProximalGradientDescentOptimizer",
+        {
+            "learning_rate": 0.2,
+            "l1_regularization_strength": 0.1,
+            "l2_regularization_strength": 0.3,
+        },
+    ),
+    # AdagradDA also takes global_step (a variable that apply_gradients increments here)
+    "adagrad_da": ("AdagradDAOptimizer", {"learning_rate": 0.5}),
+    "adagrad_da_l1_l2": (
+        "AdagradDAOptimizer",
+        {
+            "learning_rate": 0.5,
+            "initial_gradient_squared_accumulator_value": 0.2,
+            "l1_regularization_strength": 0.05,
+            "l2_regularization_strength": 0.1,
+        },
+    ),
 }
 
 
@@ -51,12 +117,14 @@ def main() -> None:
     out: dict[str, np.ndarray] = {"x0": X0, "a": A, "c": C}
     for case, (cls, kwargs) in CASES.items():
         x = tf.Variable(X0)
-        opt = getattr(v1.train, cls)(**kwargs)
+        step = tf.Variable(0, dtype=tf.int64)
+        extra = {"global_step": step} if cls == "AdagradDAOptimizer" else {}
+        opt = getattr(v1.train, cls)(**kwargs, **extra)
         traj = []
         for _ in range(STEPS):
             with tf.GradientTape() as tape:
                 loss = 0.5 * tf.reduce_sum(A * (x - C) ** 2)
-            opt.apply_gradients([(tape.gradient(loss, x), x)])
+            opt.apply_gradients([(tape.gradient(loss, x), x)], global_step=step)
             traj.append(x.numpy().copy())
         out[case] = np.stack(traj)
     np.savez(HERE / "optimizers.npz", **out)

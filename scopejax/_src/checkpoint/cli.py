@@ -2,8 +2,8 @@
 
 ``ls`` lists every variable (name, shape, dtype, bytes) and the totals; it reads metadata
 only. ``verify`` reads every array and checks its checksum (CRC-32C for scopejax
-checkpoints, SHA-256 for version-1 ones, CRC32C for TensorFlow bundles). Both exit with status 1 and a one-line
-reason on a missing, malformed or corrupt checkpoint.
+checkpoints, SHA-256 for version-1 ones, CRC32C for TensorFlow bundles). Both exit with
+status 1 and a one-line reason on a missing, malformed or corrupt checkpoint.
 
     python -m scopejax.checkpoint ls runs/mlp/1000
     python -m scopejax.checkpoint ls tf_train_dir --slots      # with Adam slots etc.

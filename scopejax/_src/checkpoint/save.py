@@ -472,7 +472,8 @@ def save(
     ``TrainState`` (``opt_state`` and ``step`` are then taken from it). Values, every
     variable's metadata (name, shape, dtype, trainable, collections, device) and a
     CRC-32C of each array (of each shard, for arrays sharded across processes) are
-    written through orbax-checkpoint; the optimizer state is saved as its leaves plus a JSON description of its structure (never pickled); ``metadata`` is any
+    written through orbax-checkpoint; the optimizer state is saved as its leaves plus a
+    JSON description of its structure (never pickled); ``metadata`` is any
     JSON-serializable dict kept with the checkpoint. The write is atomic (see the module
     docstring). With several JAX processes every process calls it with the same
     arguments; each writes only its own shards and process 0 writes the metadata.

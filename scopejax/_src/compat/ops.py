@@ -130,11 +130,24 @@ def _pair(x: Any, y: Any) -> tuple[Array, Array]:
     """Two operands; a Python scalar takes the other operand's dtype, as TF converts it."""
     if _is_py(x) and not _is_py(y):
         y = convert_to_tensor(y)
-        return jnp.asarray(x, y.dtype), y
+        return _scalar_as(x, y.dtype), y
     if _is_py(y) and not _is_py(x):
         x = convert_to_tensor(x)
-        return x, jnp.asarray(y, x.dtype)
+        return x, _scalar_as(y, x.dtype)
     return convert_to_tensor(x), convert_to_tensor(y)
+
+
+def _scalar_as(v: Any, dtype: Any) -> Array:
+    """A Python scalar in ``dtype``, as TF converts it: a float for an integer is refused."""
+    if isinstance(v, float) and jnp.issubdtype(dtype, jnp.integer):
+        raise TypeError(
+            f"Expected {jnp.dtype(dtype).name}, but got {v!r} of type 'float': TF converts a "
+            "Python scalar to the tensor's dtype. Cast the tensor first, e.g. "
+            "tf.cast(x, tf.float32) or tf.to_float(x)."
+        )
+    if isinstance(v, int) and jnp.issubdtype(dtype, jnp.integer):
+        return jnp.asarray(np.asarray(v).astype(dtype))  # wraps around, as TF's conversion
+    return jnp.asarray(v, dtype)
 
 
 def _ints(v: Any) -> tuple[int, ...]:

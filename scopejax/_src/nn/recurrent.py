@@ -122,7 +122,10 @@ class BasicRNNCell(RNNCell):
 class LSTMCell(RNNCell):
     """The TF1 LSTM: ``i, j, f, o = split([x, h] @ kernel + bias, 4)``,
     ``c' = sigmoid(f + forget_bias) * c + sigmoid(i) * tanh(j)``,
-    ``h' = sigmoid(o) * tanh(c')``. State is ``LSTMStateTuple(c, h)``.
+    ``h' = sigmoid(o) * tanh(c')``. State is ``LSTMStateTuple(c, h)``. As TF1's
+    ``LSTMCell``: ``use_peepholes`` adds ``w_f_diag``, ``w_i_diag``, ``w_o_diag``;
+    ``cell_clip`` clips ``c'``; ``num_proj`` projects ``h'`` by ``projection/kernel``
+    (then clipped to ``proj_clip``).
 
     >>> import jax, jax.numpy as jnp, scopejax as sj
     >>> def f(x):
@@ -143,28 +146,62 @@ class LSTMCell(RNNCell):
         name: str | None = None,
         *,
         reuse: Reuse = None,
+        use_peepholes: bool = False,
+        cell_clip: float | None = None,
+        num_proj: int | None = None,
+        proj_clip: float | None = None,
     ) -> None:
         super().__init__(num_units, name=name, reuse=reuse)
         self.forget_bias = forget_bias
         self.activation = activation_fn(activation) or jnp.tanh
         self.initializer = initializer
+        self.use_peepholes = bool(use_peepholes)
+        self.cell_clip = cell_clip
+        if num_proj is not None and int(num_proj) <= 0:
+            raise ValueError(f"{type(self).__name__}: num_proj must be positive, got {num_proj}.")
+        self.num_proj = None if num_proj is None else int(num_proj)
+        self.proj_clip = proj_clip
 
     @property
     def state_size(self) -> LSTMStateTuple:
         # TF1's state_size is an LSTMStateTuple of sizes, not of arrays
-        return LSTMStateTuple(self.num_units, self.num_units)  # type: ignore[arg-type]
+        return LSTMStateTuple(self.num_units, self.output_size)  # type: ignore[arg-type]
+
+    @property
+    def output_size(self) -> int:
+        return self.num_units if self.num_proj is None else self.num_proj
 
     def __call__(self, inputs: jax.Array, state: Any) -> tuple[jax.Array, LSTMStateTuple]:
+        # TF1's LSTMCell.call: peepholes (w_*_diag), cell_clip, projection and proj_clip
         inputs = _check_inputs(self, inputs)
         c, h = state
         dt = float_dtype(inputs)
         n = self.num_units
-        kernel = self._kernel("kernel", inputs.shape[-1] + n, 4 * n, dt, self.initializer)
+        kernel = self._kernel("kernel", inputs.shape[-1] + h.shape[-1], 4 * n, dt, self.initializer)
         bias = make_bias([4 * n], dt)
         z = jnp.concatenate([inputs, h], 1) @ kernel + bias
         i, j, f, o = jnp.split(z, 4, axis=1)
-        new_c = jax.nn.sigmoid(f + self.forget_bias) * c + jax.nn.sigmoid(i) * self.activation(j)
-        new_h = jax.nn.sigmoid(o) * self.activation(new_c)
+        sigmoid = jax.nn.sigmoid
+        if self.use_peepholes:
+            w_f, w_i, w_o = (
+                make_kernel([n], dt, self.initializer, name=f"w_{g}_diag") for g in "fio"
+            )
+            new_c = sigmoid(f + self.forget_bias + w_f * c) * c + sigmoid(
+                i + w_i * c
+            ) * self.activation(j)
+        else:
+            new_c = sigmoid(f + self.forget_bias) * c + sigmoid(i) * self.activation(j)
+        if self.cell_clip is not None:
+            new_c = jnp.clip(new_c, -self.cell_clip, self.cell_clip)
+        if self.use_peepholes:
+            new_h = sigmoid(o + w_o * new_c) * self.activation(new_c)
+        else:
+            new_h = sigmoid(o) * self.activation(new_c)
+        if self.num_proj is not None:
+            proj = make_kernel([n, self.num_proj], dt, self.initializer, name="projection/kernel")
+            new_h = new_h @ proj
+            if self.proj_clip is not None:
+                new_h = jnp.clip(new_h, -self.proj_clip, self.proj_clip)
         return new_h, LSTMStateTuple(new_c, new_h)
 
 
@@ -177,6 +214,10 @@ class GRUCell(RNNCell):
     """The TF1 GRU: ``r, u = split(sigmoid([x, h] @ gates/kernel + gates/bias), 2)``,
     ``c = tanh([x, r * h] @ candidate/kernel + candidate/bias)``,
     ``h' = u * h + (1 - u) * c``; ``gates/bias`` starts at 1."""
+
+    # gates kernel, gates bias, candidate kernel, candidate bias (TF1 contrib's
+    # GRUBlockCell names them w_ru, b_ru, w_c, b_c)
+    _variable_names = ("gates/kernel", "gates/bias", "candidate/kernel", "candidate/bias")
 
     def __init__(
         self,
@@ -198,10 +239,11 @@ class GRUCell(RNNCell):
         dt = float_dtype(inputs)
         n = self.num_units
         rows = inputs.shape[-1] + n
-        gk = self._kernel("gates/kernel", rows, 2 * n, dt, self.kernel_initializer)
-        gb = make_bias([2 * n], dt, self.bias_initializer or Constant(1.0), name="gates/bias")
-        ck = self._kernel("candidate/kernel", rows, n, dt, self.kernel_initializer)
-        cb = make_bias([n], dt, self.bias_initializer or Zeros, name="candidate/bias")
+        gk_name, gb_name, ck_name, cb_name = self._variable_names
+        gk = self._kernel(gk_name, rows, 2 * n, dt, self.kernel_initializer)
+        gb = make_bias([2 * n], dt, self.bias_initializer or Constant(1.0), name=gb_name)
+        ck = self._kernel(ck_name, rows, n, dt, self.kernel_initializer)
+        cb = make_bias([n], dt, self.bias_initializer or Zeros, name=cb_name)
         value = jax.nn.sigmoid(jnp.concatenate([inputs, state], 1) @ gk + gb)
         r, u = jnp.split(value, 2, axis=1)
         c = self.activation(jnp.concatenate([inputs, r * state], 1) @ ck + cb)

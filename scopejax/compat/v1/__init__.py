@@ -5,20 +5,37 @@ Real TF1 model code (``tf.get_variable``, ``tf.variable_scope``, ``tf.nn.conv2d`
 runs inside :func:`scopejax.transform` with the import changed.
 
 How values are represented: every tensor is a plain ``jax.Array`` (no wrapper
-type, nothing added under ``jit``, plain JAX code untouched). Shapes are static in
-JAX, so ``tf.shape(x)`` returns a NumPy ``int32`` vector (``tf.rank``, ``tf.size``
-NumPy scalars): ``tf.shape(x)[0]`` is an int under ``jit``, and
-``tf.reshape(x, [tf.shape(x)[0], -1])`` or ``tf.tile(x, [tf.shape(x)[0], 1])`` trace.
-The ops convert a Python scalar next to an array to the array's dtype, as TF does.
+type: the compiled program is the same as hand-written JAX). Importing this module
+gives JAX's array and tracer classes TF's Tensor API where TF1 code uses it:
+``x.get_shape()`` and ``x.set_shape()`` everywhere (JAX has neither), and, in the
+*compat namespace* only (code whose module globals hold this module, as
+``import scopejax.compat.v1 as tf`` binds it), ``x.shape`` as a :class:`TensorShape`
+(a tuple with ``as_list()``, ``ndims``, ``[i].value``, ``is_fully_defined()``, ...)
+and TF's conversion of Python scalars on operators (``mask * (-2**32 + 1)`` on
+float32 is float32 arithmetic; a float next to an int tensor is TF's ``TypeError``).
+Elsewhere, JAX's own code included, ``.shape`` is the plain tuple and operators are
+JAX's. Shapes are static in JAX, so ``tf.shape(x)`` returns a NumPy ``int32`` vector
+(``tf.rank``, ``tf.size`` NumPy scalars): ``tf.tile(x, [tf.shape(x)[0], 1])`` traces.
 
-Limits: a ``jax.Array`` has no TF ``Tensor`` methods (``x.get_shape()``,
-``x.shape.as_list()``: write ``x.shape`` / ``list(x.shape)``); Python operators on
-arrays follow JAX (``x * (-2**32 + 1)`` on float32 overflows in JAX: write
-``tf.multiply(x, -2**32 + 1)`` or ``-2.0**32``); without ``jax_enable_x64`` int64 and
-float64 results are int32 and float32; ``name=`` is accepted and ignored;
-``tf.placeholder`` and ``tf.Session`` raise an error that says what to write
-(function arguments, ``net.init`` / ``net.apply``). Random ops and ``tf.nn.dropout``
-draw from ``sj.next_rng_key()`` (pass ``rng=`` to ``apply``); ``seed=`` is ignored.
+Untouched TF1 files: :func:`install_as_tensorflow` makes this module importable as
+``tensorflow`` (with ``tensorflow.compat.v1``, ``tensorflow.contrib.*``, a few of TF's
+internal paths such as ``tensorflow.python.framework.ops``; any other path is an
+``ImportError`` naming it and what to use instead).
+
+Summaries: ``tf.summary.scalar/histogram/image/text`` record into the call's
+``SUMMARIES`` collection under TF1's tags; ``tf.summary.merge_all()`` returns them
+from the model as a pytree, and ``tf.summary.FileWriter(logdir).add_summary(merged,
+step)`` writes them with :mod:`scopejax.summary`.
+
+Limits: a module that imports only names (``from scopejax.compat.v1 import ...``) or
+imports the module inside a function is outside the compat namespace; ``x.dtype`` is
+a NumPy dtype (``.name`` works, ``.base_dtype`` does not); bool tensors with Python
+scalars follow JAX (TF refuses arithmetic on them); ``repr(x.shape)`` is the tuple's;
+without ``jax_enable_x64`` int64 and float64 results are int32 and float32;
+``name=`` is accepted and ignored; ``tf.placeholder`` and ``tf.Session`` raise an
+error that says what to write (function arguments, ``net.init`` / ``net.apply``).
+Random ops and ``tf.nn.dropout`` draw from ``sj.next_rng_key()`` (pass ``rng=`` to
+``apply``); ``seed=`` is ignored.
 
 >>> import jax, jax.numpy as jnp, scopejax as sj
 >>> import scopejax.compat.v1 as tf
@@ -35,6 +52,42 @@ draw from ``sj.next_rng_key()`` (pass ``rng=`` to ``apply``); ``seed=`` is ignor
 """
 
 # ruff: noqa: F401
+from scopejax._src.compat.extra_ops import acos as acos
+from scopejax._src.compat.extra_ops import asin as asin
+from scopejax._src.compat.extra_ops import atan as atan
+from scopejax._src.compat.extra_ops import atan2 as atan2
+from scopejax._src.compat.extra_ops import cholesky as cholesky
+from scopejax._src.compat.extra_ops import cosh as cosh
+from scopejax._src.compat.extra_ops import count_nonzero as count_nonzero
+from scopejax._src.compat.extra_ops import cumprod as cumprod
+from scopejax._src.compat.extra_ops import digamma as digamma
+from scopejax._src.compat.extra_ops import divide_no_nan as div_no_nan
+from scopejax._src.compat.extra_ops import erfc as erfc
+from scopejax._src.compat.extra_ops import expm1 as expm1
+from scopejax._src.compat.extra_ops import eye as eye
+from scopejax._src.compat.extra_ops import lgamma as lgamma
+from scopejax._src.compat.extra_ops import log_sigmoid as log_sigmoid
+from scopejax._src.compat.extra_ops import matrix_determinant as matrix_determinant
+from scopejax._src.compat.extra_ops import matrix_diag as matrix_diag
+from scopejax._src.compat.extra_ops import matrix_diag_part as matrix_diag_part
+from scopejax._src.compat.extra_ops import matrix_inverse as matrix_inverse
+from scopejax._src.compat.extra_ops import matrix_set_diag as matrix_set_diag
+from scopejax._src.compat.extra_ops import matrix_solve as matrix_solve
+from scopejax._src.compat.extra_ops import matrix_transpose as matrix_transpose
+from scopejax._src.compat.extra_ops import matrix_triangular_solve as matrix_triangular_solve
+from scopejax._src.compat.extra_ops import multinomial as multinomial
+from scopejax._src.compat.extra_ops import norm as norm
+from scopejax._src.compat.extra_ops import random_gamma as random_gamma
+from scopejax._src.compat.extra_ops import random_shuffle as random_shuffle
+from scopejax._src.compat.extra_ops import scatter_nd as scatter_nd
+from scopejax._src.compat.extra_ops import set_random_seed as set_random_seed
+from scopejax._src.compat.extra_ops import sinh as sinh
+from scopejax._src.compat.extra_ops import tan as tan
+from scopejax._src.compat.extra_ops import tensordot as tensordot
+from scopejax._src.compat.extra_ops import trace as trace
+from scopejax._src.compat.extra_ops import unsorted_segment_max as unsorted_segment_max
+from scopejax._src.compat.extra_ops import unsorted_segment_min as unsorted_segment_min
+from scopejax._src.compat.extra_ops import unsorted_segment_sum as unsorted_segment_sum
 from scopejax._src.compat.initializers import constant_initializer as constant_initializer
 from scopejax._src.compat.initializers import glorot_normal_initializer as glorot_normal_initializer
 from scopejax._src.compat.initializers import (
@@ -179,6 +232,24 @@ from scopejax._src.compat.ops import where_v2 as where_v2
 from scopejax._src.compat.ops import while_loop as while_loop
 from scopejax._src.compat.ops import zeros as zeros
 from scopejax._src.compat.ops import zeros_like as zeros_like
+from scopejax._src.compat.tensor import Dimension as Dimension
+from scopejax._src.compat.tensor import TensorShape as TensorShape
+from scopejax._src.compat.tensor import dimension_value as dimension_value
+from scopejax._src.compat.tf_alias import TensorFlowAlias as TensorFlowAlias
+from scopejax._src.compat.tf_alias import (
+    TensorFlowModuleNotProvided as TensorFlowModuleNotProvided,
+)
+from scopejax._src.compat.tf_alias import disable_eager_execution as disable_eager_execution
+from scopejax._src.compat.tf_alias import (
+    disable_resource_variables as disable_resource_variables,
+)
+from scopejax._src.compat.tf_alias import disable_v2_behavior as disable_v2_behavior
+from scopejax._src.compat.tf_alias import disable_v2_tensorshape as disable_v2_tensorshape
+from scopejax._src.compat.tf_alias import install_as_tensorflow as install_as_tensorflow
+from scopejax._src.compat.tf_alias import (
+    installed_as_tensorflow as installed_as_tensorflow,
+)
+from scopejax._src.compat.tf_alias import uninstall_as_tensorflow as uninstall_as_tensorflow
 from scopejax._src.compat.unsupported import InteractiveSession as InteractiveSession
 from scopejax._src.compat.unsupported import Session as Session
 from scopejax._src.compat.unsupported import TF1GraphError as TF1GraphError
@@ -215,9 +286,15 @@ from scopejax._src.core.variables import Variable as Variable
 from scopejax._src.core.variables import get_variable as get_variable
 from scopejax._src.core.variables import variable_handle as variable_handle
 from scopejax.compat.v1 import contrib as contrib
+from scopejax.compat.v1 import image as image
 from scopejax.compat.v1 import initializers as initializers
 from scopejax.compat.v1 import layers as layers
+from scopejax.compat.v1 import linalg as linalg
+from scopejax.compat.v1 import losses as losses
+from scopejax.compat.v1 import math as math
 from scopejax.compat.v1 import nn as nn
+from scopejax.compat.v1 import random as random
+from scopejax.compat.v1 import summary as summary
 from scopejax.compat.v1 import train as train
 
 all_variables = global_variables

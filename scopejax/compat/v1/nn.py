@@ -1,6 +1,12 @@
 """``tf.nn``: activations, convolutions, pooling, moments, dropout, the losses, RNN cells."""
 
 # ruff: noqa: F401
+from scopejax._src.compat.extra_ops import depthwise_conv2d as depthwise_conv2d
+from scopejax._src.compat.extra_ops import (
+    local_response_normalization as local_response_normalization,
+)
+from scopejax._src.compat.extra_ops import local_response_normalization as lrn
+from scopejax._src.compat.extra_ops import separable_conv2d as separable_conv2d
 from scopejax._src.compat.nn_ops import TopKV2 as TopKV2
 from scopejax._src.compat.nn_ops import avg_pool as avg_pool
 from scopejax._src.compat.nn_ops import avg_pool2d as avg_pool2d
@@ -48,6 +54,9 @@ from scopejax._src.compat.nn_ops import (
 )
 from scopejax._src.compat.nn_ops import xw_plus_b as xw_plus_b
 from scopejax._src.compat.nn_ops import zero_fraction as zero_fraction
-from scopejax.nn import BasicLSTMCell as BasicLSTMCell
-from scopejax.nn import dynamic_rnn as dynamic_rnn
-from scopejax.nn import static_rnn as static_rnn
+from scopejax._src.compat.rnn import BasicLSTMCell as BasicLSTMCell
+from scopejax._src.compat.rnn import bidirectional_dynamic_rnn as bidirectional_dynamic_rnn
+from scopejax._src.compat.rnn import dynamic_rnn as dynamic_rnn
+from scopejax._src.compat.rnn import static_bidirectional_rnn as static_bidirectional_rnn
+from scopejax._src.compat.rnn import static_rnn as static_rnn
+from scopejax.compat.v1 import _rnn_cell as rnn_cell

@@ -1,0 +1,46 @@
+"""``tf.contrib.rnn``: TF1's RNN cells, wrappers and static unrolls
+(``from tensorflow.contrib import rnn``)."""
+
+from scopejax._src.compat.rnn import BasicLSTMCell as BasicLSTMCell
+from scopejax._src.compat.rnn import BasicRNNCell as BasicRNNCell
+from scopejax._src.compat.rnn import DeviceWrapper as DeviceWrapper
+from scopejax._src.compat.rnn import DropoutWrapper as DropoutWrapper
+from scopejax._src.compat.rnn import EmbeddingWrapper as EmbeddingWrapper
+from scopejax._src.compat.rnn import GRUBlockCell as GRUBlockCell
+from scopejax._src.compat.rnn import GRUBlockCellV2 as GRUBlockCellV2
+from scopejax._src.compat.rnn import GRUCell as GRUCell
+from scopejax._src.compat.rnn import LSTMBlockCell as LSTMBlockCell
+from scopejax._src.compat.rnn import LSTMCell as LSTMCell
+from scopejax._src.compat.rnn import LSTMStateTuple as LSTMStateTuple
+from scopejax._src.compat.rnn import MultiRNNCell as MultiRNNCell
+from scopejax._src.compat.rnn import OutputProjectionWrapper as OutputProjectionWrapper
+from scopejax._src.compat.rnn import ResidualWrapper as ResidualWrapper
+from scopejax._src.compat.rnn import RNNCell as RNNCell
+from scopejax._src.compat.rnn import (
+    stack_bidirectional_dynamic_rnn as stack_bidirectional_dynamic_rnn,
+)
+from scopejax._src.compat.rnn import stack_bidirectional_rnn as stack_bidirectional_rnn
+from scopejax._src.compat.rnn import static_bidirectional_rnn as static_bidirectional_rnn
+from scopejax._src.compat.rnn import static_rnn as static_rnn
+
+__all__ = [
+    "BasicLSTMCell",
+    "BasicRNNCell",
+    "DeviceWrapper",
+    "DropoutWrapper",
+    "EmbeddingWrapper",
+    "GRUBlockCell",
+    "GRUBlockCellV2",
+    "GRUCell",
+    "LSTMBlockCell",
+    "LSTMCell",
+    "LSTMStateTuple",
+    "MultiRNNCell",
+    "OutputProjectionWrapper",
+    "RNNCell",
+    "ResidualWrapper",
+    "stack_bidirectional_dynamic_rnn",
+    "stack_bidirectional_rnn",
+    "static_bidirectional_rnn",
+    "static_rnn",
+]
