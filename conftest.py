@@ -15,6 +15,7 @@ import pytest
 collect_ignore_glob = [
     "notebooks/cells/*.py",
     "tests/compat_recordings/*.py",
+    "tests/tb_recordings/record_*.py",
     "tests/tf1_models/record.py",
     "tests/tf1_models/*/original/*.py",
     "tests/tf1_models/*/ported/*.py",

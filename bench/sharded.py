@@ -108,11 +108,18 @@ class PeakSampler:
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def sample(self) -> None:
+        # A sharded array's shards are live arrays of their own once looked at (by this
+        # sampler, too): count each device buffer once, by its address, or every sharded
+        # value counts twice.
         per: dict[Any, int] = {}
+        seen: set[tuple[Any, int]] = set()
         for a in jax.live_arrays():
             try:
                 for s in a.addressable_shards:
-                    per[s.device] = per.get(s.device, 0) + s.data.nbytes
+                    buffer = (s.device, s.data.unsafe_buffer_pointer())
+                    if buffer not in seen:
+                        seen.add(buffer)
+                        per[s.device] = per.get(s.device, 0) + s.data.nbytes
             except Exception:  # deleted meanwhile
                 continue
         for d, b in per.items():

@@ -13,8 +13,9 @@ outputs and plots; execution counts run 1, 2, 3, ... in cell order; cell ids are
 (``cell-00``, ...); adjacent prints to one stream are one output; no per-cell timing
 metadata, no widget state (a progress bar keeps its final text) and no interpreter version
 in the metadata. Regenerating changes only outputs that measure time or tell the time (and
-the plots that show such measurements), and in notebook 05 the damaged-checkpoint cell, which
-names whichever array orbax's file layout put under the flipped byte.
+the plots that show such measurements), in notebook 05 the damaged-checkpoint cell, which
+names whichever array orbax's file layout put under the flipped byte, and in notebook 06 the
+peak bytes per device during init, which a thread samples (and its bar in the plot).
 """
 
 from __future__ import annotations

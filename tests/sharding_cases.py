@@ -463,6 +463,34 @@ def test_jit_init_under_use_gives_out_shardings_without_constraints_later(mesh8)
     assert "sharding" in text
 
 
+def test_a_jitted_function_is_retraced_when_the_use_block_changes(mesh8):
+    """jax.jit caches a trace per function and arguments; the active block is part of that
+    key, so a function jitted (and traced) outside a block follows the block's rules inside
+    it, and each block's rules give their own trace."""
+    net = sj.transform(lambda: sj.get_variable("w", [64, 8]))
+    init = jax.jit(net.init)
+    outside = init(KEY)  # traced without rules: one device
+    with sj.sharding.use(mesh8, [("w", P("x"))]):
+        by_rows = init(KEY)
+        with sj.sharding.use(mesh8, [("w", P(None, "x"))]):
+            by_columns = jax.jit(net.init)(KEY)  # a new jit of the same function too
+        again = init(KEY)
+    after = init(KEY)
+    assert len(outside["w"].devices()) == 1 and len(after["w"].devices()) == 1
+    assert spec_of(by_rows["w"]) == spec_of(again["w"]) == ("x",)
+    assert spec_of(by_columns["w"]) == (None, "x")
+    for store in (by_rows, by_columns, after):
+        np.testing.assert_array_equal(np.asarray(store["w"]), np.asarray(outside["w"]))
+
+    apply = jax.jit(sj.transform(linear).apply)  # apply places the stored values by the rules
+    store = sj.transform(linear).init(KEY, X)
+    _, kernel = apply(store, X)
+    with sj.sharding.use(mesh8, [("kernel$", P(None, "x"))]):
+        _, kernel_inside = apply(store, X)
+    assert len(kernel.devices()) == 1
+    assert spec_of(kernel_inside) == (None, "x")
+
+
 # -- apply inside use() -------------------------------------------------------------------
 def linear(x: jax.Array) -> tuple[jax.Array, jax.Array]:
     kernel = sj.get_variable("d1/kernel", [8, 16])

@@ -33,6 +33,8 @@ SEQ2SEQ = SimpleNamespace(
     tied_rnn_seq2seq=tf.contrib.legacy_seq2seq.tied_rnn_seq2seq,
     embedding_rnn_decoder=tf.contrib.legacy_seq2seq.embedding_rnn_decoder,
     embedding_rnn_seq2seq=tf.contrib.legacy_seq2seq.embedding_rnn_seq2seq,
+    attention_decoder=tf.contrib.legacy_seq2seq.attention_decoder,
+    embedding_attention_seq2seq=tf.contrib.legacy_seq2seq.embedding_attention_seq2seq,
     sequence_loss=tf.contrib.legacy_seq2seq.sequence_loss,
     sequence_loss_by_example=tf.contrib.legacy_seq2seq.sequence_loss_by_example,
     contrib_sequence_loss=tf.contrib.seq2seq.sequence_loss,
@@ -220,6 +222,8 @@ def test_bad_arguments_say_what_to_do():
         sj.transform(
             lambda x: tf.nn.dynamic_rnn(tf.nn.rnn_cell.GRUCell(3), (X, X), dtype=tf.float32)
         ).init(jax.random.key(0), x)
+    with pytest.raises(NotImplementedError, match="var_list"):
+        sj.transform(lambda: tf.nn.rnn_cell.LSTMCell(2, trainable=False)).init(jax.random.key(0))
     with pytest.raises(TypeError, match="unexpected keyword"):
         sj.transform(lambda: tf.nn.rnn_cell.GRUCell(2, forget_bias=1.0)).init(jax.random.key(0))
     with pytest.raises(ValueError, match="same"):

@@ -77,7 +77,7 @@ def test_committed_notebook_is_executed_under_the_output_policy(generator):
 
 def test_plots_are_committed():
     """The notebooks with matplotlib figures carry them as PNGs."""
-    for name in ("01", "02", "03", "04"):
+    for name in ("01", "02", "03", "04", "06"):
         (path,) = NOTEBOOKS.glob(f"{name}_*.ipynb")
         nb = json.loads(path.read_text())
         pngs = [

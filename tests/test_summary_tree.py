@@ -57,18 +57,43 @@ def test_text_tree(tree):
     assert repr(tree) == text
 
 
-def test_svg_is_valid_xml_with_every_line(tree):
-    svg = ET.fromstring(tree._repr_svg_())
-    assert svg.tag == "{http://www.w3.org/2000/svg}svg"
-    texts = [t.text for t in svg.iter("{http://www.w3.org/2000/svg}text")]
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def _share_bars(svg) -> list[float]:
+    """Widths of the coloured bars (not their grey backgrounds), in document order."""
+    return [float(r.get("width")) for r in svg.iter(f"{SVG}rect") if r.get("fill") != "#eee"]
+
+
+def test_svg_is_valid_xml_with_every_line_and_share_bars(tree):
+    assert tree._repr_svg_() == tree.svg()
+    svg = ET.fromstring(tree.svg())
+    assert svg.tag == f"{SVG}svg"
+    texts = [t.text for t in svg.iter(f"{SVG}text") if t.get("x") == "8"]
     assert texts == str(tree).splitlines()
+    legend = [t.text for t in svg.iter(f"{SVG}text") if t.get("x") != "8"]
+    assert legend == ["ops", "bytes"]  # the bars' column heads
+    bars = _share_bars(svg)
+    # rows in the text's order, each with its share of the ops and of the bytes (a zero
+    # share draws no bar): the root and model 7/7 ops, 104/104 B; block 4 ops; block/l1 3;
+    # block/relu 1; l2 3 ops and 40 B; l1 64 B
+    want = [80, 80, 80, 80, 80 * 4 / 7, 80 * 3 / 7, 80 / 7, 80 * 3 / 7, 80 * 40 / 104]
+    want.append(80 * 64 / 104)
+    assert bars == pytest.approx(want, abs=0.06)
 
 
-def test_html_is_collapsible_details(tree):
-    page = ET.fromstring(tree._repr_html_())
+def test_html_is_collapsible_details_with_inline_bars(tree):
+    assert tree._repr_html_() == tree.html()  # what Jupyter shows
+    page = ET.fromstring(tree.html())
     details = list(page.iter("details"))
-    assert len(details) == 6  # model, block, block/l1, block/relu, l1, l2
+    assert len(details) == 6  # model, block, block/l1, block/relu, l2, l1
     assert details[0].find("summary").text.startswith("model  ops 7")
+    # two levels open (model and its children); deeper ones start folded
+    assert [d.get("open") is not None for d in details] == [True, True, False, False, True, True]
+    l1 = details[5].find("summary")
+    assert l1.text.startswith("l1  ops 0  params 16")
+    (bars,) = l1.findall(f"{SVG}svg")
+    assert _share_bars(bars) == pytest.approx([80 * 64 / 104], abs=0.06)  # no ops: one bar
 
 
 def test_kwargs_static_args_and_bytes_units():
@@ -77,4 +102,4 @@ def test_kwargs_static_args_and_bytes_units():
     store = net.init(jax.random.key(0), x)
     tree = sj.summary.scope_tree(net.apply, store, x=x, scale=2.0)
     assert tree["big"].total_params == 512 * 512 + 512
-    assert "(1.1 MB)" in str(tree)
+    assert "big  ops 3  params 262,656 (1.1 MB)" in str(tree)  # as store.summary() counts

@@ -24,7 +24,7 @@
 #
 # 1. `get_variable`, `transform`, and the `Store`
 # 2. The classic TF1 idioms: sharing, GAN discriminators, RNN loops, and the errors
-# 3. Name scopes vs variable scopes, and how name scopes reach XLA
+# 3. Name scopes vs variable scopes, how name scopes reach XLA, the scope tree and TensorBoard
 # 4. Randomness: initial values that depend only on the variable's name, and `next_rng_key`
 # 5. Mutable state with `sj.assign`
 # 6. Training a small regression with optax over `store.trainable()`
@@ -33,12 +33,17 @@
 import contextlib
 import functools
 import re
+import tempfile
+from pathlib import Path
 
 import jax
 import jax.numpy as jnp
 import matplotlib.pyplot as plt
 import numpy as np
 import optax
+from IPython.display import SVG, display
+from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
+from tensorboard.compat.proto import graph_pb2
 
 import scopejax as sj
 
@@ -500,6 +505,81 @@ hlo_plain = jax.jit(lambda s, a, b: plain.apply(s, a, b)[0]).lower(views_store, 
 assert "model/" not in hlo_plain.as_text(debug_info=True)
 
 # %% [markdown]
+# ### Seeing both namespaces: the scope tree
+#
+# `sj.summary.scope_tree(fn, *args)` traces `fn` (nothing runs) and counts, per scope, the
+# operations at their **name-scope** path and the variables at their **variable-scope** path,
+# with their parameters and bytes. The text form, for `two_views` (through `forward`, which
+# returns its arrays only): the name scope `model` holds the two encoder calls' ops
+# (`model/enc`, `model/enc_1`) and no variables; the variable `enc/w` lives in the variable
+# scope `enc`, which holds no ops.
+
+# %%
+views_tree = sj.summary.scope_tree(forward, views_store, x, x)  # forward: from the cell above
+print(views_tree)
+assert views_tree["model/enc"].total_ops > 0 and views_tree["model"].total_params == 0
+assert views_tree["enc"].total_params == views_store.num_params and views_tree["enc"].ops == 0
+
+# %% [markdown]
+# TF1's classic surprise, seen in one picture: a layer called inside a `name_scope` keeps its
+# variables where the variable scopes put them (`tower/l2/kernel`), while its ops move under
+# the name scope (`tower/block/l2/...`). A scope tagged `[ops only]` was made by a name scope;
+# `[variables only]` is a variable scope whose ops ran elsewhere. Beside it,
+# `store.summary()` lists the same variables by name.
+#
+# In Jupyter the tree displays as nested, collapsible blocks (click a line to fold it), each
+# with two bars: its share of all ops and of all parameter bytes. No server and no JavaScript
+# are involved; `tree.svg()` is the same tree as one SVG image.
+
+# %%
+def tower(x):
+    with sj.variable_scope("tower"):
+        with sj.name_scope("preprocess"):  # ops only
+            x = (x - 0.5) * 2.0
+        h = sj.layers.dense(x, 16, activation=jax.nn.relu, name="l1")
+        with sj.name_scope("block"):  # renames l2's ops, not its variables
+            h = sj.layers.dense(h, 16, activation=jax.nn.relu, name="l2")
+        return sj.layers.dense(h, 1, name="out")
+
+
+tower_net = sj.transform(tower)
+tower_x = jnp.ones([8, 4])
+tower_store = tower_net.init(jax.random.key(0), tower_x)
+print(tower_store.summary())
+tower_tree = sj.summary.scope_tree(tower_net.apply, tower_store, tower_x)
+assert tower_tree["tower/block/l2"].total_params == 0 and tower_tree["tower/l2"].ops == 0
+display(tower_tree)  # the collapsible HTML form
+
+# %%
+display(SVG(tower_tree.svg()))  # the same tree as one SVG image
+
+# %% [markdown]
+# ### TensorBoard
+#
+# TF1 drew these name scopes as boxes in TensorBoard's Graphs tab. `sj.summary.write_graph`
+# writes the same kind of event file, with the `tensorboard` package alone (no TensorFlow):
+# every op named by its name-scope path, every variable a `VariableV2` node under its full
+# name, with edges from the variables to the ops that read them. Here we read the file back
+# with tensorboard's own loader and list the graph's nodes:
+
+# %%
+logdir = Path(tempfile.mkdtemp(prefix="scopejax_tb_"))
+event_file = sj.summary.write_graph(logdir / "tower", tower_net.apply, tower_store, tower_x)
+print("wrote", Path(event_file).relative_to(logdir).parent / "events.out.tfevents.*")
+
+(event,) = [e for e in EventFileLoader(str(event_file)).Load() if e.HasField("graph_def")]
+graph = graph_pb2.GraphDef.FromString(event.graph_def)
+for node in graph.node:
+    print(f"{node.op:16} {node.name:32} <- {', '.join(node.input)}")
+assert {"tower/block/l2/dot_general", "tower/l2/kernel"} <= {n.name for n in graph.node}
+
+# %% [markdown]
+# To see it, run in a terminal `tensorboard --logdir DIR` (DIR: the folder above, `logdir`)
+# and open <http://localhost:6006>: the Graphs tab shows a box `tower` holding `preprocess`,
+# `l1`, `block`, `out` and the `l2` variables, and each box opens on a double click.
+# Notebook 03 logs a training run's loss and metrics the same way.
+
+# %% [markdown]
 # ## 4. Randomness
 #
 # ### Initial values depend on the variable's name, not on creation order
@@ -720,7 +800,8 @@ assert not np.allclose(trained["hidden/w"], store["hidden/w"])  # trained weight
 # * Sharing works as in TF1 (`AUTO_REUSE`, reopening a scope object with `reuse=True`,
 #   `scope.reuse_variables()`), and so do TF1's errors, worded like TF1's.
 # * `name_scope` never changes variable names. Name scopes are uniquified on re-entry and
-#   reach XLA's op metadata.
+#   reach XLA's op metadata. `sj.summary.scope_tree` shows both namespaces inline, and
+#   `sj.summary.write_graph` draws them as TensorBoard boxes, without TensorFlow.
 # * Initial values depend only on `(key, full name)`. Apply-time randomness comes from
 #   `apply(..., rng=key)` through `sj.next_rng_key()`.
 # * State updates go through `sj.assign` and `net.apply_with_state(store, ...)`, which

@@ -25,13 +25,16 @@
 # 1. The data and a scoped CNN (a convolution applied twice with shared weights, batch norm,
 #    dropout), its backbone tagged with a `BACKBONE` collection
 # 2. `minimize`: what is differentiated, and what the optimizer state holds
-# 3. Training with `sj.train.fit`; loss and accuracy curves
+# 3. Training with `sj.train.fit`; loss and accuracy curves; what `fit(..., logdir=)` logs for
+#    TensorBoard
 # 4. Transfer: freeze the backbone by collection, train a fresh head, per-collection learning rates
 # 5. Full fine-tuning with a smaller learning rate for the `BACKBONE` collection
 
 # %%
 import functools
+import tempfile
 import time
+from pathlib import Path
 
 import jax
 import jax.numpy as jnp
@@ -40,6 +43,8 @@ import numpy as np
 import optax
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
+from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
+from tensorboard.util import tensor_util
 
 import scopejax as sj
 
@@ -182,6 +187,7 @@ print(f"optimizer state: {sj.train.state_nbytes(state.opt_state):,} bytes for "
 # dropout draws a new mask at every step. `history=[]` collects every step's metrics.
 #
 # Here we call `fit` once per epoch, to measure the test accuracy after each.
+# `logdir=` also records the run for TensorBoard (read back below), every `log_every` steps.
 # `sj.train.evaluate(trainer, state, batches)` takes what `fit` takes and averages the loss
 # function's metrics over the batches (weighted by batch size). Its batches pass
 # `training=False`: batch norm then uses its moving statistics, dropout is off, and no key is
@@ -198,11 +204,13 @@ def epoch_batches(x, y, epoch, seed=0):
 
 history, test_curve = [], []
 dropout_key = jax.random.key(1)
+LOGDIR = Path(tempfile.mkdtemp(prefix="scopejax_runs_"))  # TensorBoard's --logdir
 t0 = time.perf_counter()
 for epoch in range(EPOCHS):
     state = sj.train.fit(trainer, state, epoch_batches(x_train, y_train, epoch),
                          rng=dropout_key, history=history, desc=f"epoch {epoch + 1:2d}",
-                         steps_per_epoch=STEPS_PER_EPOCH)
+                         steps_per_epoch=STEPS_PER_EPOCH,
+                         logdir=LOGDIR / "digits", log_every=7)  # 42 steps per epoch
     test_curve.append(sj.train.evaluate(trainer, state, [(x_test, y_test, False)]))
 train_seconds = time.perf_counter() - t0
 print(f"{int(state.step)} steps in {train_seconds:.1f} s; "
@@ -228,6 +236,63 @@ assert test_curve[-1]["accuracy"] >= 0.97, test_curve[-1]
 assert test_curve[-1]["loss"] < test_curve[0]["loss"]
 # the moving statistics were updated by the steps, though no optimizer touched them
 assert not np.allclose(state.store["neck/bn/moving_mean"], 0.0)
+
+# %% [markdown]
+# ### What `fit(..., logdir=)` wrote for TensorBoard
+#
+# Every 7th step, `fit` wrote TensorBoard scalars to `LOGDIR/digits` (event files, with the
+# `tensorboard` package alone; no TensorFlow): `train/loss` and the other scalar metrics
+# (`train/accuracy`), and the global norm of the **gradients** and of the optimizer's
+# **updates** over each collection's variables (`grad_norm/BACKBONE`,
+# `update_norm/trainable_variables`, ...). The norms cost one extra forward and backward pass
+# on the logged steps only. Here we read the files back with tensorboard's own loader and
+# plot them; `tensorboard --logdir LOGDIR` (the folder above) shows the same curves in its
+# Scalars tab, and the graph written below in its Graphs tab.
+
+# %%
+logged = {}  # tag -> [(step, value)]
+for path in sorted((LOGDIR / "digits").glob("events.out.tfevents.*")):
+    for event in EventFileLoader(str(path)).Load():
+        for value in event.summary.value:
+            logged.setdefault(value.tag, []).append(
+                (event.step, float(tensor_util.make_ndarray(value.tensor))))
+print("tags:", sorted(logged))
+
+fig, axes = plt.subplots(1, 3, figsize=(12, 3.2))
+for tag in ("train/loss", "train/accuracy"):
+    steps_logged, values = zip(*logged[tag], strict=True)
+    axes[0 if tag == "train/loss" else 1].plot(steps_logged, values, ".-", label=tag)
+for tag in sorted(t for t in logged if t.endswith("/BACKBONE") or t.endswith("/trainable_variables")):
+    steps_logged, values = zip(*logged[tag], strict=True)
+    axes[2].plot(steps_logged, values, label=tag)
+axes[0].set_yscale("log")
+axes[2].set_yscale("log")
+for ax, title in zip(axes, ["loss", "accuracy", "global norms per collection"], strict=True):
+    ax.set(xlabel="step", title=title)
+    ax.legend(fontsize=8)
+fig.tight_layout()
+plt.show()
+
+assert [s for s, _ in logged["train/loss"]] == list(range(0, EPOCHS * STEPS_PER_EPOCH, 7))
+# the logged loss is the step's loss, as fit's history has it
+np.testing.assert_allclose([v for _, v in logged["train/loss"]],
+                           [h["loss"] for h in history[::7]], rtol=1e-6)
+
+# %% [markdown]
+# The model's graph goes in the same run: `sj.summary.write_graph` traces the loss function
+# (nothing runs) and writes its ops grouped by name scope, so TensorBoard's Graphs tab shows
+# the boxes `backbone`, `neck` and `digits`, as TF1's graph of the same model did. The same
+# trace, inline and without a server: `sj.summary.scope_tree`. The shared convolution shows
+# twice: `shared` holds its variables and the first call's ops, `shared_1` the second call's
+# ops only (the same weights, as in TF1).
+
+# %%
+sj.summary.write_graph(LOGDIR / "digits", trainer.net.apply, state.store,
+                       x_test[:BATCH], y_test[:BATCH], False)
+cnn_tree = sj.summary.scope_tree(trainer.net.apply, state.store,
+                                 x_test[:BATCH], y_test[:BATCH], False)
+assert cnn_tree["backbone/shared_1"].total_params == 0 < cnn_tree["backbone/shared"].total_params
+cnn_tree  # fold a scope by clicking its line
 
 # %% [markdown]
 # The test images the model gets wrong:
@@ -432,7 +497,8 @@ print(f"notebook ran in {elapsed:.1f} s")
 #   over from step to step. The step is jitted and donates its input state.
 # * `sj.train.fit` runs the steps with a progress bar (total, ETA, the compile step labelled)
 #   and collects the metrics; `sj.train.evaluate` takes the same trainer, state and batches
-#   and averages the metrics.
+#   and averages the metrics. With `logdir=`, `fit` also writes TensorBoard scalars: the loss,
+#   the metrics, and the gradient and update norms per collection.
 # * Collections tag groups of variables inside the model (`add_to_collection`). Outside it,
 #   `sj.train.freeze(store, "BACKBONE")` freezes a group, `var_list=` trains a subset, and
 #   `sj.train.multi_optimizer` gives each group its own optimizer, labelled by collection

@@ -13,7 +13,9 @@ TF 1.15's Python code for the contrib-only pieces, rewritten on ``tf.compat.v1``
 ``tf.raw_ops``), ``contrib.rnn.stack_bidirectional_rnn`` and
 ``stack_bidirectional_dynamic_rnn`` (contrib/rnn/python/ops/rnn.py),
 ``contrib.legacy_seq2seq.rnn_decoder``, ``basic_rnn_seq2seq``, ``tied_rnn_seq2seq``,
-``embedding_rnn_decoder``, ``embedding_rnn_seq2seq`` (without a tensor ``feed_previous``),
+``embedding_rnn_decoder``, ``embedding_rnn_seq2seq``, ``attention_decoder``,
+``embedding_attention_decoder``, ``embedding_attention_seq2seq`` (without a tensor
+``feed_previous``),
 ``sequence_loss_by_example`` and ``sequence_loss``
 (contrib/legacy_seq2seq/python/ops/seq2seq.py) and ``contrib.seq2seq.sequence_loss``
 (contrib/seq2seq/python/ops/loss.py). Their recordings are as good as that transcription.
@@ -395,6 +397,178 @@ def embedding_rnn_seq2seq(
         )
 
 
+def _linear(args, output_size):
+    """rnn_cell_impl._Linear(args, output_size, bias=True), the ``Linear`` of TF 1.15's
+    seq2seq.py: kernel and bias (zeros) in the current scope."""
+    if not isinstance(args, (list, tuple)):
+        args = [args]
+    total = sum(a.shape[1] for a in args)
+    kernel = v1.get_variable("kernel", [total, output_size], dtype=args[0].dtype)
+    bias = v1.get_variable(
+        "bias", [output_size], dtype=args[0].dtype, initializer=v1.constant_initializer(0.0)
+    )
+    res = tf.matmul(args[0] if len(args) == 1 else tf.concat(args, 1), kernel)
+    return tf.nn.bias_add(res, bias)
+
+
+def attention_decoder(
+    decoder_inputs,
+    initial_state,
+    attention_states,
+    cell,
+    output_size=None,
+    num_heads=1,
+    loop_function=None,
+    dtype=None,
+    scope=None,
+    initial_state_attention=False,
+):
+    if output_size is None:
+        output_size = cell.output_size
+    with v1.variable_scope(scope or "attention_decoder", dtype=dtype) as scope:
+        dtype = scope.dtype
+        batch_size = tf.shape(decoder_inputs[0])[0]
+        attn_length = attention_states.shape[1]
+        attn_size = attention_states.shape[2]
+        hidden = tf.reshape(attention_states, [-1, attn_length, 1, attn_size])
+        hidden_features = []
+        v = []
+        attention_vec_size = attn_size
+        for a in range(num_heads):
+            k = v1.get_variable(f"AttnW_{a}", [1, 1, attn_size, attention_vec_size], dtype=dtype)
+            hidden_features.append(v1.nn.conv2d(hidden, k, [1, 1, 1, 1], "SAME"))
+            v.append(v1.get_variable(f"AttnV_{a}", [attention_vec_size], dtype=dtype))
+        state = initial_state
+
+        def attention(query):
+            ds = []
+            if tf.nest.is_nested(query):
+                query = tf.concat(tf.nest.flatten(query), 1)
+            for a in range(num_heads):
+                with v1.variable_scope(f"Attention_{a}"):
+                    y = _linear(query, attention_vec_size)
+                    y = tf.reshape(y, [-1, 1, 1, attention_vec_size])
+                    y = tf.cast(y, dtype)
+                    s = tf.reduce_sum(v[a] * tf.tanh(hidden_features[a] + y), [2, 3])
+                    w = tf.nn.softmax(tf.cast(s, dtype=tf.float32))
+                    w = tf.cast(w, dtype)
+                    d = tf.reduce_sum(tf.reshape(w, [-1, attn_length, 1, 1]) * hidden, [1, 2])
+                    ds.append(tf.reshape(d, [-1, attn_size]))
+            return ds
+
+        outputs = []
+        prev = None
+        batch_attn_size = tf.stack([batch_size, attn_size])
+        attns = [tf.zeros(batch_attn_size, dtype=dtype) for _ in range(num_heads)]
+        for a in attns:
+            a.set_shape([None, attn_size])
+        if initial_state_attention:
+            attns = attention(initial_state)
+        for i, inp in enumerate(decoder_inputs):
+            if i > 0:
+                v1.get_variable_scope().reuse_variables()
+            if loop_function is not None and prev is not None:
+                with v1.variable_scope("loop_function", reuse=True):
+                    inp = loop_function(prev, i)
+            input_size = inp.shape[1]
+            inputs = [inp] + attns
+            inputs = [tf.cast(e, dtype) for e in inputs]
+            x = _linear(inputs, input_size)
+            cell_output, state = cell(x, state)
+            if i == 0 and initial_state_attention:
+                with v1.variable_scope(v1.get_variable_scope(), reuse=True):
+                    attns = attention(state)
+            else:
+                attns = attention(state)
+            with v1.variable_scope("AttnOutputProjection"):
+                cell_output = tf.cast(cell_output, dtype)
+                output = _linear([cell_output] + attns, output_size)
+            if loop_function is not None:
+                prev = output
+            outputs.append(output)
+    return outputs, state
+
+
+def embedding_attention_decoder(
+    decoder_inputs,
+    initial_state,
+    attention_states,
+    cell,
+    num_symbols,
+    embedding_size,
+    num_heads=1,
+    output_size=None,
+    output_projection=None,
+    feed_previous=False,
+    update_embedding_for_previous=True,
+    dtype=None,
+    scope=None,
+    initial_state_attention=False,
+):
+    if output_size is None:
+        output_size = cell.output_size
+    with v1.variable_scope(scope or "embedding_attention_decoder", dtype=dtype):
+        embedding = v1.get_variable("embedding", [num_symbols, embedding_size])
+        loop_function = (
+            _extract_argmax_and_embed(embedding, output_projection, update_embedding_for_previous)
+            if feed_previous
+            else None
+        )
+        emb_inp = [tf.nn.embedding_lookup(embedding, i) for i in decoder_inputs]
+        return attention_decoder(
+            emb_inp,
+            initial_state,
+            attention_states,
+            cell,
+            output_size=output_size,
+            num_heads=num_heads,
+            loop_function=loop_function,
+            initial_state_attention=initial_state_attention,
+        )
+
+
+def embedding_attention_seq2seq(
+    encoder_inputs,
+    decoder_inputs,
+    cell,
+    num_encoder_symbols,
+    num_decoder_symbols,
+    embedding_size,
+    num_heads=1,
+    output_projection=None,
+    feed_previous=False,
+    dtype=None,
+    scope=None,
+    initial_state_attention=False,
+):
+    with v1.variable_scope(scope or "embedding_attention_seq2seq", dtype=dtype) as scope:
+        dtype = scope.dtype
+        encoder_cell = copy.deepcopy(cell)
+        encoder_cell = EmbeddingWrapper(
+            encoder_cell, embedding_classes=num_encoder_symbols, embedding_size=embedding_size
+        )
+        encoder_outputs, encoder_state = v1.nn.static_rnn(encoder_cell, encoder_inputs, dtype=dtype)
+        top_states = [tf.reshape(e, [-1, 1, cell.output_size]) for e in encoder_outputs]
+        attention_states = tf.concat(top_states, 1)
+        output_size = None
+        if output_projection is None:
+            cell = OutputProjectionWrapper(cell, num_decoder_symbols)
+            output_size = num_decoder_symbols
+        return embedding_attention_decoder(
+            decoder_inputs,
+            encoder_state,
+            attention_states,
+            cell,
+            num_decoder_symbols,
+            embedding_size,
+            num_heads=num_heads,
+            output_size=output_size,
+            output_projection=output_projection,
+            feed_previous=feed_previous,
+            initial_state_attention=initial_state_attention,
+        )
+
+
 def sequence_loss_by_example(
     logits, targets, weights, average_across_timesteps=True, softmax_loss_function=None, name=None
 ):
@@ -498,6 +672,9 @@ SEQ2SEQ = types.SimpleNamespace(
     tied_rnn_seq2seq=tied_rnn_seq2seq,
     embedding_rnn_decoder=embedding_rnn_decoder,
     embedding_rnn_seq2seq=embedding_rnn_seq2seq,
+    attention_decoder=attention_decoder,
+    embedding_attention_decoder=embedding_attention_decoder,
+    embedding_attention_seq2seq=embedding_attention_seq2seq,
     sequence_loss=sequence_loss,
     sequence_loss_by_example=sequence_loss_by_example,
     contrib_sequence_loss=contrib_sequence_loss,

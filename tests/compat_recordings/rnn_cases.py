@@ -377,6 +377,38 @@ def embedding_decoder_projection(tf, rnn, s2s, ids):
     return [tf.nn.xw_plus_b(o, w, b) for o in outputs], state
 
 
+def attention(tf, rnn, s2s, *steps):
+    """Two heads, the first attention from the initial state, a loop function."""
+    cell = rnn.MultiRNNCell([rnn.GRUCell(4), rnn.LSTMCell(4)])
+    states = tf.stack(list(steps[:3]), 1)  # [batch, 3, 4]
+
+    def loop(prev, i):
+        return tf.tanh(prev[:, :4])
+
+    return s2s.attention_decoder(
+        list(steps),
+        cell.zero_state(3, tf.float32),
+        states,
+        cell,
+        output_size=6,
+        num_heads=2,
+        loop_function=loop,
+        initial_state_attention=True,
+    )
+
+
+def embedding_attention_seq2seq(tf, rnn, s2s, ids, feed_previous=False):
+    enc = [ids[:, t] for t in range(3)]
+    dec = [ids[:, t] for t in range(3, 5)]
+    return s2s.embedding_attention_seq2seq(
+        enc, dec, rnn.GRUCell(4), 7, 7, embedding_size=4, feed_previous=feed_previous
+    )
+
+
+def embedding_attention_seq2seq_feed(tf, rnn, s2s, ids):
+    return embedding_attention_seq2seq(tf, rnn, s2s, ids, feed_previous=True)
+
+
 SEQ2SEQ_LOSS_ARGS = [r(3, 6, seed=40 + t) for t in range(4)] + TARGETS + WEIGHTS
 
 PROGRAMS = {
@@ -421,6 +453,9 @@ PROGRAMS = {
     "embedding_seq2seq": (embedding_seq2seq, [IDS]),
     "embedding_seq2seq_feed_previous": (embedding_seq2seq_feed_previous, [IDS]),
     "embedding_decoder_projection": (embedding_decoder_projection, [IDS]),
+    "attention": (attention, STEPS),
+    "embedding_attention_seq2seq": (embedding_attention_seq2seq, [IDS]),
+    "embedding_attention_seq2seq_feed": (embedding_attention_seq2seq_feed, [IDS]),
     "char_rnn": (char_rnn, [IDS, TARGETS2_5]),
     "char_rnn_sample": (char_rnn_sample, [IDS, TARGETS2_5]),
 }

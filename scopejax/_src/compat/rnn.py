@@ -86,6 +86,11 @@ def _no_extra(cls: str, kwargs: dict[str, Any]) -> None:
     extra = sorted(k for k in kwargs if k not in ("trainable", "_reuse", "_scope"))
     if extra:
         raise TypeError(f"{cls}: unexpected keyword arguments {extra}.")
+    if not kwargs.get("trainable", True):
+        raise NotImplementedError(
+            f"{cls}(trainable=False) is not provided: the cell's variables are trainable; "
+            "leave them out of the trainer's var_list to freeze them."
+        )
 
 
 class RNNCell(_r.RNNCell):
@@ -129,12 +134,16 @@ class RNNCell(_r.RNNCell):
         self, trainable: bool = True, name: str | None = None, dtype: Any = None, **kwargs: Any
     ) -> None:
         """Args:
-        trainable: accepted (TF1's layer argument); variables are trainable.
+        trainable: only True (TF1's layer argument).
         name: the cell's scope name; default its snake_case class name.
         dtype: ignored (variables take the inputs' dtype).
         **kwargs: ``_reuse`` (TF1's private reuse flag).
+
+        Raises:
+          NotImplementedError: ``trainable=False``.
+          TypeError: an unknown keyword argument.
         """
-        _no_extra(type(self).__name__, kwargs)
+        _no_extra(type(self).__name__, {**kwargs, "trainable": trainable})
         Module.__init__(self, name=name, reuse=kwargs.get("_reuse"))
 
     @_r.unscoped

@@ -17,6 +17,7 @@ from scopejax._src.compat.ops import convert_to_tensor
 from scopejax._src.compat.rnn import EmbeddingWrapper, OutputProjectionWrapper, static_rnn
 from scopejax._src.core.scope import VariableScope, get_variable_scope, variable_scope
 from scopejax._src.core.variables import get_variable
+from scopejax._src.nn.common import float_dtype, make_bias, make_kernel
 
 Array = jax.Array
 
@@ -260,6 +261,252 @@ def embedding_rnn_seq2seq(
             embedding_size,
             output_projection=output_projection,
             feed_previous=feed_previous,
+        )
+
+
+def _linear(args: list[Array], output_size: int) -> Array:
+    """TF1's ``rnn_cell_impl._Linear(args, output_size, bias=True)``:
+    ``concat(args, 1) @ kernel + bias`` with ``kernel`` and ``bias`` (zeros) in the
+    current scope."""
+    x = args[0] if len(args) == 1 else jnp.concatenate(args, 1)
+    dt = float_dtype(x)
+    kernel = make_kernel([x.shape[1], output_size], dt)
+    return x @ kernel + make_bias([output_size], dt)
+
+
+def attention_decoder(
+    decoder_inputs: Sequence[Any],
+    initial_state: Any,
+    attention_states: Any,
+    cell: Any,
+    output_size: int | None = None,
+    num_heads: int = 1,
+    loop_function: Callable[[Array, int], Array] | None = None,
+    dtype: Any = None,
+    scope: str | VariableScope | None = None,
+    initial_state_attention: bool = False,
+) -> tuple[list[Array], Any]:
+    """``tf.contrib.legacy_seq2seq.attention_decoder``: an RNN decoder with additive
+    attention over ``attention_states`` (Bahdanau-style, as TF 1.15).
+
+    Each step feeds the cell ``linear([input] + attentions)`` (``attention_decoder/kernel``,
+    ``bias``); each head ``a`` scores ``v_a . tanh(W_a h_j + linear(state))``
+    (``AttnW_a`` ``[1, 1, attn_size, attn_size]``, ``AttnV_a``, ``Attention_a/kernel``)
+    and reads the softmax-weighted states; the output is
+    ``AttnOutputProjection``'s ``linear([cell_output] + attentions)``.
+
+    Args:
+      decoder_inputs: a list of ``[batch, features]``, one per step.
+      initial_state: the cell's state at step 0.
+      attention_states: ``[batch, attn_length, attn_size]``.
+      cell: an RNN cell.
+      output_size: the outputs' width; default ``cell.output_size``.
+      num_heads: the number of attention reads.
+      loop_function: as in :func:`rnn_decoder`.
+      dtype: ignored (variables are float32, the attentions take the inputs' dtype).
+      scope: the variable scope; default ``"attention_decoder"``.
+      initial_state_attention: compute the first attention from ``initial_state``
+        instead of zeros.
+
+    Returns:
+      ``(outputs, state)``: a list of ``[batch, output_size]`` and the final state.
+
+    Raises:
+      ValueError: no inputs, ``num_heads < 1``, or ``attention_states`` not of rank 3.
+    """
+    if not decoder_inputs:
+        raise ValueError("Must provide at least 1 input to attention decoder.")
+    if num_heads < 1:
+        raise ValueError("With less than 1 heads, use a non-attention decoder.")
+    hidden = convert_to_tensor(attention_states)
+    if hidden.ndim != 3:
+        raise ValueError(
+            f"attention_states must be [batch, attn_length, attn_size], got shape {hidden.shape}."
+        )
+    if output_size is None:
+        output_size = cell.output_size
+    attn_size = hidden.shape[2]
+    with variable_scope(scope or "attention_decoder"):
+        features, v = [], []
+        for a in range(num_heads):
+            k = get_variable(f"AttnW_{a}", [1, 1, attn_size, attn_size])
+            features.append(jnp.einsum("bla,ac->blc", hidden, k[0, 0]))  # TF: a 1x1 conv2d
+            v.append(get_variable(f"AttnV_{a}", [attn_size]))
+
+        def attention(query: Any) -> list[Array]:
+            leaves = jax.tree.leaves(query)
+            q = leaves[0] if len(leaves) == 1 else jnp.concatenate(leaves, 1)
+            reads = []
+            for a in range(num_heads):
+                with variable_scope(f"Attention_{a}"):
+                    y = _linear([q], attn_size)
+                    score = jnp.sum(v[a] * jnp.tanh(features[a] + y[:, None, :]), axis=2)
+                    weights = jax.nn.softmax(score.astype(jnp.float32), axis=-1)
+                    reads.append(jnp.sum(weights[:, :, None].astype(hidden.dtype) * hidden, 1))
+            return reads
+
+        batch = convert_to_tensor(decoder_inputs[0]).shape[0]
+        attns = [jnp.zeros([batch, attn_size], hidden.dtype) for _ in range(num_heads)]
+        if initial_state_attention:
+            attns = attention(initial_state)
+        state = initial_state
+        outputs: list[Array] = []
+        prev = None
+        for i, inp in enumerate(decoder_inputs):
+            if i > 0:
+                get_variable_scope().reuse_variables()
+            if loop_function is not None and prev is not None:
+                with variable_scope("loop_function", reuse=True):
+                    inp = loop_function(prev, i)
+            inp = convert_to_tensor(inp)
+            x = _linear([inp, *attns], inp.shape[1])
+            cell_output, state = cell(x, state)
+            if i == 0 and initial_state_attention:
+                with variable_scope(get_variable_scope(), reuse=True):
+                    attns = attention(state)
+            else:
+                attns = attention(state)
+            with variable_scope("AttnOutputProjection"):
+                output = _linear([cell_output, *attns], output_size)
+            if loop_function is not None:
+                prev = output
+            outputs.append(output)
+    return outputs, state
+
+
+def embedding_attention_decoder(
+    decoder_inputs: Sequence[Any],
+    initial_state: Any,
+    attention_states: Any,
+    cell: Any,
+    num_symbols: int,
+    embedding_size: int,
+    num_heads: int = 1,
+    output_size: int | None = None,
+    output_projection: Any = None,
+    feed_previous: bool = False,
+    update_embedding_for_previous: bool = True,
+    dtype: Any = None,
+    scope: str | VariableScope | None = None,
+    initial_state_attention: bool = False,
+) -> tuple[list[Array], Any]:
+    """``tf.contrib.legacy_seq2seq.embedding_attention_decoder``: integer inputs embedded
+    by ``embedding_attention_decoder/embedding``, then :func:`attention_decoder`.
+
+    Args:
+      decoder_inputs: a list of integer ``[batch]``, one per step.
+      initial_state: the cell's state at step 0.
+      attention_states: ``[batch, attn_length, attn_size]``.
+      cell: an RNN cell.
+      num_symbols: the number of symbols.
+      embedding_size: the embedding width.
+      num_heads: the number of attention reads.
+      output_size: the outputs' width; default ``cell.output_size``.
+      output_projection: ``(W, b)`` mapping outputs to ``num_symbols`` logits, or None.
+      feed_previous: a Python bool: feed each later step the previous argmax.
+      update_embedding_for_previous: let gradients reach the embedding through it.
+      dtype: ignored.
+      scope: the variable scope; default ``"embedding_attention_decoder"``.
+      initial_state_attention: see :func:`attention_decoder`.
+
+    Returns:
+      ``(outputs, state)`` of :func:`attention_decoder`.
+
+    Raises:
+      TypeError: ``feed_previous`` is not a Python bool.
+      ValueError: as :func:`attention_decoder`.
+    """
+    if not isinstance(feed_previous, bool):
+        raise TypeError(
+            "embedding_attention_decoder: feed_previous must be a Python bool; for a value "
+            "known only at run time, build both decoders and choose with tf.cond."
+        )
+    with variable_scope(scope or "embedding_attention_decoder"):
+        embedding = get_variable("embedding", [num_symbols, embedding_size])
+        loop_function = (
+            _extract_argmax_and_embed(embedding, output_projection, update_embedding_for_previous)
+            if feed_previous
+            else None
+        )
+        emb_inp = [jnp.take(embedding, convert_to_tensor(i), axis=0) for i in decoder_inputs]
+        return attention_decoder(
+            emb_inp,
+            initial_state,
+            attention_states,
+            cell,
+            output_size=output_size,
+            num_heads=num_heads,
+            loop_function=loop_function,
+            initial_state_attention=initial_state_attention,
+        )
+
+
+def embedding_attention_seq2seq(
+    encoder_inputs: Sequence[Any],
+    decoder_inputs: Sequence[Any],
+    cell: Any,
+    num_encoder_symbols: int,
+    num_decoder_symbols: int,
+    embedding_size: int,
+    num_heads: int = 1,
+    output_projection: Any = None,
+    feed_previous: bool = False,
+    dtype: Any = None,
+    scope: str | VariableScope | None = None,
+    initial_state_attention: bool = False,
+) -> tuple[list[Array], Any]:
+    """``tf.contrib.legacy_seq2seq.embedding_attention_seq2seq``: an embedding encoder
+    (a copy of ``cell`` in an ``EmbeddingWrapper``, ``static_rnn``) whose outputs are
+    attended by an :func:`embedding_attention_decoder` (``cell`` in an
+    ``OutputProjectionWrapper`` unless ``output_projection``), all under
+    ``embedding_attention_seq2seq``: the model of TF1's translation tutorial.
+
+    Args:
+      encoder_inputs: a list of integer ``[batch]``, one per encoder step.
+      decoder_inputs: a list of integer ``[batch]``, one per decoder step.
+      cell: an RNN cell not called yet.
+      num_encoder_symbols: the encoder's number of symbols.
+      num_decoder_symbols: the decoder's number of symbols.
+      embedding_size: the width of both embeddings.
+      num_heads: the number of attention reads.
+      output_projection: ``(W, b)`` for the decoder's outputs, or None.
+      feed_previous: a Python bool: feed the decoder its own argmax.
+      dtype: the encoder's state dtype; default float32.
+      scope: the variable scope; default ``"embedding_attention_seq2seq"``.
+      initial_state_attention: see :func:`attention_decoder`.
+
+    Returns:
+      ``(outputs, state)`` of the decoder.
+
+    Raises:
+      TypeError: ``feed_previous`` is not a Python bool.
+    """
+    with variable_scope(scope or "embedding_attention_seq2seq"):
+        encoder_cell = EmbeddingWrapper(
+            copy.deepcopy(cell),
+            embedding_classes=num_encoder_symbols,
+            embedding_size=embedding_size,
+        )
+        encoder_outputs, encoder_state = static_rnn(
+            encoder_cell, encoder_inputs, dtype=dtype or jnp.float32
+        )
+        attention_states = jnp.stack(encoder_outputs, 1)  # [batch, steps, output_size]
+        output_size = None
+        if output_projection is None:
+            cell = OutputProjectionWrapper(cell, num_decoder_symbols)
+            output_size = num_decoder_symbols
+        return embedding_attention_decoder(
+            decoder_inputs,
+            encoder_state,
+            attention_states,
+            cell,
+            num_decoder_symbols,
+            embedding_size,
+            num_heads=num_heads,
+            output_size=output_size,
+            output_projection=output_projection,
+            feed_previous=feed_previous,
+            initial_state_attention=initial_state_attention,
         )
 
 

@@ -213,6 +213,11 @@ class Naming:
         return self._var_scope
 
     @property
+    def named(self) -> bool:
+        """Whether name scopes reach JAX's name stack (off in eager calls)."""
+        return self._named
+
+    @property
     def stack(self) -> str:
         """The current name scope (TF1's name stack), ``''`` at the root."""
         return self._stack

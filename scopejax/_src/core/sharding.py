@@ -176,11 +176,15 @@ class use:  # noqa: N801 - a context manager, like variable_scope
         self.memo: dict[tuple[str, tuple[int, ...]], NamedSharding | None] = {}
 
     def __enter__(self) -> use:
+        jit_key = _JIT_KEY(self.key)
+        jit_key.__enter__()
         _ACTIVE.stack.append(self)
+        _ACTIVE.jit_keys.append(jit_key)
         return self
 
     def __exit__(self, *exc: Any) -> None:
         popped = _ACTIVE.stack.pop()
+        _ACTIVE.jit_keys.pop().__exit__(*exc)
         assert popped is self, "sj.sharding.use blocks closed out of order"
 
 
@@ -203,9 +207,15 @@ class _Key:
 class _Active(threading.local):
     def __init__(self) -> None:
         self.stack: list[use] = []
+        self.jit_keys: list[Any] = []  # the open _JIT_KEY contexts, one per block
 
 
 _ACTIVE = _Active()
+
+#: The active block's key, part of every ``jax.jit`` cache key (a JAX user context): a
+#: function jitted outside a block, or under other rules, is traced again inside it instead
+#: of reusing a trace whose placements were decided without (or with other) rules.
+_JIT_KEY = jax.make_user_context(default_value=None)
 
 
 def current() -> use | None:

@@ -3,8 +3,10 @@
 ``scope_tree(net.apply, store, x)`` traces like ``graph_def`` (nothing runs, no tensorboard
 needed) and groups the ops by their name-scope path and the variables by their variable-scope
 path. A ``name_scope`` shows up as a scope with ops and no parameters (it names ops only); a
-``variable_scope`` as one with both. Jupyter shows the result as an SVG (``_repr_svg_``) or as
-collapsible HTML ``<details>`` (``_repr_html_``); ``str()`` is a plain-text tree.
+``variable_scope`` as one with both. Jupyter shows the result as collapsible HTML
+``<details>`` with an inline SVG bar of each scope's share of the ops and of the bytes
+(``html()``, no JavaScript); ``svg()`` is the whole tree as one SVG image; ``str()`` is a
+plain-text tree.
 """
 
 from __future__ import annotations
@@ -21,6 +23,10 @@ from scopejax._src.summary.graph import _Graph, _leaves
 
 #: Node ops that are inputs, not computations.
 _NOT_OPS = ("Placeholder", "VariableV2")
+#: Width in pixels of a full share bar, and the bars' colours.
+_BAR = 80
+_OPS_COLOR = "#4c78a8"
+_BYTES_COLOR = "#f58518"
 
 
 class _Names(_Graph):
@@ -107,7 +113,7 @@ class Scope:
         elif self.total_params and not self.total_ops:
             kind = "  [variables only]"
         return (
-            f"{self.name}  ops {self.total_ops}  params {self.total_params} "
+            f"{self.name}  ops {self.total_ops:,}  params {self.total_params:,} "
             f"({_bytes(self.total_nbytes)}){kind}"
         )
 
@@ -127,7 +133,7 @@ class ScopeTree:
     def __str__(self) -> str:
         r = self.root
         lines = [
-            f"scope tree: ops {r.total_ops}  params {r.total_params} ({_bytes(r.total_nbytes)})"
+            f"scope tree: ops {r.total_ops:,}  params {r.total_params:,} ({_bytes(r.total_nbytes)})"
         ]
         lines += self._text(r, "")
         return "\n".join(lines)
@@ -148,36 +154,117 @@ class ScopeTree:
     def __repr__(self) -> str:
         return str(self)
 
+    def _bars(self, scope: Scope, x: float, y: float) -> str:
+        """Two bars at ``(x, y)``: this scope's share of all ops and of all parameter bytes."""
+        root = self.root
+        out = []
+        for i, (part, whole, color) in enumerate(
+            (
+                (scope.total_ops, root.total_ops, _OPS_COLOR),
+                (scope.total_nbytes, root.total_nbytes, _BYTES_COLOR),
+            )
+        ):
+            share = part / whole if whole else 0.0
+            left = x + i * (_BAR + 8)
+            out.append(
+                f'<rect x="{left:.0f}" y="{y - 9:.0f}" width="{_BAR}" height="9" fill="#eee"/>'
+            )
+            if share:
+                out.append(
+                    f'<rect x="{left:.0f}" y="{y - 9:.0f}" width="{max(share * _BAR, 1):.1f}" '
+                    f'height="9" fill="{color}"/>'
+                )
+        return "".join(out)
+
+    def _legend(self, x: float, y: float) -> str:
+        """Column heads over the bars: ``ops`` and ``bytes``, in the bars' colours."""
+        return "".join(
+            f'<text x="{x + i * (_BAR + 8):.0f}" y="{y:.0f}" fill="{color}">{label}</text>'
+            for i, (label, color) in enumerate((("ops", _OPS_COLOR), ("bytes", _BYTES_COLOR)))
+        )
+
     def _repr_html_(self) -> str:
-        def block(scope: Scope) -> str:
+        return self.html()
+
+    def _repr_svg_(self) -> str:
+        return self.svg()
+
+    def html(self) -> str:
+        """The tree as HTML that folds without JavaScript: what Jupyter shows.
+
+        Returns:
+          Nested ``<details>`` blocks, one per scope (the first two levels open); each
+          scope's line carries an inline SVG of its share of all ops and of all parameter
+          bytes, and its variables are listed inside it.
+        """
+        width = 2 * _BAR + 8
+
+        def bars(scope: Scope) -> str:
+            return (
+                f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="10" '
+                f'style="margin-left:1em;vertical-align:middle">{self._bars(scope, 0, 10)}</svg>'
+            )
+
+        def block(scope: Scope, depth: int) -> str:
             inner = "".join(
                 f"<div style='margin-left:1.2em'>· {html.escape(v)}</div>"
                 for v in self._vars(scope)
             )
-            inner += "".join(block(c) for c in scope.children.values())
+            inner += "".join(block(c, depth + 1) for c in scope.children.values())
+            opened = " open=''" if depth < 2 else ""
             return (
-                f"<details open='' style='margin-left:1.2em'><summary>"
-                f"{html.escape(scope.label())}</summary>{inner}</details>"
+                f"<details{opened} style='margin-left:1.2em'><summary>"
+                f"{html.escape(scope.label())}{bars(scope)}</summary>{inner}</details>"
             )
 
-        body = "".join(block(c) for c in self.root.children.values())
+        body = "".join(block(c, 0) for c in self.root.children.values())
         head = html.escape(str(self).split("\n", 1)[0])
-        return f"<div style='font-family:monospace'><b>{head}</b>{body}</div>"
+        legend = (
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="12" '
+            f'style="margin-left:1em;vertical-align:middle" font-size="11">'
+            f"{self._legend(0, 10)}</svg>"
+        )
+        return f"<div style='font-family:monospace'><b>{head}</b>{legend}{body}</div>"
 
-    def _repr_svg_(self) -> str:
+    def _rows(self) -> list[tuple[str, Scope | None]]:
+        """``str(self)``'s lines, each with the scope it describes (None for others)."""
         lines = str(self).split("\n")
-        step, width = 18, 8 + 7.2 * max(len(line) for line in lines)
-        rows = []
-        for i, line in enumerate(lines):
-            fill = "#555" if "· " in line else "#000"
-            rows.append(
-                f'<text x="8" y="{(i + 1) * step}" fill="{fill}" '
-                f'xml:space="preserve">{html.escape(line)}</text>'
+        scopes: list[Scope | None] = [self.root]
+
+        def visit(scope: Scope) -> None:
+            scopes.extend([None] * len(scope.variables))
+            for c in scope.children.values():
+                scopes.append(c)
+                visit(c)
+
+        visit(self.root)
+        return list(zip(lines, scopes, strict=True))
+
+    def svg(self) -> str:
+        """The whole tree as one SVG image (every scope shown; an SVG cannot fold itself
+        without scripts, so the folding form is :meth:`html`).
+
+        Returns:
+          ``str(self)``'s lines as SVG text, and beside each scope two bars: its share of
+          all ops and of all parameter bytes. Display with ``IPython.display.SVG``.
+        """
+        rows = self._rows()
+        step = 18
+        bars_x = 16 + 7.2 * max(len(line) for line, _ in rows)
+        out = [self._legend(bars_x, step)]
+        for i, (line, scope) in enumerate(rows):
+            y = (i + 2) * step
+            fill = "#555" if scope is None else "#000"
+            out.append(
+                f'<text x="8" y="{y}" fill="{fill}" xml:space="preserve">{html.escape(line)}</text>'
             )
-        height = (len(lines) + 1) * step
+            if scope is not None:
+                out.append(self._bars(scope, bars_x, y))
+        width = bars_x + 2 * _BAR + 16
+        height = (len(rows) + 2) * step
         return (
             f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height}" '
-            f'font-family="monospace" font-size="12">{"".join(rows)}</svg>'
+            f'font-family="monospace" font-size="12">{"".join(out)}</svg>'
         )
 
 
@@ -187,7 +274,8 @@ def scope_tree(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> ScopeTree:
     Nothing runs: ``fn`` is traced with ``jax.make_jaxpr`` as by ``graph_def`` (tensorboard
     is not needed). Ops count at their name-scope path, variables (of Store arguments) at
     their variable-scope path, so a ``name_scope`` appears as a scope holding ops only.
-    In Jupyter the result displays as an SVG; ``str()`` is a text tree.
+    In Jupyter the result displays as collapsible HTML with per-scope bars (``.html()``);
+    ``.svg()`` is the same as one SVG image, ``str()`` a text tree.
 
     Args:
       fn: the function, typically ``net.apply``.

@@ -52,6 +52,8 @@ Random ops and ``tf.nn.dropout`` draw from ``sj.next_rng_key()`` (pass ``rng=`` 
 """
 
 # ruff: noqa: F401
+import sys as _sys
+
 from scopejax._src.compat.extra_ops import acos as acos
 from scopejax._src.compat.extra_ops import asin as asin
 from scopejax._src.compat.extra_ops import atan as atan
@@ -106,6 +108,7 @@ from scopejax._src.compat.initializers import (
     variance_scaling_initializer as variance_scaling_initializer,
 )
 from scopejax._src.compat.initializers import zeros_initializer as zeros_initializer
+from scopejax._src.compat.opnames import install as _install_op_names
 from scopejax._src.compat.ops import abs as abs
 from scopejax._src.compat.ops import add as add
 from scopejax._src.compat.ops import add_n as add_n
@@ -298,3 +301,6 @@ from scopejax.compat.v1 import summary as summary
 from scopejax.compat.v1 import train as train
 
 all_variables = global_variables
+
+# TF1's op names (MatMul, MatMul_1, ...) in the compiled program: see _src/compat/opnames.py
+_install_op_names(_sys.modules[__name__])
