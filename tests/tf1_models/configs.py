@@ -70,6 +70,34 @@ def char_rnn_inputs() -> dict[str, np.ndarray]:
     return {"input_data": x, "targets": y}
 
 
+BERT_CONFIG = {
+    "vocab_size": 30,
+    "hidden_size": 16,
+    "num_hidden_layers": 2,
+    "num_attention_heads": 2,
+    "intermediate_size": 32,
+    "hidden_act": "gelu",
+    "hidden_dropout_prob": 0.0,
+    "attention_probs_dropout_prob": 0.0,
+    "max_position_embeddings": 16,
+    "type_vocab_size": 2,
+    "initializer_range": 0.02,
+}
+# modeling.py has no loss or optimizer (run_classifier.py adds a task head): the
+# recording trains the pooled output towards zero with plain gradient descent, so the
+# step compares BERT's gradients themselves.
+BERT_LR = 0.5
+
+
+def bert_inputs() -> dict[str, np.ndarray]:
+    """Token ids, an attention mask with padding, and two segments (N=2, T=7)."""
+    rng = np.random.default_rng(SEED)
+    ids = rng.integers(1, BERT_CONFIG["vocab_size"], (2, 7)).astype(np.int32)
+    mask = np.array([[1, 1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 0, 0, 0]], np.int32)
+    types = np.array([[0, 0, 0, 1, 1, 1, 1], [0, 0, 1, 1, 0, 0, 0]], np.int32)
+    return {"input_ids": ids * mask, "input_mask": mask, "token_type_ids": types}
+
+
 DCGAN_ARGS = {
     "input_height": 16,
     "input_width": 16,

@@ -37,6 +37,7 @@ FILES: dict[str, list[str]] = {
     "transformer": ["modules", "model"],
     "char_rnn": ["model"],
     "dcgan": ["ops", "model"],
+    "bert": ["modeling"],
 }
 
 # The transformer's vocabulary (data_load.load_vocab reads it from a file; the four

@@ -1,4 +1,4 @@
-"""Record three public TF1 model files, run UNCHANGED, in TensorFlow's graph mode.
+"""Record four public TF1 model files, run UNCHANGED, in TensorFlow's graph mode.
 
 Run in a TensorFlow venv with tf-keras and tf-slim (TF >= 2.16 needs the legacy Keras
 for ``tf.compat.v1.layers`` and the v1 RNN cells):
@@ -10,8 +10,8 @@ namespace at ``import tensorflow``, so while they execute ``tensorflow`` names a
 ``tf.compat.v1`` plus ``tf.contrib``, which TF 2 removed, put together from its
 maintained parts:
 
-- ``contrib.layers``: ``tf_slim`` (``batch_norm``, ``xavier_initializer``), contrib's
-  maintained copy;
+- ``contrib.layers``: ``tf_slim`` (``batch_norm``, ``layer_norm``,
+  ``xavier_initializer``), contrib's maintained copy;
 - ``contrib.rnn``: ``tf.compat.v1.nn.rnn_cell`` (the same classes TF 1.x re-exported);
 - ``contrib.legacy_seq2seq``: ``rnn_decoder`` and ``sequence_loss_by_example``
   transcribed below from TF 1.15 (contrib/legacy_seq2seq/python/ops/seq2seq.py) onto
@@ -155,6 +155,7 @@ def tensorflow_modules() -> dict[str, types.ModuleType]:
     contrib.layers = types.ModuleType("tensorflow.contrib.layers")
     contrib.layers.batch_norm = _tf1_batch_norm
     contrib.layers.xavier_initializer = tf_slim.initializers.xavier_initializer
+    contrib.layers.layer_norm = tf_slim.layers.layer_norm
     cells = v1.nn.rnn_cell
     contrib.rnn = types.ModuleType("tensorflow.contrib.rnn")
     for name in ("RNNCell", "GRUCell", "LSTMCell", "BasicLSTMCell", "MultiRNNCell"):
@@ -210,7 +211,7 @@ def _values(sess, variables) -> dict[str, np.ndarray]:
     return {v.op.name: val for v, val in zip(variables, sess.run(variables), strict=True)}
 
 
-# --- the three models ---------------------------------------------------------------------
+# --- the models --------------------------------------------------------------------------
 def record_transformer() -> None:
     hp = SimpleNamespace(**configs.TRANSFORMER_HP)
     inputs = configs.transformer_inputs()
@@ -366,8 +367,54 @@ def record_dcgan() -> None:
     _save("dcgan", meta, arrays)
 
 
+def record_bert() -> None:
+    inputs = configs.bert_inputs()
+    with tf.Graph().as_default():
+        v1.set_random_seed(configs.SEED)
+        mods = harness.load("bert", "original", tensorflow_modules())
+        modeling = mods["modeling"]
+        cfg = modeling.BertConfig(**configs.BERT_CONFIG)
+        model = modeling.BertModel(
+            config=cfg,
+            is_training=True,
+            input_ids=v1.constant(inputs["input_ids"]),
+            input_mask=v1.constant(inputs["input_mask"]),
+            token_type_ids=v1.constant(inputs["token_type_ids"]),
+        )
+        model_vars = list(v1.global_variables())
+        meta_vars = _variables_meta()
+        pooled = model.get_pooled_output()
+        loss = v1.reduce_mean(v1.square(pooled))  # the recording's own head (configs.BERT_LR)
+        train_op = v1.train.GradientDescentOptimizer(configs.BERT_LR).minimize(loss)
+        fetch = {
+            "pooled_output": pooled,
+            "sequence_output": model.get_sequence_output(),
+            "embedding_output": model.get_embedding_output(),
+            "layer_0": model.get_all_encoder_layers()[0],
+            "loss": loss,
+        }
+        with _session() as sess:
+            sess.run(v1.global_variables_initializer())
+            init = _values(sess, model_vars)
+            out = sess.run(fetch)
+            sess.run(train_op)
+            step = _values(sess, model_vars)
+    arrays = {f"input/{k}": v for k, v in inputs.items()}
+    arrays.update({f"init/{k}": v for k, v in init.items()})
+    arrays.update({f"output/{k}": np.asarray(v) for k, v in out.items()})
+    arrays.update({f"step/{k}": v for k, v in step.items()})
+    meta = {
+        "config": configs.BERT_CONFIG,
+        "learning_rate": configs.BERT_LR,
+        "model_variables": [v.op.name for v in model_vars],
+        "variables": meta_vars,
+        "step": "GradientDescent(lr) on mean(pooled_output ** 2), the recording's own head",
+    }
+    _save("bert", meta, arrays)
+
+
 def main() -> None:
-    names = sys.argv[1:] or ["transformer", "char_rnn", "dcgan"]
+    names = sys.argv[1:] or ["transformer", "char_rnn", "dcgan", "bert"]
     for name in names:
         globals()[f"record_{name}"]()
 
