@@ -11,10 +11,14 @@ import pytest
 # notebooks/cells/*.py are notebook sources (run through the generated notebooks), not modules:
 # importing one for --doctest-modules would run the whole notebook
 # notebook cells run inside their notebooks; the TF recording scripts run in a TF venv only
+# tests/tf1_models: vendored TF1 model files (test input, loaded by tests/tf1_models/harness.py)
 collect_ignore_glob = [
     "notebooks/cells/*.py",
     "tests/compat_recordings/*.py",
     "tests/tb_recordings/record_*.py",
+    "tests/tf1_models/record.py",
+    "tests/tf1_models/*/original/*.py",
+    "tests/tf1_models/*/ported/*.py",
 ]
 
 

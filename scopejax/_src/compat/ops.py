@@ -738,15 +738,26 @@ def expand_dims(
 
     Args:
       input: the array.
-      axis: where the new axis goes (negative counts from the end of the result).
+      axis: where the new axis goes (negative counts from the end of the result); an
+        int or, as TF takes it, a one-element list or vector (BERT writes
+        ``axis=[-1]``).
       name: ignored.
       dim: TF1's old name for ``axis``.
 
     Returns:
       The array with one more axis.
+
+    Raises:
+      ValueError: ``axis`` holds more than one value.
     """
     if dim is not None:
         axis = dim
+    if np.ndim(axis) == 1:
+        if np.size(axis) != 1:
+            raise ValueError(
+                f"tf.expand_dims: 'dim' input must be a tensor with a single value, got {axis!r}."
+            )
+        axis = np.asarray(axis).reshape(())
     return jnp.expand_dims(convert_to_tensor(input), int(axis))
 
 

@@ -16,6 +16,7 @@ an image batch gives the tags ``name/image/0``, ``name/image/1``, ...
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -30,6 +31,12 @@ from scopejax._src.core.scope import name_scope
 from scopejax._src.summary.writer import SummaryWriter
 
 _KINDS = ("scalar", "histogram", "image", "text")
+_INVALID_TAG_CHARACTERS = re.compile(r"[^-/\w\.]")  # TF1's summary_op_util
+
+
+def _clean_tag(name: Any) -> Any:
+    """TF1's ``clean_tag``: characters a tag may not hold become ``_``; no leading ``/``."""
+    return None if name is None else _INVALID_TAG_CHARACTERS.sub("_", name).lstrip("/")
 
 
 @jax.tree_util.register_pytree_node_class
@@ -41,10 +48,15 @@ class Summaries:
 
     Args:
       entries: ``(kind, tag, value, max_outputs)`` tuples.
+      name: the summary op's name (TF1's: its name scope, without ``family``), which
+        ``merge_all(scope=)`` matches; None for merged summaries.
     """
 
-    def __init__(self, entries: Sequence[tuple[str, str, Any, int]] = ()) -> None:
+    def __init__(
+        self, entries: Sequence[tuple[str, str, Any, int]] = (), name: str | None = None
+    ) -> None:
         self.entries = [tuple(e) for e in entries]
+        self.name = name
 
     def tree_flatten(self) -> tuple[list[Any], tuple]:
         # a text is a Python string: static, in the tree's structure, not a leaf
@@ -74,18 +86,20 @@ class Summaries:
 def _summary(
     kind: str, name: str, value: Any, collections: Any, family: Any, max_outputs: int = 1
 ) -> Summaries:
-    # TF1's summary_op_util.summary_scope: the tag is the name scope the op opens,
-    # uniquified as op names are; with ``family`` it is ``family/`` + that scope
+    # TF1's summary_op_util.summary_scope: the name and family are cleaned
+    # ('my loss' -> 'my_loss'), 'family/name' is opened as one name scope (uniquified as
+    # a whole: losses/loss, losses/loss_1), the op is named by that scope and the tag
+    # is it, with 'family/' in front once more (TF1's quirk: losses/losses/loss).
+    name, family = _clean_tag(name), _clean_tag(family)
+    base = f"{family}/{name}" if family else name
     if maybe_frame() is None:
-        tag = f"{family}/{name}" if family else name
-    elif family:
-        with name_scope(family), name_scope(name) as scope:
-            tag = f"{family}/{scope.rstrip('/')}"  # TF1's quirk: opt/opt/lr
+        scope = base
     else:
-        with name_scope(name) as scope:
-            tag = scope.rstrip("/")
+        with name_scope(base) as opened:
+            scope = opened.rstrip("/")
+    tag = f"{family}/{scope}" if family else scope
     value = value if kind == "text" else convert_to_tensor(value)
-    entry = Summaries([(kind, tag, value, int(max_outputs))])
+    entry = Summaries([(kind, tag, value, int(max_outputs))], name=scope)
     if maybe_frame() is not None:
         for key in [GraphKeys.SUMMARIES] if collections is None else collections:
             collection.add_to_collection(key, entry)
@@ -211,13 +225,14 @@ def merge_all(key: Any = GraphKeys.SUMMARIES, scope: Any = None, name: Any = Non
 
     Args:
       key: the collection.
-      scope: ignored.
+      scope: keep only the summaries whose op name (the tag without ``family/``)
+        this regex matches from the start (TF1's ``get_collection`` filter).
       name: ignored.
 
     Returns:
       A :class:`Summaries`, or None when there are none (as TF1).
     """
-    items = [s for s in collection.get_collection(key) if isinstance(s, Summaries)]
+    items = [s for s in collection.get_collection(key, scope) if isinstance(s, Summaries)]
     return merge(items) if items else None
 
 

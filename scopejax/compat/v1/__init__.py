@@ -54,6 +54,12 @@ Random ops and ``tf.nn.dropout`` draw from ``sj.next_rng_key()`` (pass ``rng=`` 
 # ruff: noqa: F401
 import sys as _sys
 
+from scopejax._src.compat.asserts import assert_equal as assert_equal
+from scopejax._src.compat.asserts import assert_greater as assert_greater
+from scopejax._src.compat.asserts import assert_greater_equal as assert_greater_equal
+from scopejax._src.compat.asserts import assert_less as assert_less
+from scopejax._src.compat.asserts import assert_less_equal as assert_less_equal
+from scopejax._src.compat.asserts import control_dependencies as control_dependencies
 from scopejax._src.compat.extra_ops import acos as acos
 from scopejax._src.compat.extra_ops import asin as asin
 from scopejax._src.compat.extra_ops import atan as atan

@@ -18,6 +18,9 @@ from scopejax._src.compat.extra_ops import norm as norm
 from scopejax._src.compat.extra_ops import slogdet as slogdet
 from scopejax._src.compat.extra_ops import tensordot as tensordot
 from scopejax._src.compat.extra_ops import trace as trace
+from scopejax._src.compat.linear_operator import (
+    LinearOperatorLowerTriangular as LinearOperatorLowerTriangular,
+)
 from scopejax._src.compat.nn_ops import l2_normalize as l2_normalize
 from scopejax._src.compat.ops import einsum as einsum
 from scopejax._src.compat.ops import matmul as matmul
