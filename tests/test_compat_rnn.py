@@ -49,7 +49,19 @@ def build(pid):
     return net, inputs, net.init_abstract(None, *inputs)
 
 
-@pytest.mark.parametrize("pid", sorted(PROGRAMS))
+# the inner loop (-m "not slow") replays every other program, the largest never; the full
+# suite replays all of them
+SLOW_PROGRAMS = {"attention", "char_rnn", "stacked_static_bidirectional"}
+FAST_PROGRAMS = {p for p in sorted(PROGRAMS)[::2] if p not in SLOW_PROGRAMS}
+
+
+@pytest.mark.parametrize(
+    "pid",
+    [
+        p if p in FAST_PROGRAMS else pytest.param(p, marks=pytest.mark.slow)
+        for p in sorted(PROGRAMS)
+    ],
+)
 def test_names_shapes_and_outputs_match_tensorflow(pid):
     net, inputs, store = build(pid)
     meta = META[pid]
@@ -81,6 +93,7 @@ def _lstm_dropout(keep, variational=False, state_keep=1.0):
     return sj.transform(f)
 
 
+@pytest.mark.slow
 def test_dropout_wrapper_drops_outputs_and_scales_the_rest():
     plain = _lstm_dropout(None)
     store = plain.init(jax.random.key(0), X)
@@ -103,6 +116,7 @@ def test_variational_dropout_shares_one_mask_over_time_and_batch():
     assert (zero == zero[:1, :1]).all()  # the same units dropped at every step and example
 
 
+@pytest.mark.slow
 def test_keep_prob_as_an_argument_under_jit():
     """TF1's keep_prob placeholder becomes an argument: a traced keep probability."""
 
@@ -123,6 +137,7 @@ def test_keep_prob_as_an_argument_under_jit():
     assert dropped.any() and not dropped.all()
 
 
+@pytest.mark.slow
 def test_state_dropout_drops_h_and_never_c():
     def f(x, keep):
         cell = tf.nn.rnn_cell.LSTMCell(4)

@@ -213,6 +213,7 @@ def _count(event: str, duration: float, **kwargs) -> None:
 jax.monitoring.register_event_duration_secs_listener(_count)
 
 
+@pytest.mark.slow
 def test_eager_layer_stack_compiles_once_per_computation():
     def model(n):
         def f(x):

@@ -60,6 +60,7 @@ def test_frozen_variables_never_enter_grad():
     assert grads.names() == ["head/dense/bias", "head/dense/kernel"]
 
 
+@pytest.mark.slow
 def test_optimizer_state_holds_only_trainable_leaves():
     trainer = sj.train.minimize(model, optax.adam(1e-2), has_aux=True)
     state = trainer.init(jax.random.key(0), X, Y, True)
@@ -177,6 +178,7 @@ def test_var_list_selecting_nothing_is_an_error():
         sj.train.minimize(model, optax.sgd(1.0), var_list=3)
 
 
+@pytest.mark.slow
 def test_init_from_keeps_the_callers_store_and_static_flags():
     trainer = sj.train.minimize(model, optax.adam(1e-2), has_aux=True, static_argnums=(2,))
     pretrained = trainer.init(jax.random.key(0), X, Y, False).store

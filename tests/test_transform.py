@@ -198,6 +198,7 @@ def test_jitted_apply_equals_hand_written_jax():
     np.testing.assert_array_equal(sj_c(store, X), hand_c(params, X))
 
 
+@pytest.mark.slow
 def test_apply_reports_missing_extra_and_misshaped_variables():
     net = sj.transform(mlp)
     store = net.init(jax.random.key(0), X)
@@ -235,6 +236,7 @@ def test_errors_identical_at_init_and_apply():
     assert str(at_init.value) == str(at_apply.value)
 
 
+@pytest.mark.slow
 def test_transform_multi_gan():
     def gan():
         def generator(z):
