@@ -19,6 +19,7 @@ import numpy as np
 from scopejax._src.compat.nn_ops import _channels_first, _conv, _spatial
 from scopejax._src.compat.ops import (
     _axis,
+    _cumulative,
     _ints,
     _pair,
     _random_shape,
@@ -111,6 +112,13 @@ def count_nonzero(
     return jnp.sum(nz, ax, keepdims=kd).astype(jax.dtypes.canonicalize_dtype(dtype))
 
 
+def _shift_in_one(out: Array, x: Array, axis: int) -> Array:
+    """An inclusive running product made exclusive: a 1 in front, the last one dropped."""
+    ones = jnp.ones_like(jax.lax.slice_in_dim(out, 0, 1, axis=axis))
+    rest = jax.lax.slice_in_dim(out, 0, x.shape[axis] - 1, axis=axis)
+    return jnp.concatenate([ones, rest], axis)
+
+
 def cumprod(
     x: Any,
     axis: int = 0,
@@ -130,17 +138,7 @@ def cumprod(
     Returns:
       The running products.
     """
-    x = convert_to_tensor(x)
-    axis = int(axis) % x.ndim
-    if reverse:
-        x = jnp.flip(x, axis)
-    out = jnp.cumprod(x, axis, dtype=x.dtype)
-    if exclusive:
-        ones = jnp.ones_like(jax.lax.slice_in_dim(out, 0, 1, axis=axis))
-        out = jnp.concatenate(
-            [ones, jax.lax.slice_in_dim(out, 0, x.shape[axis] - 1, axis=axis)], axis
-        )
-    return jnp.flip(out, axis) if reverse else out
+    return _cumulative(x, axis, exclusive, reverse, jnp.cumprod, _shift_in_one)
 
 
 def _moment_reduction(tf_name: str, std: builtins.bool) -> Callable[..., Array]:

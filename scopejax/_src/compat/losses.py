@@ -230,6 +230,21 @@ def _f32(x: Any) -> Array:
     return convert_to_tensor(x).astype(jnp.float32)
 
 
+def _float_pair(labels: Any, predictions: Any, what: str) -> tuple[Array, Array]:
+    """``labels`` and ``predictions`` in float32, checked to have one shape."""
+    y, p = _f32(labels), _f32(predictions)
+    _check_shapes(y, p, what)
+    return y, p
+
+
+def _labels_like_logits(labels: Any, logits: Any, what: str) -> tuple[Array, Array]:
+    """``labels`` cast to the logits' dtype and the logits, checked to have one shape."""
+    x = convert_to_tensor(logits)
+    y = convert_to_tensor(labels).astype(x.dtype)
+    _check_shapes(y, x, what)
+    return y, x
+
+
 def absolute_difference(
     labels: Any,
     predictions: Any,
@@ -254,8 +269,7 @@ def absolute_difference(
     Raises:
       ValueError: the shapes differ.
     """
-    y, p = _f32(labels), _f32(predictions)
-    _check_shapes(y, p, "absolute_difference")
+    y, p = _float_pair(labels, predictions, "absolute_difference")
     return compute_weighted_loss(jnp.abs(p - y), weights, scope, loss_collection, reduction)
 
 
@@ -283,8 +297,7 @@ def mean_squared_error(
     Raises:
       ValueError: the shapes differ.
     """
-    y, p = _f32(labels), _f32(predictions)
-    _check_shapes(y, p, "mean_squared_error")
+    y, p = _float_pair(labels, predictions, "mean_squared_error")
     return compute_weighted_loss(jnp.square(p - y), weights, scope, loss_collection, reduction)
 
 
@@ -314,8 +327,7 @@ def huber_loss(
     Raises:
       ValueError: the shapes differ.
     """
-    y, p = _f32(labels), _f32(predictions)
-    _check_shapes(y, p, "huber_loss")
+    y, p = _float_pair(labels, predictions, "huber_loss")
     err = jnp.abs(p - y)
     quadratic = jnp.minimum(err, delta)
     linear = err - quadratic
@@ -349,8 +361,7 @@ def log_loss(
     Raises:
       ValueError: the shapes differ.
     """
-    y, p = _f32(labels), _f32(predictions)
-    _check_shapes(y, p, "log_loss")
+    y, p = _float_pair(labels, predictions, "log_loss")
     losses = -y * jnp.log(p + epsilon) - (1 - y) * jnp.log(1 - p + epsilon)
     return compute_weighted_loss(losses, weights, scope, loss_collection, reduction)
 
@@ -379,8 +390,7 @@ def hinge_loss(
     Raises:
       ValueError: the shapes differ.
     """
-    y, x = _f32(labels), _f32(logits)
-    _check_shapes(y, x, "hinge_loss")
+    y, x = _float_pair(labels, logits, "hinge_loss")
     losses = jax.nn.relu(1.0 - (2.0 * y - 1.0) * x)
     return compute_weighted_loss(losses, weights, scope, loss_collection, reduction)
 
@@ -416,8 +426,7 @@ def cosine_distance(
     axis = axis if axis is not None else dim
     if axis is None:
         raise ValueError("cosine_distance: you must specify 'axis'.")
-    y, p = _f32(labels), _f32(predictions)
-    _check_shapes(y, p, "cosine_distance")
+    y, p = _float_pair(labels, predictions, "cosine_distance")
     losses = 1 - jnp.sum(y * p, axis=int(axis), keepdims=True)
     return compute_weighted_loss(losses, weights, scope, loss_collection, reduction)
 
@@ -450,9 +459,7 @@ def sigmoid_cross_entropy(
     Raises:
       ValueError: the shapes differ.
     """
-    x = convert_to_tensor(logits)
-    y = convert_to_tensor(multi_class_labels).astype(x.dtype)
-    _check_shapes(y, x, "sigmoid_cross_entropy")
+    y, x = _labels_like_logits(multi_class_labels, logits, "sigmoid_cross_entropy")
     if label_smoothing > 0:
         y = y * (1 - label_smoothing) + 0.5 * label_smoothing
     losses = sigmoid_cross_entropy_with_logits(labels=y, logits=x)
@@ -488,9 +495,7 @@ def softmax_cross_entropy(
     Raises:
       ValueError: the shapes differ.
     """
-    x = convert_to_tensor(logits)
-    y = convert_to_tensor(onehot_labels).astype(x.dtype)
-    _check_shapes(y, x, "softmax_cross_entropy")
+    y, x = _labels_like_logits(onehot_labels, logits, "softmax_cross_entropy")
     if label_smoothing > 0:
         n = y.shape[-1]
         y = y * (1 - label_smoothing) + label_smoothing / n

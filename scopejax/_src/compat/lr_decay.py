@@ -105,6 +105,12 @@ def _over(x: Any, const: Any) -> jax.Array:
     return x * (np.float32(1) / np.float32(const))
 
 
+def _progress(step: Any, decay_steps: Any, staircase: bool) -> jax.Array:
+    """``step / decay_steps`` (see :func:`_over`), floored with ``staircase``."""
+    p = _over(_step(step), decay_steps)
+    return jnp.floor(p) if staircase else p
+
+
 def exponential_decay(
     learning_rate: float,
     global_step: Any,
@@ -136,9 +142,7 @@ def exponential_decay(
     """
 
     def fn(step: Any) -> jax.Array:
-        p = _over(_step(step), decay_steps)
-        if staircase:
-            p = jnp.floor(p)
+        p = _progress(step, decay_steps, staircase)
         return _F32(learning_rate) * jnp.power(_F32(decay_rate), p)
 
     return _decay(global_step, fn, "ExponentialDecay", "exponential_decay")
@@ -199,9 +203,7 @@ def inverse_time_decay(
     """
 
     def fn(step: Any) -> jax.Array:
-        p = _over(_step(step), decay_steps)
-        if staircase:
-            p = jnp.floor(p)
+        p = _progress(step, decay_steps, staircase)
         return _F32(learning_rate) / (_F32(1) + _F32(decay_rate) * p)
 
     return _decay(global_step, fn, "InverseTimeDecay", "inverse_time_decay")

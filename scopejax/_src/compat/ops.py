@@ -527,6 +527,27 @@ argmax = _arg(jnp.argmax, "argmax")
 argmin = _arg(jnp.argmin, "argmin")
 
 
+def _cumulative(
+    x: Any,
+    axis: Any,
+    exclusive: Any,
+    reverse: Any,
+    scan: Callable[..., Array],
+    drop_self: Callable[[Array, Array, int], Array],
+) -> Array:
+    """The running ``scan`` (``jnp.cumsum`` / ``jnp.cumprod``) of ``x`` along ``axis``,
+    as ``tf.cumsum`` / ``tf.cumprod`` compute it: ``reverse`` flips ``x`` before and the
+    result after; ``exclusive`` turns the scan into ``drop_self(out, x, axis)``."""
+    x = convert_to_tensor(x)
+    axis = int(axis) % x.ndim
+    if reverse:
+        x = jnp.flip(x, axis)
+    out = scan(x, axis, dtype=x.dtype)
+    if exclusive:
+        out = drop_self(out, x, axis)
+    return jnp.flip(out, axis) if reverse else out
+
+
 def cumsum(
     x: Any,
     axis: int = 0,
@@ -546,14 +567,7 @@ def cumsum(
     Returns:
       The running sums.
     """
-    x = convert_to_tensor(x)
-    axis = int(axis) % x.ndim
-    if reverse:
-        x = jnp.flip(x, axis)
-    out = jnp.cumsum(x, axis, dtype=x.dtype)
-    if exclusive:
-        out = out - x
-    return jnp.flip(out, axis) if reverse else out
+    return _cumulative(x, axis, exclusive, reverse, jnp.cumsum, lambda out, x, axis: out - x)
 
 
 # ---------------------------------------------------------------------------------------------
