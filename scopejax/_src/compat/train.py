@@ -173,8 +173,9 @@ class Optimizer:
     _SLOTS: tuple[tuple[str, str], ...] = ()
     #: state fields saved under their own name (Adam's ``beta1_power``, ``beta2_power``)
     _NON_SLOTS: tuple[str, ...] = ()
-    #: the state's type: the slot fields, the non-slot fields and ``step_count``
-    _STATE: Any = _Count
+    #: the state's type: the slot fields, the non-slot fields and ``step_count`` (None in
+    #: the base class, whose ``init`` a subclass without one must define)
+    _STATE: Any = None
     #: the slot fields that start at ``self._init`` (the others start at zeros)
     _FILLED: tuple[str, ...] = ()
     _init: float = 0.0
@@ -338,7 +339,12 @@ class Optimizer:
 
         Returns:
           The optimizer state.
+
+        Raises:
+          NotImplementedError: the class sets no ``_STATE`` and defines no ``init``.
         """
+        if self._STATE is None:
+            raise NotImplementedError(f"{type(self).__name__} must define init(params).")
         fields: dict[str, Any] = dict.fromkeys(self._STATE._fields)
         for field, _ in self._slots():
             if field in self._FILLED:
@@ -802,6 +808,8 @@ class GradientDescentOptimizer(Optimizer):
       use_locking: ignored.
       name: the optimizer's name.
     """
+
+    _STATE = _Count
 
     def __init__(
         self, learning_rate: LearningRate, use_locking: bool = False, name: str = "GradientDescent"
@@ -1304,6 +1312,8 @@ class ProximalGradientDescentOptimizer(Optimizer):
     """
 
     _needs_params = True
+
+    _STATE = _Count
 
     def __init__(
         self,
