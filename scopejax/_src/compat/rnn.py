@@ -559,21 +559,10 @@ class MultiRNNCell(RNNCell, _r.MultiRNNCell):
 
 
 # --- wrappers ----------------------------------------------------------------------------
-class _Wrapper:
-    """A cell around a cell: the same state and output sizes, no variable scope."""
+class _Delegating:
+    """The sizes and zero state of the wrapped cell ``self._cell``."""
 
-    def __init__(self, cell: Any) -> None:
-        if not callable(cell) or not hasattr(cell, "state_size"):
-            raise TypeError(
-                f"{type(self).__name__}: cell must be an RNN cell (state_size, output_size, "
-                f"call), got {type(cell).__name__}."
-            )
-        self._cell = cell
-
-    @property
-    def wrapped_cell(self) -> Any:
-        """The cell inside."""
-        return self._cell
+    _cell: Any
 
     @property
     def state_size(self) -> Any:
@@ -596,6 +585,23 @@ class _Wrapper:
           A structure of zeros shaped as ``state_size``.
         """
         return self._cell.zero_state(batch_size, dtype)
+
+
+class _Wrapper(_Delegating):
+    """A cell around a cell: the same state and output sizes, no variable scope."""
+
+    def __init__(self, cell: Any) -> None:
+        if not callable(cell) or not hasattr(cell, "state_size"):
+            raise TypeError(
+                f"{type(self).__name__}: cell must be an RNN cell (state_size, output_size, "
+                f"call), got {type(cell).__name__}."
+            )
+        self._cell = cell
+
+    @property
+    def wrapped_cell(self) -> Any:
+        """The cell inside."""
+        return self._cell
 
     def _inner(self, inputs: Any, state: Any, scope: Any) -> Any:
         if scope is None:
@@ -842,7 +848,7 @@ class DeviceWrapper(_Wrapper):
             return self._inner(inputs, state, scope)
 
 
-class OutputProjectionWrapper(RNNCell):
+class OutputProjectionWrapper(_Delegating, RNNCell):
     """``tf.contrib.rnn.OutputProjectionWrapper``: the cell's output projected to
     ``output_size`` by ``output_projection_wrapper/kernel`` and ``/bias``; the wrapped
     cell's variables are nested under it (``rnn/output_projection_wrapper/gru_cell/...``)."""
@@ -869,26 +875,9 @@ class OutputProjectionWrapper(RNNCell):
         self._activation = activation
 
     @property
-    def state_size(self) -> Any:
-        """The wrapped cell's."""
-        return self._cell.state_size
-
-    @property
     def output_size(self) -> int:
         """The projection's width."""
         return self._output_size
-
-    def zero_state(self, batch_size: int, dtype: Any = jnp.float32) -> Any:
-        """The wrapped cell's zero state.
-
-        Args:
-          batch_size: the batch size.
-          dtype: the state's dtype.
-
-        Returns:
-          A structure of zeros shaped as ``state_size``.
-        """
-        return self._cell.zero_state(batch_size, dtype)
 
     def call(self, inputs: Any, state: Any) -> Any:
         """Run the cell, then project its output.
@@ -909,7 +898,7 @@ class OutputProjectionWrapper(RNNCell):
         return projected, new_state
 
 
-class EmbeddingWrapper(RNNCell):
+class EmbeddingWrapper(_Delegating, RNNCell):
     """``tf.contrib.rnn.EmbeddingWrapper``: integer inputs ``[batch, 1]`` looked up in
     ``embedding_wrapper/embedding`` ``[embedding_classes, embedding_size]`` before the
     cell. The default initializer is the scope's, else uniform in ``±sqrt(3)`` as TF1.
@@ -943,28 +932,6 @@ class EmbeddingWrapper(RNNCell):
         self._classes = int(embedding_classes)
         self._size = int(embedding_size)
         self._initializer = initializer
-
-    @property
-    def state_size(self) -> Any:
-        """The wrapped cell's."""
-        return self._cell.state_size
-
-    @property
-    def output_size(self) -> Any:
-        """The wrapped cell's."""
-        return self._cell.output_size
-
-    def zero_state(self, batch_size: int, dtype: Any = jnp.float32) -> Any:
-        """The wrapped cell's zero state.
-
-        Args:
-          batch_size: the batch size.
-          dtype: the state's dtype.
-
-        Returns:
-          A structure of zeros shaped as ``state_size``.
-        """
-        return self._cell.zero_state(batch_size, dtype)
 
     def call(self, inputs: Any, state: Any) -> Any:
         """Embed the ids, then run the cell.

@@ -151,6 +151,51 @@ def _extract_argmax_and_embed(
     return loop_function
 
 
+def _check_feed_previous(fn: str, feed_previous: Any) -> None:
+    if not isinstance(feed_previous, bool):
+        raise TypeError(
+            f"{fn}: feed_previous must be a Python bool; for a value known only at run "
+            "time, build both decoders and choose with tf.cond."
+        )
+
+
+def _embedded_inputs(
+    decoder_inputs: Sequence[Any],
+    num_symbols: int,
+    embedding_size: int,
+    output_projection: Any,
+    feed_previous: bool,
+    update_embedding_for_previous: bool,
+) -> tuple[list[Array], Callable[[Array, int], Array] | None]:
+    """The decoder inputs looked up in a new ``embedding`` variable (current scope), and
+    the loop function feeding the previous argmax (``feed_previous``) or None."""
+    embedding = get_variable("embedding", [num_symbols, embedding_size])
+    loop_function = (
+        _extract_argmax_and_embed(embedding, output_projection, update_embedding_for_previous)
+        if feed_previous
+        else None
+    )
+    emb_inp = [jnp.take(embedding, convert_to_tensor(i), axis=0) for i in decoder_inputs]
+    return emb_inp, loop_function
+
+
+def _embedding_encoder(
+    cell: Any,
+    encoder_inputs: Sequence[Any],
+    num_encoder_symbols: int,
+    embedding_size: int,
+    dtype: Any,
+) -> tuple[list[Array], Any]:
+    """TF1's embedding encoder: ``static_rnn`` over a copy of ``cell`` in an
+    ``EmbeddingWrapper``."""
+    encoder_cell = EmbeddingWrapper(
+        copy.deepcopy(cell),
+        embedding_classes=num_encoder_symbols,
+        embedding_size=embedding_size,
+    )
+    return static_rnn(encoder_cell, encoder_inputs, dtype=dtype or jnp.float32)
+
+
 def embedding_rnn_decoder(
     decoder_inputs: Sequence[Any],
     initial_state: Any,
@@ -186,11 +231,7 @@ def embedding_rnn_decoder(
       TypeError: ``feed_previous`` is not a Python bool.
       ValueError: an ``output_projection`` whose shapes do not give ``num_symbols``.
     """
-    if not isinstance(feed_previous, bool):
-        raise TypeError(
-            "embedding_rnn_decoder: feed_previous must be a Python bool; for a value known "
-            "only at run time, build both decoders and choose with tf.cond."
-        )
+    _check_feed_previous("embedding_rnn_decoder", feed_previous)
     with variable_scope(scope or "embedding_rnn_decoder"):
         if output_projection is not None:
             w, b = (convert_to_tensor(t) for t in output_projection)
@@ -199,13 +240,14 @@ def embedding_rnn_decoder(
                     f"output_projection must be (W [?, {num_symbols}], b [{num_symbols}]), got "
                     f"shapes {w.shape} and {b.shape}."
                 )
-        embedding = get_variable("embedding", [num_symbols, embedding_size])
-        loop_function = (
-            _extract_argmax_and_embed(embedding, output_projection, update_embedding_for_previous)
-            if feed_previous
-            else None
+        emb_inp, loop_function = _embedded_inputs(
+            decoder_inputs,
+            num_symbols,
+            embedding_size,
+            output_projection,
+            feed_previous,
+            update_embedding_for_previous,
         )
-        emb_inp = [jnp.take(embedding, convert_to_tensor(i), axis=0) for i in decoder_inputs]
         return rnn_decoder(emb_inp, initial_state, cell, loop_function=loop_function)
 
 
@@ -245,12 +287,9 @@ def embedding_rnn_seq2seq(
       TypeError: ``feed_previous`` is not a Python bool.
     """
     with variable_scope(scope or "embedding_rnn_seq2seq"):
-        encoder_cell = EmbeddingWrapper(
-            copy.deepcopy(cell),
-            embedding_classes=num_encoder_symbols,
-            embedding_size=embedding_size,
+        _, encoder_state = _embedding_encoder(
+            cell, encoder_inputs, num_encoder_symbols, embedding_size, dtype
         )
-        _, encoder_state = static_rnn(encoder_cell, encoder_inputs, dtype=dtype or jnp.float32)
         if output_projection is None:
             cell = OutputProjectionWrapper(cell, num_decoder_symbols)
         return embedding_rnn_decoder(
@@ -416,19 +455,16 @@ def embedding_attention_decoder(
       TypeError: ``feed_previous`` is not a Python bool.
       ValueError: as :func:`attention_decoder`.
     """
-    if not isinstance(feed_previous, bool):
-        raise TypeError(
-            "embedding_attention_decoder: feed_previous must be a Python bool; for a value "
-            "known only at run time, build both decoders and choose with tf.cond."
-        )
+    _check_feed_previous("embedding_attention_decoder", feed_previous)
     with variable_scope(scope or "embedding_attention_decoder"):
-        embedding = get_variable("embedding", [num_symbols, embedding_size])
-        loop_function = (
-            _extract_argmax_and_embed(embedding, output_projection, update_embedding_for_previous)
-            if feed_previous
-            else None
+        emb_inp, loop_function = _embedded_inputs(
+            decoder_inputs,
+            num_symbols,
+            embedding_size,
+            output_projection,
+            feed_previous,
+            update_embedding_for_previous,
         )
-        emb_inp = [jnp.take(embedding, convert_to_tensor(i), axis=0) for i in decoder_inputs]
         return attention_decoder(
             emb_inp,
             initial_state,
@@ -482,13 +518,8 @@ def embedding_attention_seq2seq(
       TypeError: ``feed_previous`` is not a Python bool.
     """
     with variable_scope(scope or "embedding_attention_seq2seq"):
-        encoder_cell = EmbeddingWrapper(
-            copy.deepcopy(cell),
-            embedding_classes=num_encoder_symbols,
-            embedding_size=embedding_size,
-        )
-        encoder_outputs, encoder_state = static_rnn(
-            encoder_cell, encoder_inputs, dtype=dtype or jnp.float32
+        encoder_outputs, encoder_state = _embedding_encoder(
+            cell, encoder_inputs, num_encoder_symbols, embedding_size, dtype
         )
         attention_states = jnp.stack(encoder_outputs, 1)  # [batch, steps, output_size]
         output_size = None

@@ -143,6 +143,14 @@ def _increment_global_step(wanted: Any) -> None:
     _v.assign_add(handle, jnp.ones((), handle.dtype))
 
 
+def _positive(opt: str, **value: float) -> float:
+    """The one keyword value, checked positive (else ``ValueError`` naming it)."""
+    ((key, v),) = value.items()
+    if v <= 0:
+        raise ValueError(f"{opt}: {key} must be positive, got {v}.")
+    return v
+
+
 def _lr(learning_rate: LearningRate, count: jax.Array) -> Any:
     return learning_rate(count) if callable(learning_rate) else learning_rate
 
@@ -165,6 +173,12 @@ class Optimizer:
     _SLOTS: tuple[tuple[str, str], ...] = ()
     #: state fields saved under their own name (Adam's ``beta1_power``, ``beta2_power``)
     _NON_SLOTS: tuple[str, ...] = ()
+    #: the state's type: the slot fields, the non-slot fields and ``step_count`` (None in
+    #: the base class, whose ``init`` a subclass without one must define)
+    _STATE: Any = None
+    #: the slot fields that start at ``self._init`` (the others start at zeros)
+    _FILLED: tuple[str, ...] = ()
+    _init: float = 0.0
 
     def _slots(self) -> tuple[tuple[str, str], ...]:
         return self._SLOTS
@@ -312,16 +326,38 @@ class Optimizer:
         """The optimizer's name (``'Adam'``, ...)."""
         return self._name
 
-    def init(self, params: Any) -> Any:  # pragma: no cover - overridden
-        """The optimizer state for ``params`` (TF1's slots).
+    def init(self, params: Any) -> Any:
+        """The optimizer state for ``params``: TF1's slots, the non-slot variables and
+        the step count.
+
+        Slots start at zeros, except those in ``_FILLED`` (the Adagrad family's and
+        Ftrl's accumulators: ``initial_accumulator_value``; RMSProp's ``rms``: ones);
+        Adam's beta powers start at ``beta1`` / ``beta2`` (float32).
 
         Args:
           params: the parameters (a pytree).
 
         Returns:
           The optimizer state.
+
+        Raises:
+          NotImplementedError: the class sets no ``_STATE`` and defines no ``init``.
         """
-        raise NotImplementedError
+        if self._STATE is None:
+            raise NotImplementedError(f"{type(self).__name__} must define init(params).")
+        fields: dict[str, Any] = dict.fromkeys(self._STATE._fields)
+        for field, _ in self._slots():
+            if field in self._FILLED:
+                fields[field] = jax.tree.map(lambda p: jnp.full_like(p, self._init), params)
+            else:
+                fields[field] = jax.tree.map(jnp.zeros_like, params)
+        for field, start in zip(self._NON_SLOTS, self._non_slot_starts(), strict=True):
+            fields[field] = jnp.asarray(start, jnp.float32)
+        fields["step_count"] = jnp.zeros([], jnp.int32)
+        return self._STATE(**fields)
+
+    def _non_slot_starts(self) -> tuple[float, ...]:
+        return ()
 
     def update(
         self, updates: Any, state: Any, params: Any = None, *, global_step: Any = None
@@ -773,21 +809,12 @@ class GradientDescentOptimizer(Optimizer):
       name: the optimizer's name.
     """
 
+    _STATE = _Count
+
     def __init__(
         self, learning_rate: LearningRate, use_locking: bool = False, name: str = "GradientDescent"
     ) -> None:
         super().__init__(learning_rate, name)
-
-    def init(self, params: Any) -> _Count:
-        """No slots: just the step count.
-
-        Args:
-          params: the parameters.
-
-        Returns:
-          The state.
-        """
-        return _Count(jnp.zeros([], jnp.int32))
 
     def _apply(self, grads: Any, state: Any, lr: Any, params: Any, step: Any) -> tuple[Any, Any]:
         return jax.tree.map(lambda g: g * _f(lr, g), grads), state
@@ -812,6 +839,8 @@ class MomentumOptimizer(Optimizer):
 
     _SLOTS = (("accum", "momentum"),)
 
+    _STATE = _Momentum
+
     def __init__(
         self,
         learning_rate: LearningRate,
@@ -823,17 +852,6 @@ class MomentumOptimizer(Optimizer):
         super().__init__(learning_rate, name)
         self._momentum = momentum
         self._nesterov = use_nesterov
-
-    def init(self, params: Any) -> _Momentum:
-        """The ``Momentum`` slot (zeros).
-
-        Args:
-          params: the parameters.
-
-        Returns:
-          The state.
-        """
-        return _Momentum(jax.tree.map(jnp.zeros_like, params), jnp.zeros([], jnp.int32))
 
     def _apply(self, grads: Any, state: Any, lr: Any, params: Any, step: Any) -> tuple[Any, Any]:
         accum = jax.tree.map(lambda a, g: a * _f(self._momentum, a) + g, state.accum, grads)
@@ -872,6 +890,8 @@ class AdamOptimizer(Optimizer):
     _SLOTS = (("m", "m"), ("v", "v"))
     _NON_SLOTS = ("beta1_power", "beta2_power")
 
+    _STATE = _Adam
+
     def __init__(
         self,
         learning_rate: LearningRate = 0.001,
@@ -884,23 +904,8 @@ class AdamOptimizer(Optimizer):
         super().__init__(learning_rate, name)
         self._b1, self._b2, self._eps = beta1, beta2, epsilon
 
-    def init(self, params: Any) -> _Adam:
-        """The ``Adam``/``Adam_1`` slots (zeros) and the beta powers (float32).
-
-        Args:
-          params: the parameters.
-
-        Returns:
-          The state.
-        """
-        zeros = jax.tree.map(jnp.zeros_like, params)
-        return _Adam(
-            zeros,
-            jax.tree.map(jnp.zeros_like, params),
-            jnp.asarray(self._b1, jnp.float32),
-            jnp.asarray(self._b2, jnp.float32),
-            jnp.zeros([], jnp.int32),
-        )
+    def _non_slot_starts(self) -> tuple[float, ...]:
+        return (self._b1, self._b2)
 
     def _apply(self, grads: Any, state: Any, lr: Any, params: Any, step: Any) -> tuple[Any, Any]:
         b1, b2, eps = self._b1, self._b2, self._eps
@@ -953,6 +958,9 @@ class RMSPropOptimizer(Optimizer):
       name: the optimizer's name.
     """
 
+    _STATE = _RMSProp
+    _FILLED = ("ms",)
+
     def __init__(
         self,
         learning_rate: LearningRate,
@@ -965,28 +973,13 @@ class RMSPropOptimizer(Optimizer):
     ) -> None:
         super().__init__(learning_rate, name)
         self._decay, self._momentum, self._eps, self._centered = decay, momentum, epsilon, centered
+        self._init = 1.0  # TF1 starts ``rms`` at ones
 
     def _slots(self) -> tuple[tuple[str, str], ...]:
         # TF1 creates rms, (centered) mg, then momentum, all named after the optimizer
         if self._centered:
             return (("ms", "rms"), ("mg", "mg"), ("mom", "momentum"))
         return (("ms", "rms"), ("mom", "momentum"))
-
-    def init(self, params: Any) -> _RMSProp:
-        """The ``RMSProp`` (ones), ``Momentum`` and (centered) ``MG`` (zeros) slots.
-
-        Args:
-          params: the parameters.
-
-        Returns:
-          The state.
-        """
-        return _RMSProp(
-            jax.tree.map(jnp.ones_like, params),
-            jax.tree.map(jnp.zeros_like, params),
-            jax.tree.map(jnp.zeros_like, params) if self._centered else None,
-            jnp.zeros([], jnp.int32),
-        )
 
     def _apply(self, grads: Any, state: Any, lr: Any, params: Any, step: Any) -> tuple[Any, Any]:
         rho = self._decay
@@ -1028,6 +1021,9 @@ class AdagradOptimizer(Optimizer):
 
     _SLOTS = (("accum", "accumulator"),)
 
+    _STATE = _Adagrad
+    _FILLED = ("accum",)
+
     def __init__(
         self,
         learning_rate: LearningRate,
@@ -1035,26 +1031,10 @@ class AdagradOptimizer(Optimizer):
         use_locking: bool = False,
         name: str = "Adagrad",
     ) -> None:
-        if initial_accumulator_value <= 0:
-            raise ValueError(
-                "AdagradOptimizer: initial_accumulator_value must be positive, got "
-                f"{initial_accumulator_value}."
-            )
-        super().__init__(learning_rate, name)
-        self._init = initial_accumulator_value
-
-    def init(self, params: Any) -> _Adagrad:
-        """The ``Adagrad`` slot (``initial_accumulator_value``).
-
-        Args:
-          params: the parameters.
-
-        Returns:
-          The state.
-        """
-        return _Adagrad(
-            jax.tree.map(lambda p: jnp.full_like(p, self._init), params), jnp.zeros([], jnp.int32)
+        self._init = _positive(
+            "AdagradOptimizer", initial_accumulator_value=initial_accumulator_value
         )
+        super().__init__(learning_rate, name)
 
     def _apply(self, grads: Any, state: Any, lr: Any, params: Any, step: Any) -> tuple[Any, Any]:
         accum = jax.tree.map(lambda a, g: a + jnp.square(g), state.accum, grads)
@@ -1073,6 +1053,26 @@ def _check_nonneg(opt: str, **values: float) -> None:
     for key, value in values.items():
         if value < 0:
             raise ValueError(f"{opt}: {key} must be positive or zero, got {value}.")
+
+
+def _l1_l2(opt: str, l1: float, l2: float) -> tuple[float, float]:
+    """The proximal optimizers' ``l1`` / ``l2`` strengths, checked non-negative."""
+    _check_nonneg(opt, l1_regularization_strength=l1, l2_regularization_strength=l2)
+    return l1, l2
+
+
+def _per_leaf(
+    one: Callable[..., tuple[Any, ...]],
+    grads: Any,
+    state: Any,
+    fields: tuple[str, ...],
+    *extra: Any,
+) -> tuple[Any, Any]:
+    """Map ``one(g, *slots, *extra) -> (delta, *new_slots)`` over the leaves: the deltas
+    and ``state`` with the slot ``fields`` replaced."""
+    slots = [getattr(state, f) for f in fields]
+    deltas, *new = _trees(one, 1 + len(fields), grads, *slots, *extra)
+    return deltas, state._replace(**dict(zip(fields, new, strict=True)))
 
 
 def _shrink(prox: jax.Array, lr: jax.Array, l1: float, l2: float) -> jax.Array:
@@ -1106,6 +1106,8 @@ class AdadeltaOptimizer(Optimizer):
 
     _SLOTS = (("accum", "accum"), ("accum_update", "accum_update"))
 
+    _STATE = _Adadelta
+
     def __init__(
         self,
         learning_rate: LearningRate = 0.001,
@@ -1117,21 +1119,6 @@ class AdadeltaOptimizer(Optimizer):
         super().__init__(learning_rate, name)
         self._rho, self._eps = rho, epsilon
 
-    def init(self, params: Any) -> _Adadelta:
-        """The ``accum`` and ``accum_update`` slots (zeros).
-
-        Args:
-          params: the parameters.
-
-        Returns:
-          The state.
-        """
-        return _Adadelta(
-            jax.tree.map(jnp.zeros_like, params),
-            jax.tree.map(jnp.zeros_like, params),
-            jnp.zeros([], jnp.int32),
-        )
-
     def _apply(self, grads: Any, state: Any, lr: Any, params: Any, step: Any) -> tuple[Any, Any]:
         rho, eps = self._rho, self._eps
 
@@ -1142,8 +1129,7 @@ class AdadeltaOptimizer(Optimizer):
             au = au * r + jnp.square(upd) * (one_ - r)
             return upd * _f(lr, g), a, au
 
-        deltas, accum, accum_update = _trees(one, 3, grads, state.accum, state.accum_update)
-        return deltas, state._replace(accum=accum, accum_update=accum_update)
+        return _per_leaf(one, grads, state, ("accum", "accum_update"))
 
 
 class _Ftrl(NamedTuple):
@@ -1187,6 +1173,9 @@ class FtrlOptimizer(Optimizer):
 
     _needs_params = True
 
+    _STATE = _Ftrl
+    _FILLED = ("accum",)
+
     def __init__(
         self,
         learning_rate: LearningRate,
@@ -1224,21 +1213,6 @@ class FtrlOptimizer(Optimizer):
     def _slot_bases(self) -> list[str]:
         return [self._accum_name or self._name, self._linear_name or self._name]
 
-    def init(self, params: Any) -> _Ftrl:
-        """The ``accum`` (``initial_accumulator_value``) and ``linear`` (zeros) slots.
-
-        Args:
-          params: the parameters.
-
-        Returns:
-          The state.
-        """
-        return _Ftrl(
-            jax.tree.map(lambda p: jnp.full_like(p, self._init), params),
-            jax.tree.map(jnp.zeros_like, params),
-            jnp.zeros([], jnp.int32),
-        )
-
     def _apply(self, grads: Any, state: Any, lr: Any, params: Any, step: Any) -> tuple[Any, Any]:
         power, l1 = self._power, self._l1
         # TF1's _prepare: l2 + beta / (2 * max(lr, 1e-36)), in float32
@@ -1260,8 +1234,7 @@ class FtrlOptimizer(Optimizer):
             new_v = jnp.where(jnp.abs(lin) > _f(l1, lin), pre, _f(0, lin))
             return v - new_v, a_new, lin
 
-        deltas, accum, linear = _trees(one, 3, grads, state.accum, state.linear, params)
-        return deltas, state._replace(accum=accum, linear=linear)
+        return _per_leaf(one, grads, state, ("accum", "linear"), params)
 
 
 class _ProximalAdagrad(NamedTuple):
@@ -1291,6 +1264,9 @@ class ProximalAdagradOptimizer(Optimizer):
 
     _needs_params = True
 
+    _STATE = _ProximalAdagrad
+    _FILLED = ("accum",)
+
     def __init__(
         self,
         learning_rate: LearningRate,
@@ -1300,32 +1276,13 @@ class ProximalAdagradOptimizer(Optimizer):
         use_locking: bool = False,
         name: str = "ProximalAdagrad",
     ) -> None:
-        if initial_accumulator_value <= 0:
-            raise ValueError(
-                "ProximalAdagradOptimizer: initial_accumulator_value must be positive, got "
-                f"{initial_accumulator_value}."
-            )
-        _check_nonneg(
-            "ProximalAdagradOptimizer",
-            l1_regularization_strength=l1_regularization_strength,
-            l2_regularization_strength=l2_regularization_strength,
+        self._init = _positive(
+            "ProximalAdagradOptimizer", initial_accumulator_value=initial_accumulator_value
+        )
+        self._l1, self._l2 = _l1_l2(
+            "ProximalAdagradOptimizer", l1_regularization_strength, l2_regularization_strength
         )
         super().__init__(learning_rate, name)
-        self._init = initial_accumulator_value
-        self._l1, self._l2 = l1_regularization_strength, l2_regularization_strength
-
-    def init(self, params: Any) -> _ProximalAdagrad:
-        """The ``accumulator`` slot (``initial_accumulator_value``).
-
-        Args:
-          params: the parameters.
-
-        Returns:
-          The state.
-        """
-        return _ProximalAdagrad(
-            jax.tree.map(lambda p: jnp.full_like(p, self._init), params), jnp.zeros([], jnp.int32)
-        )
 
     def _apply(self, grads: Any, state: Any, lr: Any, params: Any, step: Any) -> tuple[Any, Any]:
         def one(g: jax.Array, a: jax.Array, v: jax.Array) -> tuple[Any, Any]:
@@ -1334,8 +1291,7 @@ class ProximalAdagradOptimizer(Optimizer):
             new_v = _shrink(v - g * lr_t, lr_t, self._l1, self._l2)
             return v - new_v, a
 
-        deltas, accum = _trees(one, 2, grads, state.accum, params)
-        return deltas, state._replace(accum=accum)
+        return _per_leaf(one, grads, state, ("accum",), params)
 
 
 class ProximalGradientDescentOptimizer(Optimizer):
@@ -1357,6 +1313,8 @@ class ProximalGradientDescentOptimizer(Optimizer):
 
     _needs_params = True
 
+    _STATE = _Count
+
     def __init__(
         self,
         learning_rate: LearningRate,
@@ -1365,24 +1323,12 @@ class ProximalGradientDescentOptimizer(Optimizer):
         use_locking: bool = False,
         name: str = "ProximalGradientDescent",
     ) -> None:
-        _check_nonneg(
+        self._l1, self._l2 = _l1_l2(
             "ProximalGradientDescentOptimizer",
-            l1_regularization_strength=l1_regularization_strength,
-            l2_regularization_strength=l2_regularization_strength,
+            l1_regularization_strength,
+            l2_regularization_strength,
         )
         super().__init__(learning_rate, name)
-        self._l1, self._l2 = l1_regularization_strength, l2_regularization_strength
-
-    def init(self, params: Any) -> _Count:
-        """No slots: just the step count.
-
-        Args:
-          params: the parameters.
-
-        Returns:
-          The state.
-        """
-        return _Count(jnp.zeros([], jnp.int32))
 
     def _apply(self, grads: Any, state: Any, lr: Any, params: Any, step: Any) -> tuple[Any, Any]:
         def one(g: jax.Array, v: jax.Array) -> jax.Array:
@@ -1431,6 +1377,9 @@ class AdagradDAOptimizer(Optimizer):
 
     _needs_params = True
 
+    _STATE = _AdagradDA
+    _FILLED = ("grad_sq_accum",)
+
     def __init__(
         self,
         learning_rate: LearningRate,
@@ -1441,35 +1390,14 @@ class AdagradDAOptimizer(Optimizer):
         use_locking: bool = False,
         name: str = "AdagradDA",
     ) -> None:
-        if initial_gradient_squared_accumulator_value <= 0:
-            raise ValueError(
-                "AdagradDAOptimizer: initial_gradient_squared_accumulator_value must be "
-                f"positive, got {initial_gradient_squared_accumulator_value}."
-            )
-        _check_nonneg(
+        self._init = _positive(
             "AdagradDAOptimizer",
-            l1_regularization_strength=l1_regularization_strength,
-            l2_regularization_strength=l2_regularization_strength,
+            initial_gradient_squared_accumulator_value=initial_gradient_squared_accumulator_value,
+        )
+        self._l1, self._l2 = _l1_l2(
+            "AdagradDAOptimizer", l1_regularization_strength, l2_regularization_strength
         )
         super().__init__(learning_rate, name)
-        self._init = initial_gradient_squared_accumulator_value
-        self._l1, self._l2 = l1_regularization_strength, l2_regularization_strength
-
-    def init(self, params: Any) -> _AdagradDA:
-        """The ``gradient_accumulator`` (zeros) and ``gradient_squared_accumulator``
-        (``initial_gradient_squared_accumulator_value``) slots.
-
-        Args:
-          params: the parameters.
-
-        Returns:
-          The state.
-        """
-        return _AdagradDA(
-            jax.tree.map(jnp.zeros_like, params),
-            jax.tree.map(lambda p: jnp.full_like(p, self._init), params),
-            jnp.zeros([], jnp.int32),
-        )
 
     def _apply(self, grads: Any, state: Any, lr: Any, params: Any, step: Any) -> tuple[Any, Any]:
         l1, l2 = self._l1, self._l2
@@ -1486,5 +1414,4 @@ class AdagradDAOptimizer(Optimizer):
                 new_v = lr_t * -ga / denom
             return v - new_v, ga, gg
 
-        deltas, ga, gg = _trees(one, 3, grads, state.grad_accum, state.grad_sq_accum, params)
-        return deltas, state._replace(grad_accum=ga, grad_sq_accum=gg)
+        return _per_leaf(one, grads, state, ("grad_accum", "grad_sq_accum"), params)

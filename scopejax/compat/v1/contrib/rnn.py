@@ -1,6 +1,7 @@
 """``tf.contrib.rnn``: TF1's RNN cells, wrappers and static unrolls
 (``from tensorflow.contrib import rnn``)."""
 
+from scopejax._src.compat import rnn as _rnn
 from scopejax._src.compat.rnn import BasicLSTMCell as BasicLSTMCell
 from scopejax._src.compat.rnn import BasicRNNCell as BasicRNNCell
 from scopejax._src.compat.rnn import DeviceWrapper as DeviceWrapper
@@ -23,24 +24,6 @@ from scopejax._src.compat.rnn import stack_bidirectional_rnn as stack_bidirectio
 from scopejax._src.compat.rnn import static_bidirectional_rnn as static_bidirectional_rnn
 from scopejax._src.compat.rnn import static_rnn as static_rnn
 
-__all__ = [
-    "BasicLSTMCell",
-    "BasicRNNCell",
-    "DeviceWrapper",
-    "DropoutWrapper",
-    "EmbeddingWrapper",
-    "GRUBlockCell",
-    "GRUBlockCellV2",
-    "GRUCell",
-    "LSTMBlockCell",
-    "LSTMCell",
-    "LSTMStateTuple",
-    "MultiRNNCell",
-    "OutputProjectionWrapper",
-    "RNNCell",
-    "ResidualWrapper",
-    "stack_bidirectional_dynamic_rnn",
-    "stack_bidirectional_rnn",
-    "static_bidirectional_rnn",
-    "static_rnn",
-]
+# the names of ``tf.nn.rnn_cell`` / ``tf.nn``'s listed once, in the implementation; the
+# dynamic unrolls are ``tf.nn``'s, not ``tf.contrib.rnn``'s
+__all__ = [n for n in _rnn.__all__ if n not in ("bidirectional_dynamic_rnn", "dynamic_rnn")]
