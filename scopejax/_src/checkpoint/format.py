@@ -240,21 +240,21 @@ class Entry:
         self.array = array
         self.algo = algo
         self.shards = _shards(raw.get(SHARDS), self.shape, algo, at)
-        digest = raw.get(algo)
+        recorded = raw.get(algo)
         if not (
-            (isinstance(digest, str) and _HEX[algo].fullmatch(digest))
-            or (digest is None and self.shards is not None)
+            (isinstance(recorded, str) and _HEX[algo].fullmatch(recorded))
+            or (recorded is None and self.shards is not None)
         ):
             raise CheckpointCorruptError(
-                f"{at}'{algo}' must be {_DIGITS[algo]} hex digits, got {digest!r}."
+                f"{at}'{algo}' must be {_DIGITS[algo]} hex digits, got {recorded!r}."
             )
-        self.digest = digest
+        self.digest = recorded
         self.label = label
         self.raw = raw
 
-    def check(self, value: np.ndarray, path: Path, digest: str | None = None) -> None:
+    def check(self, value: np.ndarray, path: Path, computed: str | None = None) -> None:
         """Raise CheckpointCorruptError unless ``value`` has this entry's shape, dtype and
-        checksum (``digest``: the whole array's, if already computed), or each recorded
+        checksum (``computed``: the whole array's, if already computed), or each recorded
         shard's."""
         if tuple(value.shape) != self.shape or value.dtype != self.dtype:
             raise CheckpointCorruptError(
@@ -263,7 +263,7 @@ class Entry:
                 f"{list(value.shape)}: the checkpoint is corrupt."
             )
         if self.digest is not None:
-            pairs = [(self.digest, digest or _digest(value, self.algo), "")]
+            pairs = [(self.digest, computed or digest(value, self.algo), "")]
         else:
             pairs = [
                 (want, crc32c_hex(value[shard_slices(index)]), f" (shard {index})")
@@ -277,10 +277,6 @@ class Entry:
                     "saving (a flipped bit, a partial copy, tampering). Restore another "
                     "checkpoint, or pass verify=False to load the damaged values anyway."
                 )
-
-
-def _digest(value: np.ndarray, algo: str) -> str:
-    return digest(value, algo)
 
 
 def _shards(

@@ -10,8 +10,8 @@ trace and :func:`scopejax.summary.write_graph` (``model/encoder/MatMul/dot_gener
 Inside :func:`scopejax.transform` only (outside one there is no graph to name ops in);
 eager calls take the names too (so later name scopes are the same as under ``jit``) but
 keep no XLA metadata. ``name=`` is read when passed by keyword (the way TF1 code passes
-it). Python operators on tensors (``x + y``: TF1's ``add``) are not named. Ops that TF1 builds from
-several ops (``clip_by_value``, ``moments``, ...) get the name of their outer scope, as
+it). Python operators on tensors (``x + y``: TF1's ``add``) are not named. Ops that TF1
+builds from several ops (``clip_by_value``, ``moments``, ...) get the name of their outer scope, as
 in TF1; the ops inside keep JAX's names.
 """
 
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable, Mapping, MutableMapping
+from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
@@ -267,13 +267,14 @@ def tf_op(op_type: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
       A decorator for a compat op function.
     """
 
+    choose = _BY_ARGUMENTS.get(op_type)  # decided once, not at every call
+
     def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(fn)
         def named(*args: Any, **kwargs: Any) -> Any:
             frame = _context.maybe_frame()
             if frame is None or frame.closed:
                 return fn(*args, **kwargs)
-            choose = _BY_ARGUMENTS.get(op_type)
             with name_scope(kwargs.get(NAME) or (choose(args, kwargs) if choose else op_type)):
                 return fn(*args, **kwargs)
 
@@ -281,20 +282,6 @@ def tf_op(op_type: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         return named
 
     return wrap
-
-
-def name_ops(namespace: MutableMapping[str, Any], table: Mapping[str, str]) -> None:
-    """Wrap each function ``namespace[name]`` of ``table`` with :func:`tf_op` (in place).
-
-    Args:
-      namespace: a module's ``globals()``.
-      table: ``{function name: TF1 op name}``.
-
-    Raises:
-      KeyError: a name of ``table`` is not in ``namespace``.
-    """
-    for fn_name, op_type in table.items():
-        namespace[fn_name] = tf_op(op_type)(namespace[fn_name])
 
 
 def install(v1: ModuleType) -> None:
