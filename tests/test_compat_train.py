@@ -432,6 +432,11 @@ def test_saver_max_to_keep_var_list_and_errors(tmp_path) -> None:
     np.testing.assert_array_equal(back["a/w"], np.ones([2]))
     only = tf.train.Saver(["b/w"]).save(store, tmp_path / "o.ckpt", global_step="global_step")
     assert only.endswith("o.ckpt-4") and [n for n, _ in tf.train.list_variables(only)] == ["b/w"]
+    # a selector, as sj.train takes (a predicate on VariableInfo); its errors are not hidden
+    picked = tf.train.Saver(sj.train.regex("^b/")).save(store, tmp_path / "s.ckpt")
+    assert [n for n, _ in tf.train.list_variables(picked)] == ["b/w"]
+    with pytest.raises(AttributeError, match="startswith"):
+        tf.train.Saver(lambda info: info.startswith("b/")).save(store, tmp_path / "t.ckpt")
     with pytest.raises(CheckpointError, match="Key a/w not found"):
         tf.train.Saver().restore(store, only)
     with pytest.raises(CheckpointError, match="shape"):

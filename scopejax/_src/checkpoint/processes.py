@@ -52,12 +52,16 @@ def _bounds(index: tuple[slice, ...], shape: tuple[int, ...]) -> ShardIndex:
     ]
 
 
+def _key(bounds: ShardIndex) -> tuple[tuple[int, ...], ...]:
+    return tuple(tuple(r) for r in bounds)
+
+
 def shard_layout(x: jax.Array) -> list[ShardIndex]:
     """The distinct shards of ``x`` as ``[[start, stop], ...]`` per axis, in a fixed order."""
-    seen: dict[tuple[tuple[int, int], ...], ShardIndex] = {}
-    for index in x.sharding.devices_indices_map(x.shape).values():
-        b = _bounds(index, x.shape)
-        seen.setdefault(tuple(map(tuple, b)), b)  # type: ignore[arg-type]
+    seen = {
+        _key(b): b
+        for b in (_bounds(i, x.shape) for i in x.sharding.devices_indices_map(x.shape).values())
+    }
     return [seen[k] for k in sorted(seen)]
 
 
@@ -75,14 +79,14 @@ def shard_checksums(arrays: Sequence[jax.Array]) -> list[list[tuple[ShardIndex, 
       One list per array, in :func:`shard_layout` order.
     """
     layouts = [shard_layout(x) for x in arrays]
-    flat = [(i, tuple(map(tuple, b))) for i, lay in enumerate(layouts) for b in lay]
+    flat = [(i, _key(b)) for i, lay in enumerate(layouts) for b in lay]
     slot = {key: n for n, key in enumerate(flat)}
     local = np.zeros((len(flat), 2), np.uint32)  # (crc, 1 where this process computed it)
     for i, x in enumerate(arrays):
         for shard in x.addressable_shards:
             if shard.replica_id != 0:
                 continue
-            b = tuple(map(tuple, _bounds(shard.index, x.shape)))
+            b = _key(_bounds(shard.index, x.shape))
             data = np.ascontiguousarray(np.asarray(shard.data))
             local[slot[(i, b)]] = (crc32c(data.reshape(-1).view(np.uint8)), 1)
     if count() > 1 and len(flat):
@@ -93,10 +97,8 @@ def shard_checksums(arrays: Sequence[jax.Array]) -> list[list[tuple[ShardIndex, 
         if not every[..., 1].max(axis=0).all():
             raise RuntimeError("a shard was checksummed by no process")  # a jax invariant
         local = every[pick, np.arange(len(flat))]
-    out: list[list[tuple[ShardIndex, str]]] = [[] for _ in arrays]
-    for n, (i, _) in enumerate(flat):
-        out[i].append((layouts[i][len(out[i])], f"{int(local[n, 0]):08x}"))
-    return out
+    crcs = iter(f"{int(c):08x}" for c in local[:, 0])  # in the order of ``flat``
+    return [[(b, next(crcs)) for b in lay] for lay in layouts]
 
 
 def is_global(x: Any) -> bool:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 import jax
@@ -39,6 +39,8 @@ from scopejax._src.checkpoint.tf_writer import save_tf
 from scopejax._src.compat.lr_decay import GlobalStepRef
 from scopejax._src.compat.train import Optimizer
 from scopejax._src.core.collection import GraphKeys
+from scopejax._src.core.info import VariableInfo
+from scopejax._src.core.selectors import select
 from scopejax._src.core.store import Store
 from scopejax._src.train.train import TrainState
 
@@ -102,8 +104,9 @@ class Saver:
 
     Args:
       var_list: None (every variable of the state, and with ``optimizer`` its slots),
-        a list of variable handles or names (saved under their names), or a dict
-        ``{checkpoint_name: variable}``.
+        a list of variable handles or names (saved under their names), a dict
+        ``{checkpoint_name: variable}``, or a selector as ``sj.train`` takes
+        (``sj.train.regex(...)``, a predicate on ``VariableInfo``).
       reshape: ignored.
       sharded: ignored (one data file is written).
       max_to_keep: how many of this saver's recent checkpoints to keep (None or 0: all).
@@ -182,7 +185,7 @@ class Saver:
         """The prefixes of the checkpoints this saver wrote and kept, oldest first."""
         return [p for p, _ in self._last]
 
-    def _mapping(self, names: Sequence[str]) -> dict[str, str]:
+    def _mapping(self, names: Sequence[str], store: Store | None) -> dict[str, str]:
         """``{checkpoint name: variable name}`` of ``var_list`` over ``names``."""
         vl = self._var_list
         if vl is None:
@@ -191,8 +194,9 @@ class Saver:
             out = {str(k): _var_name(v) for k, v in vl.items()}
         elif isinstance(vl, (list, tuple)):
             out = {_var_name(v): _var_name(v) for v in vl}
-        elif callable(vl):
-            out = {n: n for n in names if _selected(vl, n)}
+        elif callable(vl):  # a selector, as sj.train takes: a predicate on VariableInfo
+            chosen = select(vl, what="Saver(var_list=...)")
+            out = {n: n for n in names if chosen(_info(store, n))}
         else:
             out = {_var_name(vl): _var_name(vl)}
         missing = sorted(v for v in out.values() if v not in names)
@@ -250,7 +254,7 @@ class Saver:
             variables the state lacks; the global step is asked for but absent.
         """
         flat, store = _store_of(sess, "save")
-        mapping = self._mapping(list(flat))
+        mapping = self._mapping(list(flat), store)
         values = {k: _as_saved(flat[v], v, store) for k, v in mapping.items()}
         if self._optimizer is not None and self._var_list is None:
             if isinstance(sess, TrainState):
@@ -307,7 +311,7 @@ class Saver:
         if not _tf_bundle.is_tf_checkpoint(save_path):
             raise ValueError(f"The passed save_path is not a valid checkpoint: {save_path}")
         flat, store = _store_of(sess, "restore")
-        mapping = self._mapping(list(flat))
+        mapping = self._mapping(list(flat), store)
         have = {n for n, _, _ in _tf_bundle.list_variables(save_path, include_slots=True)}
         missing = [k for k in mapping if k not in have]
         if missing:
@@ -352,11 +356,9 @@ def _as_saved(value: Any, name: str, store: Store | None) -> Any:
     return value
 
 
-def _selected(selector: Callable[..., Any], name: str) -> bool:
-    try:
-        return bool(selector(name))
-    except (TypeError, AttributeError):
-        return False
+def _info(store: Store | None, name: str) -> VariableInfo:
+    """Variable ``name``'s metadata (a mapping state has only the name)."""
+    return store.info(name) if store is not None else VariableInfo(name, (), "")
 
 
 def _write_state(path: str, kept: list[str], filename: str | None, relative: bool) -> None:
